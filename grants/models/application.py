@@ -1,0 +1,83 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .programme import MONEY
+
+
+class ApplicationStatus(models.TextChoices):
+    # Labels are the published Greek terms; the English catalogue translates them.
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    UNDER_REVIEW = "under_review", _("Under review")
+    RETURNED = "returned", _("Returned for corrections")
+    TO_BE_INCLUDED = "to_be_included", _("To be included")
+    INCLUDED = "included", _("Included")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DEINCLUDED = "deincluded", _("De-included")
+
+
+class Application(models.Model):
+    """A municipality's application (πράξη) to a programme. Status is written only by
+    grants.workflow.transition; selections only by projects.services."""
+
+    programme = models.ForeignKey(
+        "grants.Programme",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("programme"),
+    )
+    municipality = models.ForeignKey(
+        "grants.Municipality",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("municipality"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.DRAFT,
+        db_index=True,
+    )
+    budget = models.DecimalField(_("budget"), **MONEY, default=0)
+    inclusion_date = models.DateField(_("inclusion date"), null=True, blank=True)
+    decision_ada = models.CharField(_("decision ΑΔΑ"), max_length=20, blank=True)
+    mis_code = models.CharField(_("MIS code"), max_length=20, blank=True)
+    deinclusion_ada = models.CharField(_("de-inclusion ΑΔΑ"), max_length=20, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inclusion proposed by"),
+        help_text=_("Kept so that the same person can never also include (four eyes)."),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submission_hash = models.CharField(_("submission hash"), max_length=64, blank=True)
+    # Incremented on every write through a service: the API answers 409 to a stale update.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["municipality__name"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "municipality"], name="application_once_per_municipality"
+            ),
+            models.CheckConstraint(condition=models.Q(budget__gte=0), name="application_budget_gte_0"),
+        ]
+        indexes = [models.Index(fields=["programme", "status"])]
+
+    def __str__(self):
+        return f"{self.municipality} — {self.programme.code}"
+
+    @property
+    def tracking_number(self) -> str:
+        return f"SC-{self.programme_id:02d}-{self.pk:06d}" if self.pk else ""

@@ -1,0 +1,156 @@
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class CensusYear(models.IntegerChoices):
+    Y2011 = 2011, "2011"
+    Y2021 = 2021, "2021"
+
+
+@dataclass(frozen=True)
+class CapBreakdown:
+    """How a cap was derived, so that screens can show the arithmetic, not just the figure."""
+
+    population: int
+    census_year: int
+    rate: Decimal
+    raw: Decimal
+    rounded: Decimal
+    floor: Decimal
+    rule_cap: Decimal
+    override: Decimal | None
+    override_reason: str
+    cap: Decimal
+
+
+class Programme(models.Model):
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    fund = models.CharField(_("fund"), max_length=40, default="ERDF")
+    managing_authority = models.CharField(_("managing authority"), max_length=300)
+    call_code = models.CharField(_("call code"), max_length=60, blank=True)
+    call_date = models.DateField(_("call issued"), null=True, blank=True)
+    total_budget = models.DecimalField(_("total budget"), **MONEY)
+    cap_rate = models.DecimalField(
+        _("cap: amount per inhabitant"), max_digits=8, decimal_places=2, default=Decimal("27.90")
+    )
+    cap_rounding_step = models.DecimalField(
+        _("cap: rounded up to a multiple of"), **MONEY, default=Decimal("10000.00")
+    )
+    cap_floor = models.DecimalField(_("cap: minimum"), **MONEY, default=Decimal("210000.00"))
+    cap_census_year = models.PositiveSmallIntegerField(
+        _("cap: census year"), choices=CensusYear.choices, default=CensusYear.Y2011
+    )
+    min_projects = models.PositiveSmallIntegerField(_("minimum projects"), default=1)
+    max_projects = models.PositiveSmallIntegerField(_("maximum projects"), default=38)
+    opens_on = models.DateField(_("opens on"), null=True, blank=True)
+    closes_on = models.DateField(_("closes on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total_budget__gte=0), name="programme_total_budget_gte_0"
+            ),
+            models.CheckConstraint(condition=models.Q(cap_rate__gte=0), name="programme_rate_gte_0"),
+            models.CheckConstraint(condition=models.Q(cap_rounding_step__gt=0), name="programme_step_gt_0"),
+            models.CheckConstraint(condition=models.Q(cap_floor__gte=0), name="programme_floor_gte_0"),
+            models.CheckConstraint(
+                condition=models.Q(min_projects__lte=models.F("max_projects")),
+                name="programme_min_lte_max_projects",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def is_open(self, on=None) -> bool:
+        today = on or timezone.localdate()
+        if self.opens_on and today < self.opens_on:
+            return False
+        return not (self.closes_on and today > self.closes_on)
+
+    def cap_breakdown(self, municipality, override=...) -> CapBreakdown:
+        """The cap rule of ../shared/data/README.md (inferred from published figures):
+        max(floor, rate × population rounded up to the next step), unless overridden.
+
+        `override` may be passed by callers that already loaded it (lists), to avoid a query per row.
+        """
+        if override is ...:
+            override = self.cap_overrides.filter(municipality=municipality).first()
+        population = (
+            municipality.population_2021
+            if self.cap_census_year == CensusYear.Y2021
+            else municipality.population_2011
+        )
+        raw = self.cap_rate * population
+        step = self.cap_rounding_step
+        rounded = (raw / step).to_integral_value(rounding=ROUND_CEILING) * step
+        rule_cap = max(self.cap_floor, rounded).quantize(Decimal("0.01"))
+        cap = override.amount if override is not None else rule_cap
+        return CapBreakdown(
+            population=population,
+            census_year=self.cap_census_year,
+            rate=self.cap_rate,
+            raw=raw.quantize(Decimal("0.01")),
+            rounded=rounded.quantize(Decimal("0.01")),
+            floor=self.cap_floor,
+            rule_cap=rule_cap,
+            override=override.amount if override is not None else None,
+            override_reason=override.reason if override is not None else "",
+            cap=cap,
+        )
+
+    def cap_for(self, municipality, override=...) -> Decimal:
+        """The only place a municipality's cap is computed."""
+        return self.cap_breakdown(municipality, override=override).cap
+
+
+class CapOverride(models.Model):
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.PROTECT,
+        related_name="cap_overrides",
+        verbose_name=_("programme"),
+    )
+    municipality = models.ForeignKey(
+        "grants.Municipality",
+        on_delete=models.PROTECT,
+        related_name="cap_overrides",
+        verbose_name=_("municipality"),
+    )
+    amount = models.DecimalField(_("cap"), **MONEY, validators=[MinValueValidator(0)])
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+    created_at = models.DateTimeField(_("set at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("cap override")
+        verbose_name_plural = _("cap overrides")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "municipality"], name="cap_override_once_per_municipality"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="cap_override_gte_0"),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="cap_override_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.municipality}: {self.amount}"

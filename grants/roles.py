@@ -1,0 +1,53 @@
+"""Roles are Django groups; a municipality account is a relation (MunicipalityAccount), not a group
+check alone, so scoping follows the relation."""
+
+OFFICERS = "officers"
+APPROVERS = "approvers"
+AUDITORS = "auditors"
+MUNICIPALITIES = "municipalities"
+ALL_GROUPS = (OFFICERS, APPROVERS, AUDITORS, MUNICIPALITIES)
+
+
+def _groups(user) -> frozenset[str]:
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_role_groups", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._role_groups = cached
+    return cached
+
+
+def is_officer(user) -> bool:
+    return bool(user.is_active and (user.is_superuser or OFFICERS in _groups(user)))
+
+
+def is_approver(user) -> bool:
+    return bool(user.is_active and (user.is_superuser or APPROVERS in _groups(user)))
+
+
+def is_auditor(user) -> bool:
+    return bool(user.is_active and AUDITORS in _groups(user))
+
+
+def is_staff_role(user) -> bool:
+    """Officers, approvers and auditors: they see every municipality."""
+    return is_officer(user) or is_approver(user) or is_auditor(user)
+
+
+def municipality_of(user):
+    """The municipality a municipality account belongs to, or None."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    account = getattr(user, "municipality_account", None) if _has_account(user) else None
+    return account.municipality if account else None
+
+
+def _has_account(user) -> bool:
+    from grants.models import MunicipalityAccount
+
+    try:
+        user.municipality_account  # noqa: B018
+    except MunicipalityAccount.DoesNotExist:
+        return False
+    return True

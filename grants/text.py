@@ -1,0 +1,24 @@
+"""Text folding shared by search, matching and imports.
+
+Greek names are published in capitals without accents («ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ») and typed by people in
+lower case with accents («Καλαμάτα»). SQLite's upper() only knows ASCII and PostgreSQL's unaccent does
+not cover Greek tonos everywhere, so we fold in Python and store the folded key beside the name: the
+same search then behaves identically on both databases and can use an index.
+"""
+
+import re
+import unicodedata
+
+_DASHES = re.compile(r"\s*[\u2010-\u2015\u2212-]\s*")
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Upper-case, accent-free, final-sigma-free, single-spaced, one dash style."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFD", str(text))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    upper = stripped.upper()  # ς upper-cases to Σ, so final sigma needs nothing more
+    upper = _DASHES.sub("-", upper)
+    return _SPACES.sub(" ", upper).strip()

@@ -1,0 +1,118 @@
+"""Shared fixtures: a small world (a programme, a few municipalities, one user per role) built
+through the real ORM on PostgreSQL. Loading the full reference data is tested on its own."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from grants import roles
+from grants.models import (
+    Municipality,
+    MunicipalityAccount,
+    Programme,
+    Region,
+    RegionalUnit,
+    RegionCategory,
+)
+from projects.models import CatalogueProject, Category
+
+
+@pytest.fixture
+def region(db):
+    return Region.objects.create(code="EL65", name="ΠΕΛΟΠΟΝΝΗΣΟΥ", category=RegionCategory.LESS_DEVELOPED)
+
+
+@pytest.fixture
+def regional_unit(region):
+    return RegionalUnit.objects.create(code="44", name="Μεσσηνίας", region=region)
+
+
+@pytest.fixture
+def programme(db):
+    return Programme.objects.create(
+        code="SMART-CITIES",
+        title="Έξυπνες Πόλεις",
+        managing_authority="ΕΥΔ Ψηφιακός Μετασχηματισμός",
+        total_budget=Decimal("235285163.00"),
+        min_projects=1,
+        max_projects=20,
+    )
+
+
+def make_municipality(regional_unit, code, name, pop2011, pop2021=None, eligible=True):
+    return Municipality.objects.create(
+        elstat_code=code,
+        name=name,
+        regional_unit=regional_unit,
+        population_2011=pop2011,
+        population_2021=pop2021 or pop2011,
+        eligible=eligible,
+        contact_emails=f"info{code}@example.gr",
+    )
+
+
+@pytest.fixture
+def kalamata(regional_unit):
+    return make_municipality(regional_unit, "4401", "ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ", 69849, 71894)
+
+
+@pytest.fixture
+def pyli(regional_unit):
+    return make_municipality(regional_unit, "2603", "ΔΗΜΟΣ ΠΥΛΗΣ", 14343, 12915)
+
+
+@pytest.fixture
+def category(db):
+    return Category.objects.create(order=1, title_el="Βιώσιμη Μετακίνηση", title_en="Mobility")
+
+
+@pytest.fixture
+def catalogue(category):
+    return [
+        CatalogueProject.objects.create(
+            code=f"T{i:02d}", title_el=f"Έργο {i}", title_en=f"Project {i}", category=category
+        )
+        for i in range(1, 13)
+    ]
+
+
+def _user(username, group=None, **extra):
+    user = User.objects.create_user(username, f"{username}@example.gr", "pw-secret-123", **extra)
+    if group:
+        user.groups.add(Group.objects.get_or_create(name=group)[0])
+    return user
+
+
+@pytest.fixture
+def officer(db):
+    return _user("officer", roles.OFFICERS, is_staff=True)
+
+
+@pytest.fixture
+def officer2(db):
+    return _user("officer2", roles.OFFICERS, is_staff=True)
+
+
+@pytest.fixture
+def approver(db):
+    return _user("approver", roles.APPROVERS, is_staff=True)
+
+
+@pytest.fixture
+def auditor(db):
+    return _user("auditor", roles.AUDITORS, is_staff=True)
+
+
+@pytest.fixture
+def kalamata_user(kalamata):
+    user = _user("kalamata", roles.MUNICIPALITIES)
+    MunicipalityAccount.objects.create(user=user, municipality=kalamata)
+    return user
+
+
+@pytest.fixture
+def pyli_user(pyli):
+    user = _user("pyli", roles.MUNICIPALITIES)
+    MunicipalityAccount.objects.create(user=user, municipality=pyli)
+    return user

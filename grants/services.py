@@ -1,0 +1,130 @@
+"""Writes on municipalities, programmes and applications (other than status, which belongs to
+grants.workflow). Keyword-only functions named <entity>_<action>; each writes its AuditEvent in the
+same transaction."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from grants import audit
+from grants.models import Application, CapOverride, Channel, Municipality
+
+MUNICIPALITY_AUDITED = [
+    "name",
+    "regional_unit",
+    "population_2011",
+    "population_2021",
+    "eligible",
+    "eligibility_override",
+    "eligibility_override_reason",
+    "contact_emails",
+]
+
+
+def application_get_or_create(*, programme, municipality, actor=None, channel=Channel.CODE, is_demo=False):
+    """The one application of a municipality in a programme, created as a draft when missing."""
+    with transaction.atomic():
+        application, created = Application.objects.get_or_create(
+            programme=programme, municipality=municipality, defaults={"is_demo": is_demo}
+        )
+        if created:
+            audit.record(
+                action="application.create",
+                channel=channel,
+                actor=actor,
+                obj=application,
+                after=audit.snapshot(application, ["programme", "municipality", "status", "budget"]),
+                municipality=municipality,
+                application=application,
+            )
+    return application, created
+
+
+def municipality_update(*, municipality: Municipality, actor=None, channel=Channel.CODE, note="", **changes):
+    """Change registry fields; an eligibility override always carries its reason."""
+    unknown = set(changes) - set(MUNICIPALITY_AUDITED)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    with transaction.atomic():
+        locked = Municipality.objects.select_for_update().get(pk=municipality.pk)
+        before = audit.snapshot(locked, MUNICIPALITY_AUDITED)
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        if locked.eligibility_override is not None and not locked.eligibility_override_reason.strip():
+            raise ValidationError(
+                {"eligibility_override_reason": _("An eligibility override needs a reason.")}
+            )
+        if locked.eligibility_override is None:
+            locked.eligibility_override_reason = ""
+        locked.full_clean()
+        after = audit.snapshot(locked, MUNICIPALITY_AUDITED)
+        old, new = audit.changed(before, after)
+        if not new:
+            return locked
+        locked.save()
+        action = (
+            "municipality.eligibility_override"
+            if "eligibility_override" in new or "eligibility_override_reason" in new
+            else "municipality.update"
+        )
+        audit.record(
+            action=action,
+            channel=channel,
+            actor=actor,
+            obj=locked,
+            before=old,
+            after=new,
+            note=note or locked.eligibility_override_reason,
+            municipality=locked,
+        )
+    municipality.refresh_from_db()
+    return locked
+
+
+def cap_override_set(
+    *, programme, municipality, amount: Decimal | None, reason: str = "", actor=None, channel=Channel.CODE
+):
+    """Set (amount) or clear (None) a municipality's cap override, with a reason either way."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("A cap override needs a reason.")})
+    if amount is not None:
+        amount = Decimal(amount)
+        if amount < 0:
+            raise ValidationError({"amount": _("A cap cannot be negative.")})
+    with transaction.atomic():
+        existing = (
+            CapOverride.objects.select_for_update()
+            .filter(programme=programme, municipality=municipality)
+            .first()
+        )
+        before = {"amount": existing.amount, "reason": existing.reason} if existing else {}
+        if amount is None:
+            if existing is None:
+                return None
+            existing.delete()
+            result = None
+            after = {}
+        elif existing is None:
+            result = CapOverride.objects.create(
+                programme=programme, municipality=municipality, amount=amount, reason=reason, created_by=actor
+            )
+            after = {"amount": amount, "reason": reason}
+        else:
+            existing.amount, existing.reason, existing.created_by = amount, reason, actor
+            existing.save()
+            result = existing
+            after = {"amount": amount, "reason": reason}
+        before["rule_cap"] = programme.cap_breakdown(municipality, override=None).rule_cap
+        audit.record(
+            action="cap.override" if amount is not None else "cap.override_cleared",
+            channel=channel,
+            actor=actor,
+            obj=municipality,
+            before=before,
+            after=after,
+            note=reason,
+            municipality=municipality,
+        )
+    return result

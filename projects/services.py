@@ -1,0 +1,211 @@
+"""Writes on the catalogue and on an application's selections.
+
+The cap is a property of the sum of an application's selections, so no single row can check it:
+every write locks the application row first (SELECT … FOR UPDATE), re-reads the total on fresh data,
+then writes. Two concurrent additions that each fit but together exceed the cap are serialised on
+that lock; the second sees the first's amount and is refused."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from grants import audit, roles
+from grants.models import Application, ApplicationStatus, Channel
+from projects.models import CatalogueProject, Selection
+
+EDITABLE_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+SELECTION_AUDITED = ["project", "amount", "justification"]
+CATALOGUE_AUDITED = ["code", "title_el", "title_en", "category", "description", "official", "active"]
+
+
+class SelectionError(ValidationError):
+    """A refused selection change; the message names the field and the reason."""
+
+
+def money(value, field="amount") -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError, TypeError):
+        raise SelectionError({field: _("Enter an amount in euros, e.g. 12500.00.")}) from None
+    if not amount.is_finite():
+        raise SelectionError({field: _("Enter an amount in euros, e.g. 12500.00.")})
+    return amount
+
+
+def format_eur(amount: Decimal) -> str:
+    """«1.234.567,89 €» — how Greek officers read money, used in messages and e-mails."""
+    q = Decimal(amount).quantize(Decimal("0.01"))
+    sign = "-" if q < 0 else ""
+    whole, frac = f"{abs(q):.2f}".split(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"{sign}{'.'.join(groups)},{frac} €"
+
+
+def _lock(application) -> Application:
+    return (
+        Application.objects.select_for_update()
+        .select_related("programme", "municipality")
+        .get(pk=application.pk)
+    )
+
+
+def _check_may_edit(app: Application, actor):
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        own = roles.municipality_of(actor)
+        if own is not None and own.pk != app.municipality_id:
+            raise SelectionError(_("This application belongs to another municipality."))
+        if own is None and not roles.is_officer(actor):
+            raise SelectionError(_("Only the municipality or an officer may change selections."))
+    if app.status not in EDITABLE_STATUSES:
+        raise SelectionError(
+            _("Selections can be changed only while the application is a draft or returned (now: %(s)s).")
+            % {"s": app.get_status_display()}
+        )
+
+
+def _check_cap(app: Application, new_total: Decimal):
+    cap = app.programme.cap_for(app.municipality)
+    if new_total > cap:
+        raise SelectionError(
+            {
+                "amount": _("The total %(total)s exceeds the cap %(cap)s by %(excess)s.")
+                % {
+                    "total": format_eur(new_total),
+                    "cap": format_eur(cap),
+                    "excess": format_eur(new_total - cap),
+                }
+            }
+        )
+
+
+def _total_without(app: Application, exclude_pk=None) -> Decimal:
+    qs = Selection.objects.filter(application=app)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+
+
+def _sync_budget(app: Application, total: Decimal):
+    # While selections are editable the application's budget is their total; after inclusion it is
+    # the decision's amount, set by the workflow.
+    Application.objects.filter(pk=app.pk).update(budget=total, version=app.version + 1)
+    app.budget, app.version = total, app.version + 1
+
+
+def selection_add(
+    *, application, project, amount, justification="", actor=None, channel=Channel.CODE
+) -> Selection:
+    amount = money(amount)
+    if amount <= 0:
+        raise SelectionError({"amount": _("The amount must be greater than zero.")})
+    with transaction.atomic():
+        app = _lock(application)
+        _check_may_edit(app, actor)
+        if isinstance(project, CatalogueProject) and not project.active:
+            raise SelectionError({"project": _("This project is no longer offered in the catalogue.")})
+        if Selection.objects.filter(application=app, project=project).exists():
+            raise SelectionError({"project": _("This project is already selected.")})
+        new_total = _total_without(app) + amount
+        _check_cap(app, new_total)
+        selection = Selection.objects.create(
+            application=app, project=project, amount=amount, justification=justification
+        )
+        _sync_budget(app, new_total)
+        audit.record(
+            action="selection.add",
+            channel=channel,
+            actor=actor,
+            obj=selection,
+            after=audit.snapshot(selection, SELECTION_AUDITED),
+            municipality=app.municipality,
+            application=app,
+        )
+    application.budget, application.version = app.budget, app.version
+    return selection
+
+
+def selection_update(
+    *, selection, amount=None, justification=None, actor=None, channel=Channel.CODE
+) -> Selection:
+    with transaction.atomic():
+        app = _lock(selection.application)
+        _check_may_edit(app, actor)
+        current = Selection.objects.select_for_update().get(pk=selection.pk)
+        before = audit.snapshot(current, SELECTION_AUDITED)
+        if amount is not None:
+            current.amount = money(amount)
+            if current.amount <= 0:
+                raise SelectionError({"amount": _("The amount must be greater than zero.")})
+        if justification is not None:
+            current.justification = justification
+        new_total = _total_without(app, exclude_pk=current.pk) + current.amount
+        _check_cap(app, new_total)
+        old, new = audit.changed(before, audit.snapshot(current, SELECTION_AUDITED))
+        if not new:
+            return current
+        current.save()
+        _sync_budget(app, new_total)
+        audit.record(
+            action="selection.change",
+            channel=channel,
+            actor=actor,
+            obj=current,
+            before=old,
+            after=new,
+            municipality=app.municipality,
+            application=app,
+        )
+    return current
+
+
+def selection_remove(*, selection, actor=None, channel=Channel.CODE) -> None:
+    with transaction.atomic():
+        app = _lock(selection.application)
+        _check_may_edit(app, actor)
+        current = Selection.objects.select_for_update().get(pk=selection.pk)
+        before = audit.snapshot(current, SELECTION_AUDITED)
+        repr_ = str(current)
+        audit.record(
+            action="selection.remove",
+            channel=channel,
+            actor=actor,
+            obj=current,
+            before=before,
+            municipality=app.municipality,
+            application=app,
+            note=repr_,
+        )
+        current.delete()
+        _sync_budget(app, _total_without(app))
+
+
+def catalogue_project_save(*, project: CatalogueProject, actor=None, channel=Channel.CODE, note=""):
+    """Create or edit a catalogue entry, audited with before/after values."""
+    with transaction.atomic():
+        before = {}
+        if project.pk:
+            old = CatalogueProject.objects.select_for_update().get(pk=project.pk)
+            before = audit.snapshot(old, CATALOGUE_AUDITED)
+        project.full_clean()
+        after = audit.snapshot(project, CATALOGUE_AUDITED)
+        old_values, new_values = audit.changed(before, after)
+        if not new_values:
+            return project
+        created = project.pk is None
+        project.save()
+        audit.record(
+            action="catalogue.create" if created else "catalogue.change",
+            channel=channel,
+            actor=actor,
+            obj=project,
+            before=old_values,
+            after=new_values,
+            note=note,
+        )
+    return project

@@ -1,0 +1,122 @@
+"""One FilterSet per model, shared by the admin's "export what I see", the reports and the API, so a
+download never disagrees with the screen."""
+
+import django_filters as df
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grants.models import Application, ApplicationStatus, AuditEvent, Channel, Municipality, RegionCategory
+from grants.text import fold
+from projects.models import CatalogueProject, Selection
+
+
+class SearchMixin:
+    search_field = "search_key"
+
+    def filter_q(self, queryset, name, value):
+        term = fold(value)
+        return queryset.filter(**{f"{self.search_field}__contains": term}) if term else queryset
+
+
+class MunicipalityFilterSet(SearchMixin, df.FilterSet):
+    q = df.CharFilter(method="filter_q", label=_("Search"))
+    region = df.CharFilter(field_name="regional_unit__region__code", label=_("Region (NUTS2)"))
+    regional_unit = df.CharFilter(field_name="regional_unit__code", label=_("Regional unit"))
+    region_category = df.ChoiceFilter(
+        field_name="regional_unit__region__category",
+        choices=RegionCategory.choices,
+        label=_("Region category"),
+    )
+    eligible = df.BooleanFilter(field_name="eligible", label=_("Eligible by rule"))
+    status = df.MultipleChoiceFilter(
+        field_name="applications__status", choices=ApplicationStatus.choices, label=_("Application status")
+    )
+
+    class Meta:
+        model = Municipality
+        fields = ["q", "region", "regional_unit", "region_category", "eligible", "status"]
+
+
+class ApplicationFilterSet(SearchMixin, df.FilterSet):
+    search_field = "municipality__search_key"
+    q = df.CharFilter(method="filter_q", label=_("Search"))
+    status = df.MultipleChoiceFilter(choices=ApplicationStatus.choices, label=_("Status"))
+    programme = df.CharFilter(field_name="programme__code", label=_("Programme"))
+    region = df.CharFilter(field_name="municipality__regional_unit__region__code", label=_("Region (NUTS2)"))
+    region_category = df.ChoiceFilter(
+        field_name="municipality__regional_unit__region__category",
+        choices=RegionCategory.choices,
+        label=_("Region category"),
+    )
+    municipality = df.CharFilter(
+        field_name="municipality__elstat_code", label=_("Municipality (ELSTAT code)")
+    )
+    project = df.CharFilter(method="filter_project", label=_("Catalogue project (code)"))
+    inclusion_date_after = df.DateFilter(
+        field_name="inclusion_date", lookup_expr="gte", label=_("Included from")
+    )
+    inclusion_date_before = df.DateFilter(
+        field_name="inclusion_date", lookup_expr="lte", label=_("Included until")
+    )
+    is_demo = df.BooleanFilter(label=_("Demo data"))
+
+    class Meta:
+        model = Application
+        fields = [
+            "q",
+            "status",
+            "programme",
+            "region",
+            "region_category",
+            "municipality",
+            "project",
+            "inclusion_date_after",
+            "inclusion_date_before",
+        ]
+
+    def filter_project(self, queryset, name, value):
+        # A subquery, not a join: a join would repeat an application once per matching selection.
+        return queryset.filter(pk__in=Selection.objects.filter(project__code=value).values("application_id"))
+
+
+class SelectionFilterSet(SearchMixin, df.FilterSet):
+    search_field = "project__search_key"
+    q = df.CharFilter(method="filter_q", label=_("Search"))
+    status = df.MultipleChoiceFilter(
+        field_name="application__status", choices=ApplicationStatus.choices, label=_("Status")
+    )
+    region = df.CharFilter(field_name="application__municipality__regional_unit__region__code")
+    municipality = df.CharFilter(field_name="application__municipality__elstat_code")
+    project = df.CharFilter(field_name="project__code")
+    category = df.NumberFilter(field_name="project__category__order")
+
+    class Meta:
+        model = Selection
+        fields = ["q", "status", "region", "municipality", "project", "category"]
+
+
+class CatalogueFilterSet(SearchMixin, df.FilterSet):
+    q = df.CharFilter(method="filter_q", label=_("Search"))
+    category = df.NumberFilter(field_name="category__order", label=_("Category"))
+
+    class Meta:
+        model = CatalogueProject
+        fields = ["q", "category", "official", "active"]
+
+
+class AuditEventFilterSet(df.FilterSet):
+    date_after = df.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("From"))
+    date_before = df.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("Until"))
+    actor = df.CharFilter(method="filter_actor", label=_("Actor"))
+    municipality = df.CharFilter(
+        field_name="municipality__elstat_code", label=_("Municipality (ELSTAT code)")
+    )
+    action = df.CharFilter(field_name="action", lookup_expr="startswith", label=_("Action"))
+    channel = df.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
+
+    class Meta:
+        model = AuditEvent
+        fields = ["date_after", "date_before", "actor", "municipality", "action", "channel"]
+
+    def filter_actor(self, queryset, name, value):
+        return queryset.filter(Q(actor__username=value) | Q(actor_name__icontains=value))

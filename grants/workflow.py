@@ -1,0 +1,499 @@
+"""The application workflow: one explicit transition table and one entry point.
+
+`transition()` is the only code that writes Application.status. The admin, the portal, the API, the
+importers and the commands all call it; `available_actions()` drives their buttons and says why the
+other actions are unavailable. Each transition locks the application row, re-checks its guards on
+fresh data, and writes the new status and its AuditEvent in one transaction; e-mail goes out only
+after commit.
+"""
+
+import datetime
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import Count, Min, Sum
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from grants import audit, roles
+from grants.models import Application, Channel, Programme
+from grants.models import ApplicationStatus as S
+
+MUNICIPALITY, OFFICER, APPROVER, SYSTEM = "municipality", "officer", "approver", "system"
+
+
+class TransitionError(ValidationError):
+    """A refused transition. The message says why, in the active language."""
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    sources: frozenset
+    target: str | None
+    roles: tuple
+    note_required: bool = False
+    fields: tuple = ()
+    optional_fields: tuple = ()
+    # Import-only actions are not offered as buttons.
+    listed: bool = True
+
+
+def _a(name, label, sources, target, roles_, **kw):
+    return Action(name, label, frozenset(sources), target, tuple(roles_), **kw)
+
+
+OPEN_BEFORE_INCLUSION = (S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.RETURNED, S.TO_BE_INCLUDED)
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        _a("submit", gettext_lazy("Submit"), (S.DRAFT, S.RETURNED), S.SUBMITTED, (MUNICIPALITY, OFFICER)),
+        _a("start_review", gettext_lazy("Start review"), (S.SUBMITTED,), S.UNDER_REVIEW, (OFFICER,)),
+        _a(
+            "return",
+            gettext_lazy("Return for corrections"),
+            (S.SUBMITTED, S.UNDER_REVIEW),
+            S.RETURNED,
+            (OFFICER,),
+            note_required=True,
+        ),
+        _a(
+            "propose_inclusion",
+            gettext_lazy("Propose for inclusion"),
+            (S.UNDER_REVIEW,),
+            S.TO_BE_INCLUDED,
+            (OFFICER,),
+            optional_fields=("budget",),
+        ),
+        _a(
+            "include",
+            gettext_lazy("Include"),
+            (S.TO_BE_INCLUDED,),
+            S.INCLUDED,
+            (APPROVER,),
+            fields=("inclusion_date", "decision_ada"),
+            optional_fields=("budget", "mis_code"),
+        ),
+        _a(
+            "reject",
+            gettext_lazy("Reject"),
+            (S.SUBMITTED, S.UNDER_REVIEW, S.TO_BE_INCLUDED),
+            S.REJECTED,
+            (OFFICER, APPROVER),
+            note_required=True,
+        ),
+        _a("withdraw", gettext_lazy("Withdraw"), OPEN_BEFORE_INCLUSION, S.WITHDRAWN, (MUNICIPALITY,)),
+        _a(
+            "deinclude",
+            gettext_lazy("De-include"),
+            (S.INCLUDED,),
+            S.DEINCLUDED,
+            (APPROVER,),
+            note_required=True,
+            fields=("decision_ada",),
+        ),
+        # A published decision is a fact: it is recorded as published, from any status, and the rules a
+        # submission must meet become warnings kept in the audit note.
+        _a(
+            "record_decision",
+            gettext_lazy("Record a published decision"),
+            tuple(S.values),
+            None,
+            (OFFICER, APPROVER, SYSTEM),
+            fields=("status", "budget"),
+            optional_fields=("inclusion_date", "decision_ada", "mis_code"),
+            listed=False,
+        ),
+    ]
+}
+DECISION_STATUSES = (S.INCLUDED, S.TO_BE_INCLUDED)
+DECISION_CHANNELS = (Channel.IMPORT, Channel.COMMAND)
+
+# ΑΔΑ: Greek capitals and digits, e.g. «ΕΨΚ446ΜΤΛ6-ΡΞΥ» (10-3) or older «ΡΒΠΕ7ΛΞ-Ν1Ζ» (7-3).
+ADA_RE = re.compile(r"^[Α-Ω0-9]{4,10}-[Α-Ω0-9]{3}$")
+# People type Latin letters that look Greek; Diavgeia codes are Greek, so we store the Greek ones.
+_LATIN_TO_GREEK = str.maketrans("ABEZHIKMNOPTYX", "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ")
+
+
+def normalize_ada(value) -> str:
+    from grants.text import fold
+
+    ada = fold(value or "").replace(" ", "").translate(_LATIN_TO_GREEK)
+    if not ADA_RE.match(ada):
+        raise TransitionError(
+            {"decision_ada": _("«%(v)s» is not a valid ΑΔΑ (e.g. ΕΨΚ446ΜΤΛ6-ΡΞΥ).") % {"v": value or ""}}
+        )
+    return ada
+
+
+def _money(value, name) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip()).quantize(Decimal("0.01"))
+        if not amount.is_finite():
+            raise ValueError
+    except (ArithmeticError, ValueError, TypeError):
+        raise TransitionError({name: _("Enter an amount in euros, e.g. 12500.00.")}) from None
+    return amount
+
+
+def _date(value, name) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        parsed = parse_date(str(value))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise TransitionError({name: _("Enter a real date (YYYY-MM-DD).")})
+    return parsed
+
+
+def format_eur(amount) -> str:
+    from projects.services import format_eur as fmt
+
+    return fmt(amount)
+
+
+# --- guards -------------------------------------------------------------------------------------
+
+
+def _actor_roles(app: Application, user) -> set[str]:
+    if user is None:
+        return {SYSTEM}
+    found = set()
+    own = roles.municipality_of(user)
+    if own is not None and own.pk == app.municipality_id:
+        found.add(MUNICIPALITY)
+    if roles.is_officer(user):
+        found.add(OFFICER)
+    if roles.is_approver(user):
+        found.add(APPROVER)
+    return found
+
+
+def _selection_stats(app: Application) -> dict:
+    return app.selections.aggregate(n=Count("id"), total=Sum("amount"), smallest=Min("amount"))
+
+
+def _check_role(action: Action, app: Application, user, channel):
+    if user is not None and not getattr(user, "is_active", False):
+        raise TransitionError(_("This account is inactive."))
+    held = _actor_roles(app, user)
+    if not held.intersection(action.roles):
+        if roles.municipality_of(user) is not None and MUNICIPALITY not in held:
+            raise TransitionError(_("This application belongs to another municipality."))
+        names = {MUNICIPALITY: _("the municipality"), OFFICER: _("an officer"), APPROVER: _("an approver")}
+        allowed = ", ".join(str(names[r]) for r in action.roles if r in names)
+        raise TransitionError(
+            _("Only %(who)s may take the action «%(action)s».") % {"who": allowed, "action": action.label}
+        )
+    if action.name == "record_decision" and channel not in DECISION_CHANNELS:
+        raise TransitionError(_("Published decisions are recorded by an import or a command."))
+
+
+def _check_source(action: Action, app: Application):
+    if app.status not in action.sources:
+        raise TransitionError(
+            _("«%(action)s» is not possible while the application is «%(status)s».")
+            % {"action": action.label, "status": app.get_status_display()}
+        )
+
+
+def _check_submission(app: Application, user):
+    programme = app.programme
+    stats = _selection_stats(app)
+    n, total = stats["n"], stats["total"] or Decimal("0")
+    if not programme.min_projects <= n <= programme.max_projects:
+        raise TransitionError(
+            _("The application has %(n)d projects; between %(min)d and %(max)d are required.")
+            % {"n": n, "min": programme.min_projects, "max": programme.max_projects}
+        )
+    if stats["smallest"] is not None and stats["smallest"] <= 0:
+        raise TransitionError(_("Every selected project needs an amount greater than zero."))
+    cap = programme.cap_for(app.municipality)
+    if total > cap:
+        raise TransitionError(
+            _("The total %(total)s exceeds the cap %(cap)s by %(excess)s.")
+            % {"total": format_eur(total), "cap": format_eur(cap), "excess": format_eur(total - cap)}
+        )
+    if not programme.is_open() and not roles.is_officer(user):
+        raise TransitionError(_("The call is closed; only an officer may submit now."))
+    return total
+
+
+def _committed_elsewhere(app: Application) -> Decimal:
+    return Application.objects.filter(programme_id=app.programme_id, status=S.INCLUDED).exclude(
+        pk=app.pk
+    ).aggregate(s=Sum("budget"))["s"] or Decimal("0")
+
+
+def _check_budget_room(app: Application, budget: Decimal):
+    committed = _committed_elsewhere(app) + budget
+    total = app.programme.total_budget
+    if committed > total:
+        raise TransitionError(
+            {
+                "budget": _("Including it would commit %(c)s, over the programme's total %(t)s by %(x)s.")
+                % {"c": format_eur(committed), "t": format_eur(total), "x": format_eur(committed - total)}
+            }
+        )
+
+
+def _check_four_eyes(app: Application, user):
+    if user is not None and app.proposed_by_id == user.pk:
+        raise TransitionError(
+            _("Four eyes: you proposed this inclusion, so another approver must include it.")
+        )
+
+
+def _check_static(action: Action, app: Application, user, channel):
+    """Guards that need no form input: used both to list actions and before every transition."""
+    _check_role(action, app, user, channel)
+    _check_source(action, app)
+    if action.name == "submit":
+        _check_submission(app, user)
+    elif action.name == "include":
+        _check_four_eyes(app, user)
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ActionOption:
+    name: str
+    label: str
+    allowed: bool
+    reason: str = ""
+    note_required: bool = False
+    fields: tuple = ()
+    optional_fields: tuple = ()
+    target: str | None = None
+    target_label: str = field(default="")
+
+
+def _message(error: ValidationError) -> str:
+    return " ".join(str(m) for m in error.messages)
+
+
+def available_actions(application: Application, user, *, channel=Channel.ADMIN) -> list[ActionOption]:
+    """Every listed action, with whether `user` may take it now and, if not, why."""
+    options = []
+    for action in ACTIONS.values():
+        if not action.listed:
+            continue
+        try:
+            _check_static(action, application, user, channel)
+            allowed, reason = True, ""
+        except TransitionError as exc:
+            allowed, reason = False, _message(exc)
+        options.append(
+            ActionOption(
+                name=action.name,
+                label=str(action.label),
+                allowed=allowed,
+                reason=reason,
+                note_required=action.note_required,
+                fields=action.fields,
+                optional_fields=action.optional_fields,
+                target=action.target,
+                target_label=str(S(action.target).label) if action.target else "",
+            )
+        )
+    return options
+
+
+def decision_warnings(application: Application, *, status, budget) -> list[str]:
+    """Rules a submission must meet that a published decision may break: reported, not refused."""
+    warnings = []
+    municipality, programme = application.municipality, application.programme
+    if not municipality.is_eligible:
+        warnings.append(_("%(m)s is not eligible under the programme's rule.") % {"m": municipality})
+    cap = programme.cap_for(municipality)
+    if budget > cap:
+        warnings.append(
+            _("Budget %(b)s exceeds the cap %(c)s by %(x)s.")
+            % {"b": format_eur(budget), "c": format_eur(cap), "x": format_eur(budget - cap)}
+        )
+    if status == S.INCLUDED:
+        try:
+            _check_budget_room(application, budget)
+        except TransitionError as exc:
+            warnings.append(_message(exc))
+    return warnings
+
+
+def submission_hash(app: Application) -> str:
+    """A digest of what was submitted, printed on the receipt so both sides can prove the content."""
+    rows = list(app.selections.order_by("project__code").values_list("project__code", "amount"))
+    payload = json.dumps(
+        {"application": app.pk, "selections": [[c, f"{a:.2f}"] for c, a in rows]}, sort_keys=True
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+AUDITED = ["status", "budget", "inclusion_date", "decision_ada", "mis_code", "deinclusion_ada", "proposed_by"]
+
+
+def _apply(action: Action, app: Application, user, note, fields) -> tuple[str, list[str]]:
+    """Check the input-dependent guards and set the new values on the locked row.
+    Returns the new status and any warnings (record_decision only)."""
+    unknown = set(fields) - set(action.fields) - set(action.optional_fields)
+    if unknown:
+        raise TransitionError(_("Unexpected fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    missing = [f for f in action.fields if fields.get(f) in (None, "")]
+    if missing:
+        raise TransitionError({f: _("This field is required.") for f in missing})
+    if action.note_required and not note.strip():
+        raise TransitionError({"note": _("A note is required for «%(a)s».") % {"a": action.label}})
+
+    warnings: list[str] = []
+    name = action.name
+    if name == "submit":
+        app.budget = _check_submission(app, user)
+        app.submitted_at = timezone.now()
+        app.submission_hash = submission_hash(app)
+    elif name == "propose_inclusion":
+        if fields.get("budget") not in (None, ""):
+            app.budget = _money(fields["budget"], "budget")
+        app.proposed_by = user
+    elif name == "include":
+        budget = _money(fields["budget"], "budget") if fields.get("budget") not in (None, "") else app.budget
+        if budget <= 0:
+            raise TransitionError({"budget": _("The budget must be greater than zero.")})
+        app.inclusion_date = _date(fields["inclusion_date"], "inclusion_date")
+        app.decision_ada = normalize_ada(fields["decision_ada"])
+        app.mis_code = str(fields.get("mis_code") or app.mis_code).strip()
+        # Serialise inclusions of the whole programme: the committed total spans applications.
+        Programme.objects.select_for_update().filter(pk=app.programme_id).first()
+        _check_budget_room(app, budget)
+        app.budget = budget
+    elif name == "deinclude":
+        app.deinclusion_ada = normalize_ada(fields["decision_ada"])
+    elif name == "record_decision":
+        status = fields["status"]
+        if status not in DECISION_STATUSES:
+            raise TransitionError({"status": _("A published decision is «Ενταγμένη» or «Προς ένταξη».")})
+        app.budget = _money(fields["budget"], "budget")
+        if app.budget < 0:
+            raise TransitionError({"budget": _("A budget cannot be negative.")})
+        date = fields.get("inclusion_date")
+        app.inclusion_date = _date(date, "inclusion_date") if date not in (None, "") else None
+        if status == S.INCLUDED and app.inclusion_date is None:
+            raise TransitionError({"inclusion_date": _("An included operation needs its inclusion date.")})
+        if fields.get("decision_ada"):
+            app.decision_ada = normalize_ada(fields["decision_ada"])
+        if fields.get("mis_code"):
+            app.mis_code = str(fields["mis_code"]).strip()
+        warnings = decision_warnings(app, status=status, budget=app.budget)
+        return status, warnings
+    return action.target, warnings
+
+
+def transition(application: Application, action: str, *, actor, note="", channel=Channel.COMMAND, **fields):
+    """Take `action` on `application` as `actor`; returns the updated application or raises
+    TransitionError. The passed instance is refreshed with the new values."""
+    if action not in ACTIONS:
+        raise TransitionError(_("Unknown action «%(a)s».") % {"a": action})
+    spec = ACTIONS[action]
+    note = (note or "").strip()
+    with transaction.atomic():
+        app = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("programme", "municipality")
+            .get(pk=application.pk)
+        )
+        _check_static(spec, app, actor, channel)
+        before = audit.snapshot(app, AUDITED)
+        target, warnings = _apply(spec, app, actor, note, fields)
+        app.status = target
+        after = audit.snapshot(app, AUDITED)
+        old, new = audit.changed(before, after)
+        if not new:
+            # Recording the same published decision again is not a change.
+            application.__dict__.update({k: getattr(app, k) for k in ("status", "budget", "version")})
+            return application
+        app.version += 1
+        app.save()
+        audit_note = "\n".join([note, *[f"⚠ {w}" for w in warnings]]).strip()
+        audit.record(
+            action=f"workflow.{action}",
+            channel=channel,
+            actor=actor,
+            obj=app,
+            before={"status": before["status"], **old},
+            after={"status": after["status"], **new, **_extra_fields(spec, fields)},
+            note=audit_note,
+            municipality=app.municipality,
+            application=app,
+        )
+        if old.get("status") != new.get("status", old.get("status")):
+            transaction.on_commit(lambda: notify_status_change(app.pk))
+    for attr in [f.attname for f in Application._meta.concrete_fields]:
+        setattr(application, attr, getattr(app, attr))
+    application.transition_warnings = warnings
+    return application
+
+
+def _extra_fields(spec: Action, fields: dict) -> dict:
+    # Inputs that are not application columns (none today) would be kept here for the auditor.
+    return {k: v for k, v in fields.items() if k not in AUDITED and k in spec.optional_fields + spec.fields}
+
+
+def notify_status_change(application_id: int):
+    """Tell the municipality's contacts that the status changed. Greek, a link, no amounts or notes:
+    e-mail is not a safe channel for decisions, the portal is."""
+    app = Application.objects.select_related("municipality", "programme").get(pk=application_id)
+    recipients = app.municipality.contact_email_list + list(
+        app.municipality.accounts.filter(user__is_active=True)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if not recipients:
+        return
+    with translation.override("el"):
+        subject = _("Smart Cities: your application is now «%(s)s»") % {"s": app.get_status_display()}
+        body = _(
+            "The status of the application of %(m)s to «%(p)s» changed to «%(s)s».\n\n"
+            "See the details in the portal: %(url)s\n"
+        ) % {
+            "m": app.municipality.name,
+            "p": app.programme.title,
+            "s": app.get_status_display(),
+            "url": f"{settings.SITE_URL.rstrip('/')}/portal/",
+        }
+    send_mass_mail(
+        [(subject, body, settings.DEFAULT_FROM_EMAIL, sorted(set(recipients)))], fail_silently=False
+    )
+
+
+def replay(application: Application) -> dict:
+    """Rebuild status and budget from the audit trail alone: the proof that history is complete."""
+    state = {"status": None, "budget": Decimal("0")}
+    for event in application.audit_events.order_by("created_at", "id"):
+        if event.action.startswith("selection."):
+            if "amount" in event.before:
+                state["budget"] -= Decimal(event.before["amount"])
+            if "amount" in event.after:
+                state["budget"] += Decimal(event.after["amount"])
+            continue
+        if "status" in event.after:
+            state["status"] = event.after["status"]
+        if "budget" in event.after:
+            state["budget"] = Decimal(event.after["budget"])
+    return state

@@ -209,3 +209,31 @@ def catalogue_project_save(*, project: CatalogueProject, actor=None, channel=Cha
             note=note,
         )
     return project
+
+
+CATEGORY_AUDITED = ["order", "title_el", "title_en"]
+
+
+def category_save(*, category, actor=None, channel=Channel.CODE, note=""):
+    """Create or edit a catalogue category, audited like catalogue entries (the API writes here)."""
+    with transaction.atomic():
+        before = {}
+        if category.pk:
+            old = type(category).objects.select_for_update().get(pk=category.pk)
+            before = audit.snapshot(old, CATEGORY_AUDITED)
+        category.full_clean()
+        old_values, new_values = audit.changed(before, audit.snapshot(category, CATEGORY_AUDITED))
+        if not new_values:
+            return category
+        created = category.pk is None
+        category.save()
+        audit.record(
+            action="category.create" if created else "category.change",
+            channel=channel,
+            actor=actor,
+            obj=category,
+            before=old_values,
+            after=new_values,
+            note=note,
+        )
+    return category

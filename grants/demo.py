@@ -1,0 +1,282 @@
+"""Demo data (`manage.py load_demo`): the reference registry, the demo accounts, the ten operations of
+the published sample and a few dozen invented applications in every status.
+
+Every status change goes through grants.workflow.transition and every selection through
+projects.services, so the demo's history in AuditEvent is the same shape as real use. The plan is drawn
+from a fixed seed before anything is written, and an application that already exists is left alone, so
+a second run changes nothing.
+"""
+
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import CommandError
+from django.db import transaction
+
+from grants import audit, roles
+from grants.models import Application, Channel, Municipality, Programme
+from grants.models import ApplicationStatus as S
+from grants.reference import PROGRAMME, load_reference_data
+from grants.reference_files import GRANTS_DATA
+from grants.services import application_get_or_create, municipality_account_set
+from grants.workflow import transition
+from projects.models import CatalogueProject
+from projects.services import selection_add
+
+SEED = 20240702
+PUBLISHED_FILE = GRANTS_DATA / "inclusions_published_sample.txt"
+STAFF_ACCOUNTS = [("officer", roles.OFFICERS), ("approver", roles.APPROVERS), ("auditor", roles.AUDITORS)]
+MUNICIPALITY_ACCOUNTS = [("kalamata", "4401"), ("pyli", "2603")]
+KALAMATA = "4401"
+
+# Published names → ELSTAT codes for the sample only; imports use the general matcher. The published
+# list adds titles («ΗΡΩΙΚΗΣ ΠΟΛΕΩΣ») and prefectures («ΝΟΜΟΥ ΑΤΤΙΚΗΣ») and writes double names with an
+# en dash, so an exact lookup of the census name would miss most of them.
+PUBLISHED_CODES = {
+    "ΔΗΜΟΣ ΜΕΤΑΜΟΡΦΩΣΕΩΣ ΝΟΜΟΥ ΑΤΤΙΚΗΣ": "4607",
+    "ΔΗΜΟΣ ΗΡΩΙΚΗΣ ΠΟΛΕΩΣ ΝΑΟΥΣΑΣ": "0803",
+    "ΔΗΜΟΣ ΠΕΤΡΟΥΠΟΛΕΩΣ ΝΟΜΟΥ ΑΤΤΙΚΗΣ": "4706",
+    "ΔΗΜΟΣ ΜΥΤΙΛΗΝΗΣ": "5301",
+    "ΔΗΜΟΣ ΕΠΙΔΑΥΡΟΥ": "4103",
+    "ΔΗΜΟΣ ΑΙΓΑΛΕΩ ΝΟΜΟΥ ΑΤΤΙΚΗΣ": "4704",
+    "ΔΗΜΟΣ ΠΟΛΥΓΥΡΟΥ": "1301",
+    "ΔΗΜΟΣ ΠΑΠΑΓΟΥ – ΧΟΛΑΡΓΟΥ": "4609",
+    "ΔΗΜΟΣ ΠΥΛΗΣ": "2603",
+    "ΔΗΜΟΣ ΔΩΡΙΔΟΣ": "3102",
+}
+PUBLISHED_STATUS = {"Ενταγμένη": S.INCLUDED, "Προς ένταξη": S.TO_BE_INCLUDED}
+_PUBLISHED_LINE = re.compile(
+    r"^(?P<status>Ενταγμένη|Προς ένταξη)\s+(?P<name>ΔΗΜΟΣ .+?)\s+(?P<budget>\d{1,3}(?:,\d{3})*\.\d{2})"
+    r"(?:\s+(?P<date>\d{2}/\d{2}/\d{4}|[–-]))?\s*$"
+)
+
+# How many invented applications end in each status (besides Kalamata's draft): every status shows.
+DEMO_STATUSES = [
+    (S.DRAFT, 2),
+    (S.SUBMITTED, 3),
+    (S.UNDER_REVIEW, 3),
+    (S.RETURNED, 2),
+    (S.TO_BE_INCLUDED, 3),
+    (S.INCLUDED, 7),
+    (S.REJECTED, 2),
+    (S.WITHDRAWN, 2),
+    (S.DEINCLUDED, 2),
+]
+# The workflow path to each status (after the draft is filled in).
+PATHS = {
+    S.DRAFT: [],
+    S.SUBMITTED: ["submit"],
+    S.UNDER_REVIEW: ["submit", "start_review"],
+    S.RETURNED: ["submit", "start_review", "return"],
+    S.TO_BE_INCLUDED: ["submit", "start_review", "propose_inclusion"],
+    S.INCLUDED: ["submit", "start_review", "propose_inclusion", "include"],
+    S.REJECTED: ["submit", "start_review", "reject"],
+    S.WITHDRAWN: ["submit", "withdraw"],
+    S.DEINCLUDED: ["submit", "start_review", "propose_inclusion", "include", "deinclude"],
+}
+NOTES = {
+    "return": "Λείπει η τεκμηρίωση κόστους για δύο έργα· παρακαλούμε συμπληρώστε. (demo)",
+    "reject": "Η πρόταση δεν πληροί τα κριτήρια του σταδίου Α. (demo)",
+    "withdraw": "Ο δήμος απέσυρε την πρόταση με απόφαση δημοτικού συμβουλίου. (demo)",
+    "deinclude": "Απένταξη: δεν προκηρύχθηκε διαγωνισμός εντός της προθεσμίας. (demo)",
+}
+_ADA_LETTERS = "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ0123456789"
+
+
+@dataclass
+class Published:
+    line: int
+    status: str
+    name: str
+    budget: Decimal
+    inclusion_date: date | None
+
+
+@dataclass
+class Planned:
+    code: str
+    status: str
+    projects: list = field(default_factory=list)  # catalogue codes
+    weights: list = field(default_factory=list)
+    share: Decimal = Decimal("1")  # of the cap
+    inclusion_date: date | None = None
+    ada: str = ""
+    deinclusion_ada: str = ""
+    mis_code: str = ""
+
+
+def read_published(path=PUBLISHED_FILE) -> list[Published]:
+    rows = []
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if number == 1 or not text.strip():
+            continue  # the published header
+        match = _PUBLISHED_LINE.match(text.strip())
+        if not match:
+            raise CommandError(f"{path}, line {number}: not «status name budget [date]»: {text!r}")
+        when = match["date"]
+        rows.append(
+            Published(
+                line=number,
+                status=PUBLISHED_STATUS[match["status"]],
+                name=match["name"],
+                budget=Decimal(match["budget"].replace(",", "")),
+                inclusion_date=datetime.strptime(when, "%d/%m/%Y").date()
+                if when and when[0].isdigit()
+                else None,
+            )
+        )
+    return rows
+
+
+def _ada(rng) -> str:
+    return "".join(rng.choices(_ADA_LETTERS, k=10)) + "-" + "".join(rng.choices(_ADA_LETTERS, k=3))
+
+
+def make_plan(candidates: list[str], catalogue: list[str], rng: random.Random) -> list[Planned]:
+    """Which municipality ends in which status with which projects: decided before any write."""
+    statuses = [status for status, count in DEMO_STATUSES for _ in range(count)]
+    chosen = rng.sample(sorted(candidates), len(statuses))
+    plan = [Planned(code=KALAMATA, status=S.DRAFT)] + [
+        Planned(code=code, status=status) for code, status in zip(chosen, statuses, strict=True)
+    ]
+    for item in plan:
+        k = 5 if item.code == KALAMATA else rng.randint(5, 12)
+        item.projects = sorted(rng.sample(catalogue, k))
+        item.weights = [rng.randint(2, 10) for _ in item.projects]
+        item.share = Decimal(rng.randint(60, 100)) / 100
+        item.inclusion_date = date(2023, 5, 2) + timedelta(days=rng.randint(0, 440))
+        item.ada, item.deinclusion_ada = _ada(rng), _ada(rng)
+        item.mis_code = str(rng.randint(5_000_000, 6_999_999))
+    return plan
+
+
+def split(total: Decimal, weights: list[int]) -> list[Decimal]:
+    """Amounts in whole hundreds of euros, proportional to `weights`, summing to at most `total`."""
+    hundreds = int(total // 100)
+    parts = [hundreds * w // sum(weights) for w in weights]
+    parts[-1] += hundreds - sum(parts)
+    return [Decimal(p * 100) for p in parts]
+
+
+@dataclass
+class DemoReport:
+    accounts: list = field(default_factory=list)  # (username, role)
+    created_applications: int = 0
+
+
+def _user(username, group, *, is_staff=False, password=None):
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, is_staff=is_staff, email=f"{username}@example.gr" if is_staff else "")
+        if password:
+            user.set_password(password)
+        else:
+            # Stand-ins for municipalities that act in the demo's history; nobody logs in as them.
+            user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get_or_create(name=group)[0])
+        audit.record(
+            action="account.create",
+            channel=Channel.COMMAND,
+            obj=user,
+            after={"username": username, "is_staff": is_staff, "groups": [group]},
+            note="Demo account.",
+        )
+    return user
+
+
+def _municipality_user(username, municipality, *, password=None):
+    user = _user(username, roles.MUNICIPALITIES, password=password)
+    municipality_account_set(user=user, municipality=municipality, channel=Channel.COMMAND)
+    return user
+
+
+def _build(item: Planned, programme, municipality, catalogue, staff, *, report):
+    app, created = application_get_or_create(
+        programme=programme, municipality=municipality, channel=Channel.COMMAND, is_demo=True
+    )
+    if not created:
+        return
+    report.created_applications += 1
+    total = programme.cap_for(municipality) * item.share
+    for code, amount in zip(item.projects, split(total, item.weights), strict=True):
+        selection_add(application=app, project=catalogue[code], amount=amount, channel=Channel.COMMAND)
+    for action in PATHS[item.status]:
+        actor, fields = staff["officer"], {}
+        if action == "include":
+            actor = staff["approver"]
+            fields = {
+                "inclusion_date": item.inclusion_date,
+                "decision_ada": item.ada,
+                "mis_code": item.mis_code,
+            }
+        elif action == "deinclude":
+            actor, fields = staff["approver"], {"decision_ada": item.deinclusion_ada}
+        elif action == "withdraw":
+            # Only the municipality itself may withdraw.
+            actor = _municipality_user(f"demo-{municipality.elstat_code}", municipality)
+        transition(app, action, actor=actor, note=NOTES.get(action, ""), channel=Channel.COMMAND, **fields)
+
+
+def _record_published(row: Published, programme, municipality, *, report):
+    # Recorded as an import of the published list would: the decision alone, no invented selections,
+    # and not flagged as demo data because the figures are real.
+    app, created = application_get_or_create(
+        programme=programme, municipality=municipality, channel=Channel.COMMAND
+    )
+    if not created:
+        return
+    report.created_applications += 1
+    transition(
+        app,
+        "record_decision",
+        actor=None,
+        note=f"Published list of July 2024 ({PUBLISHED_FILE.name}, line {row.line}).",
+        channel=Channel.COMMAND,
+        status=row.status,
+        budget=row.budget,
+        inclusion_date=row.inclusion_date,
+    )
+
+
+def load_demo() -> DemoReport:
+    if not settings.DEBUG:
+        raise CommandError("The demo data is for local use only: it is refused unless DEBUG is on.")
+    published = read_published()
+    unknown = [p.name for p in published if p.name not in PUBLISHED_CODES]
+    if unknown:
+        raise CommandError(f"{PUBLISHED_FILE}: no ELSTAT code for {', '.join(unknown)}")
+    report = DemoReport()
+    with transaction.atomic():
+        load_reference_data()
+        password = settings.DEMO_PASSWORD
+        staff = {}
+        for username, group in STAFF_ACCOUNTS:
+            staff[username] = _user(username, group, is_staff=True, password=password)
+            report.accounts.append((username, group))
+        by_code = {m.elstat_code: m for m in Municipality.objects.all()}
+        for username, code in MUNICIPALITY_ACCOUNTS:
+            _municipality_user(username, by_code[code], password=password)
+            report.accounts.append((username, by_code[code].name))
+
+        programme = Programme.objects.get(code=PROGRAMME["code"])
+        for row in published:
+            _record_published(row, programme, by_code[PUBLISHED_CODES[row.name]], report=report)
+
+        # The invented applications are made once: later edits (overrides, a replaced catalogue) would
+        # otherwise change the seeded plan and a re-run would add a second set.
+        if not Application.objects.filter(programme=programme, is_demo=True).exists():
+            catalogue = {p.code: p for p in CatalogueProject.objects.filter(active=True)}
+            taken = set(PUBLISHED_CODES.values()) | {KALAMATA}
+            candidates = [c for c, m in by_code.items() if m.eligible and c not in taken]
+            plan = make_plan(candidates, sorted(catalogue), random.Random(SEED))
+            for item in plan:
+                _build(item, programme, by_code[item.code], catalogue, staff, report=report)
+    return report

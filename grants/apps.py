@@ -11,4 +11,6 @@ class GrantsConfig(AppConfig):
     def ready(self):
         from grants.permissions_setup import ensure_role_groups
 
-        post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="grants_role_groups")
+        # No sender: permissions of apps migrated after grants (projects) exist only once their own
+        # post_migrate has run, so the groups are rebuilt after each app (idempotent, cheap).
+        post_migrate.connect(ensure_role_groups, dispatch_uid="grants_role_groups")

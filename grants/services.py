@@ -128,3 +128,102 @@ def cap_override_set(
             municipality=municipality,
         )
     return result
+
+
+PROGRAMME_AUDITED = [
+    "code",
+    "title",
+    "fund",
+    "managing_authority",
+    "call_code",
+    "call_date",
+    "total_budget",
+    "cap_rate",
+    "cap_rounding_step",
+    "cap_floor",
+    "cap_census_year",
+    "min_projects",
+    "max_projects",
+    "opens_on",
+    "closes_on",
+]
+
+
+def programme_update(*, programme, actor=None, channel=Channel.CODE, note="", **changes):
+    """Change a programme's parameters (the cap rule among them), audited with before/after values:
+    every municipality's cap follows from these figures."""
+    from grants.models import Programme
+
+    unknown = set(changes) - set(PROGRAMME_AUDITED)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    with transaction.atomic():
+        locked = Programme.objects.select_for_update().get(pk=programme.pk)
+        before = audit.snapshot(locked, PROGRAMME_AUDITED)
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked.full_clean()
+        old, new = audit.changed(before, audit.snapshot(locked, PROGRAMME_AUDITED))
+        if not new:
+            return locked
+        locked.save()
+        audit.record(
+            action="programme.update",
+            channel=channel,
+            actor=actor,
+            obj=locked,
+            before=old,
+            after=new,
+            note=note,
+        )
+    programme.refresh_from_db()
+    return locked
+
+
+def municipality_account_set(*, user, municipality, actor=None, channel=Channel.CODE):
+    """Tie a user to one municipality (creating or moving the account): it decides what they see."""
+    from grants.models import MunicipalityAccount
+
+    with transaction.atomic():
+        account = MunicipalityAccount.objects.select_for_update().filter(user=user).first()
+        before = {"municipality": account.municipality_id} if account else {}
+        if account is None:
+            account = MunicipalityAccount.objects.create(user=user, municipality=municipality)
+        elif account.municipality_id != municipality.pk:
+            account.municipality = municipality
+            account.save()
+        else:
+            return account
+        audit.record(
+            action="account.municipality",
+            channel=channel,
+            actor=actor,
+            obj=user,
+            before=before,
+            after={"municipality": municipality.pk},
+            municipality=municipality,
+        )
+    return account
+
+
+def user_set_active(*, user, active: bool, actor=None, channel=Channel.CODE, note=""):
+    """Activate or deactivate an account. Accounts with history are deactivated, never deleted."""
+    from django.contrib.auth import get_user_model
+
+    with transaction.atomic():
+        locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+        if locked.is_active == active:
+            return locked
+        locked.is_active = active
+        locked.save(update_fields=["is_active"])
+        audit.record(
+            action="account.activate" if active else "account.deactivate",
+            channel=channel,
+            actor=actor,
+            obj=locked,
+            before={"is_active": not active},
+            after={"is_active": active},
+            note=note,
+        )
+    user.is_active = active
+    return locked

@@ -1,0 +1,223 @@
+"""Applications: the list officers filter all day (with the totals of what they filtered) and the
+application page (selections against the cap, read-only status, history)."""
+
+from decimal import Decimal
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q, Sum
+from django.http import HttpResponseRedirect
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from grants import services
+from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel
+
+from .audit import render_history
+from .common import FoldedSearchMixin
+from .formatting import date_gr, eur
+from .selections import SelectionInline
+
+
+def _override_for(app):
+    """The application's cap override from the prefetched list (None when there is none); `...`
+    when not prefetched, so that the model looks it up itself."""
+    overrides = getattr(app.municipality, "_overrides", None)
+    if overrides is None:
+        return ...
+    return next((o for o in overrides if o.programme_id == app.programme_id), None)
+
+
+def cap_of(app) -> Decimal:
+    return app.programme.cap_for(app.municipality, override=_override_for(app))
+
+
+@admin.register(Application)
+class ApplicationAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    list_display = (
+        "municipality",
+        "status_col",
+        "region",
+        "budget_col",
+        "cap_col",
+        "remaining_col",
+        "inclusion_date_col",
+    )
+    list_filter = (
+        "status",
+        "municipality__regional_unit__region",
+        "municipality__regional_unit",
+        "municipality__regional_unit__region__category",
+        "municipality__eligible",
+        "programme",
+    )
+    list_select_related = ("programme", "municipality__regional_unit__region")
+    search_fields = ("municipality__name",)
+    search_help_text = _("Municipality in any case, with or without accents; MIS code or ΑΔΑ.")
+    folded_search_fields = ("municipality__search_key",)
+    exact_search_fields = ("municipality__elstat_code", "mis_code", "decision_ada")
+    list_per_page = 100
+    inlines = [SelectionInline]
+    change_form_template = "admin/grants/application/change_form.html"
+    change_list_template = "admin/grants/application/change_list.html"
+
+    # Everything on the application is written by the workflow or by the selection services.
+    readonly_fields = (
+        "tracking_number",
+        "programme",
+        "municipality",
+        "status",
+        "budget_col",
+        "cap_summary",
+        "inclusion_date_col",
+        "decision_ada",
+        "mis_code",
+        "deinclusion_ada",
+        "proposed_by",
+        "submitted_at",
+        "version",
+        "is_demo",
+        "history",
+    )
+    fieldsets = (
+        (None, {"fields": ("tracking_number", "programme", "municipality", "status")}),
+        (_("Money"), {"fields": ("budget_col", "cap_summary")}),
+        (
+            _("Decision"),
+            {"fields": ("inclusion_date_col", "decision_ada", "mis_code", "deinclusion_ada", "proposed_by")},
+        ),
+        (_("Record"), {"fields": ("submitted_at", "version", "is_demo")}),
+        (_("History"), {"fields": ("history",), "classes": ("collapse-open",)}),
+    )
+    add_fieldsets = ((None, {"fields": ("programme", "municipality")}),)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "municipality__cap_overrides", queryset=CapOverride.objects.all(), to_attr="_overrides"
+                )
+            )
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def get_inline_instances(self, request, obj=None):
+        # On the add page there is no application (nor cap) yet to check selections against.
+        return [] if obj is None else super().get_inline_instances(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # An application is history: it is withdrawn or rejected through the workflow, not deleted.
+        return False
+
+    # -- columns ------------------------------------------------------------------------------
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_col(self, obj):
+        return obj.get_status_display()
+
+    @admin.display(description=_("region"), ordering="municipality__regional_unit__region__name")
+    def region(self, obj):
+        return obj.municipality.regional_unit.region
+
+    @admin.display(description=_("budget"), ordering="budget")
+    def budget_col(self, obj):
+        return eur(obj.budget)
+
+    @admin.display(description=_("cap"))
+    def cap_col(self, obj):
+        return eur(cap_of(obj))
+
+    @admin.display(description=_("remaining"))
+    def remaining_col(self, obj):
+        return eur(cap_of(obj) - obj.budget)
+
+    @admin.display(description=_("inclusion date"), ordering="inclusion_date")
+    def inclusion_date_col(self, obj):
+        return date_gr(obj.inclusion_date)
+
+    @admin.display(description=_("tracking number"))
+    def tracking_number(self, obj):
+        return obj.tracking_number
+
+    @admin.display(description=_("selections against the cap"))
+    def cap_summary(self, obj):
+        cap = cap_of(obj)
+        total = obj.selections.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+        # data-* carry plain numbers for the running total the page recomputes as amounts are typed.
+        return format_html(
+            "<span id='sc-cap-summary' data-cap='{}' data-total='{}'>"
+            "{}: <strong id='sc-running-total'>{}</strong> / {}: {} — "
+            "{}: <strong id='sc-remaining'>{}</strong>"
+            "</span>",
+            cap,
+            total,
+            gettext("total"),
+            eur(total),
+            gettext("cap"),
+            eur(cap),
+            gettext("remaining"),
+            eur(cap - total),
+        )
+
+    @admin.display(description=_("history"))
+    def history(self, obj):
+        events = AuditEvent.objects.filter(application=obj).order_by("created_at", "id")
+        return render_history(events)
+
+    # -- list totals --------------------------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        cl = context.get("cl") if context else None
+        if cl is not None:
+            # One aggregate over exactly the filtered rows the officer is looking at.
+            totals = cl.queryset.order_by().aggregate(
+                n=Count("pk"),
+                total_budget=Sum("budget"),
+                total_included=Sum("budget", filter=Q(status=ApplicationStatus.INCLUDED)),
+                total_to_be_included=Sum("budget", filter=Q(status=ApplicationStatus.TO_BE_INCLUDED)),
+            )
+            context["sc_totals"] = {
+                "count": totals["n"],
+                "budget": eur(totals["total_budget"] or 0),
+                "included": eur(totals["total_included"] or 0),
+                "to_be_included": eur(totals["total_to_be_included"] or 0),
+            }
+        return response
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # nothing on the application itself is edited here
+        app, _created = services.application_get_or_create(
+            programme=obj.programme, municipality=obj.municipality, actor=request.user, channel=Channel.ADMIN
+        )
+        obj.pk = app.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        try:
+            formset.save()
+        except ValidationError as exc:
+            # Validated a moment ago under the same rules; another writer got in between.
+            transaction.set_rollback(True)
+            request._sc_save_refused = True
+            messages.error(request, " ".join(exc.messages))
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def response_change(self, request, obj):
+        if getattr(request, "_sc_save_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)

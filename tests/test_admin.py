@@ -1,0 +1,510 @@
+"""The officers' admin: search, the cap on the selections inline, the read-only audit trail,
+constant query counts on every list, Greek formatting and who may see or change what."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from grants import services
+from grants.admin.formatting import date_gr, datetime_gr, eur
+from grants.models import Application, AuditEvent, CapOverride, Channel
+from projects import services as project_services
+from projects.models import CatalogueProject, Selection
+from tests.conftest import make_municipality
+
+CHANGELISTS = [
+    "admin:grants_municipality_changelist",
+    "admin:grants_application_changelist",
+    "admin:projects_selection_changelist",
+    "admin:projects_catalogueproject_changelist",
+    "admin:grants_auditevent_changelist",
+]
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("root", "root@example.gr", "pw-secret-123")
+
+
+@pytest.fixture
+def pavlou_mela(regional_unit):
+    return make_municipality(regional_unit, "1912", "ΔΗΜΟΣ ΠΑΥΛΟΥ ΜΕΛΑ", 99245)
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def new_app(programme, municipality, actor=None):
+    return services.application_get_or_create(programme=programme, municipality=municipality, actor=actor)[0]
+
+
+def inline_post(app, rows, extra_rows=()):
+    """The POST body of the application change form: `rows` are (selection, amount, delete) for
+    existing selections, `extra_rows` (project, amount) for new ones."""
+    rows, extra_rows = list(rows), list(extra_rows)
+    data = {
+        "selections-TOTAL_FORMS": str(len(rows) + len(extra_rows)),
+        "selections-INITIAL_FORMS": str(len(rows)),
+        "selections-MIN_NUM_FORMS": "0",
+        "selections-MAX_NUM_FORMS": "1000",
+        "_continue": "1",
+    }
+    for i, (sel, amount, delete) in enumerate(rows):
+        data[f"selections-{i}-id"] = str(sel.pk)
+        data[f"selections-{i}-application"] = str(app.pk)
+        data[f"selections-{i}-amount"] = str(amount)
+        data[f"selections-{i}-justification"] = sel.justification
+        if delete:
+            data[f"selections-{i}-DELETE"] = "on"
+    for j, (project, amount) in enumerate(extra_rows, start=len(rows)):
+        data[f"selections-{j}-application"] = str(app.pk)
+        data[f"selections-{j}-project"] = str(project.pk)
+        data[f"selections-{j}-amount"] = str(amount)
+        data[f"selections-{j}-justification"] = ""
+    return data
+
+
+# -- search --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "term, found, not_found",
+    [
+        ("καλαματα", "ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ", "ΔΗΜΟΣ ΠΑΥΛΟΥ ΜΕΛΑ"),
+        ("Καλαμάτα", "ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ", "ΔΗΜΟΣ ΠΑΥΛΟΥ ΜΕΛΑ"),
+        ("Παύλου Μελά", "ΔΗΜΟΣ ΠΑΥΛΟΥ ΜΕΛΑ", "ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ"),
+    ],
+)
+@pytest.mark.parametrize(
+    "url", ["admin:grants_municipality_changelist", "admin:grants_application_changelist"]
+)
+def test_search_ignores_case_and_accents(
+    client, officer, programme, kalamata, pyli, pavlou_mela, url, term, found, not_found
+):
+    for m in (kalamata, pyli, pavlou_mela):
+        new_app(programme, m)
+    response = login(client, officer).get(reverse(url), {"q": term})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert found in body
+    assert not_found not in body
+    assert "ΔΗΜΟΣ ΠΥΛΗΣ" not in body
+
+
+def test_search_by_elstat_code(client, officer, programme, kalamata, pyli):
+    body = login(client, officer).get(reverse(CHANGELISTS[0]), {"q": "2603"}).content.decode()
+    assert "ΔΗΜΟΣ ΠΥΛΗΣ" in body and "ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ" not in body
+
+
+# -- the selections inline and the cap -----------------------------------------------------------
+
+
+def test_over_cap_inline_save_is_refused_with_its_message_and_nothing_saved(
+    client, officer, programme, pyli, catalogue
+):
+    app = new_app(programme, pyli)
+    first = project_services.selection_add(
+        application=app, project=catalogue[0], amount="400000", actor=officer
+    )
+    events_before = AuditEvent.objects.count()
+    url = reverse("admin:grants_application_change", args=[app.pk])
+    # Raising the first row and adding a second: each step would be the officer's to make, but the
+    # total (440.000,00) is over the cap of ΠΥΛΗΣ (410.000,00).
+    data = inline_post(app, [(first, "405000.00", False)], [(catalogue[1], "35000.00")])
+
+    response = login(client, officer).post(url, data)
+
+    assert response.status_code == 200  # the form again, with its error: no error page, no redirect
+    body = response.content.decode()
+    assert "The total 440.000,00 € exceeds the cap 410.000,00 € by 30.000,00 €." in body
+    assert list(Selection.objects.filter(application=app).values_list("amount", flat=True)) == [
+        Decimal("400000.00")
+    ]
+    app.refresh_from_db()
+    assert app.budget == Decimal("400000.00")
+    assert AuditEvent.objects.count() == events_before
+
+
+def test_inline_save_goes_through_the_services_in_an_order_that_fits(
+    client, officer, programme, pyli, catalogue
+):
+    app = new_app(programme, pyli)
+    a = project_services.selection_add(application=app, project=catalogue[0], amount="300000", actor=officer)
+    b = project_services.selection_add(application=app, project=catalogue[1], amount="100000", actor=officer)
+    url = reverse("admin:grants_application_change", args=[app.pk])
+    # Shown top to bottom, raising `a` first would break the cap; the final state fits.
+    data = inline_post(app, [(a, "390000", False), (b, "10000", False)], [(catalogue[2], "10000")])
+
+    response = login(client, officer).post(url, data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    amounts = dict(Selection.objects.filter(application=app).values_list("project__code", "amount"))
+    assert amounts == {"T01": Decimal("390000.00"), "T02": Decimal("10000.00"), "T03": Decimal("10000.00")}
+    app.refresh_from_db()
+    assert app.budget == Decimal("410000.00")
+    admin_events = AuditEvent.objects.filter(application=app, channel=Channel.ADMIN)
+    assert sorted(admin_events.values_list("action", flat=True)) == [
+        "selection.add",
+        "selection.change",
+        "selection.change",
+    ]
+    assert set(admin_events.values_list("actor", flat=True)) == {officer.pk}
+
+    # Removing goes through the service too.
+    data = inline_post(app, [(a, "390000", False), (b, "10000", True)])
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert not Selection.objects.filter(pk=b.pk).exists()
+    assert (
+        AuditEvent.objects.filter(application=app, action="selection.remove", channel=Channel.ADMIN).count()
+        == 1
+    )
+
+
+def test_application_page_shows_cap_history_and_read_only_status(
+    client, officer, programme, kalamata, catalogue
+):
+    app = new_app(programme, kalamata, actor=officer)
+    project_services.selection_add(application=app, project=catalogue[0], amount="1234567.89", actor=officer)
+    response = login(client, officer).get(reverse("admin:grants_application_change", args=[app.pk]))
+    body = response.content.decode()
+    assert "1.234.567,89 €" in body  # the running total
+    assert "1.950.000,00 €" in body  # the cap
+    assert "715.432,11 €" in body  # remaining
+    assert "selection.add" in body and "application.create" in body  # the history
+    assert 'name="status"' not in body  # read-only: only the workflow writes it
+
+
+def test_status_cannot_be_posted(client, officer, programme, kalamata):
+    app = new_app(programme, kalamata)
+    data = inline_post(app, [])
+    data["status"] = "included"
+    response = login(client, officer).post(reverse("admin:grants_application_change", args=[app.pk]), data)
+    assert response.status_code == 302
+    app.refresh_from_db()
+    assert app.status == "draft"
+
+
+def test_adding_an_application_in_the_admin_is_audited(client, officer, programme, kalamata):
+    response = login(client, officer).post(
+        reverse("admin:grants_application_add"), {"programme": programme.pk, "municipality": kalamata.pk}
+    )
+    assert response.status_code == 302
+    app = Application.objects.get(municipality=kalamata)
+    event = AuditEvent.objects.get(application=app, action="application.create")
+    assert (event.channel, event.actor) == (Channel.ADMIN, officer)
+
+
+# -- municipality form: eligibility and cap overrides ---------------------------------------------
+
+
+def municipality_post(m, **extra):
+    data = {
+        "name": m.name,
+        "regional_unit": m.regional_unit_id,
+        "population_2011": m.population_2011,
+        "population_2021": m.population_2021,
+        "eligible": "on" if m.eligible else "",
+        "eligibility_override": "unknown",
+        "eligibility_override_reason": "",
+        "contact_emails": m.contact_emails,
+        "cap_override_amount": "",
+        "cap_override_reason": "",
+        "_continue": "1",
+    }
+    data.update(extra)
+    return data
+
+
+def test_municipality_change_form_shows_how_the_cap_is_derived(client, officer, programme, kalamata):
+    body = login(client, officer).get(reverse("admin:grants_municipality_change", args=[kalamata.pk])).content
+    body = body.decode()
+    assert "69.849" in body and "27,90 €" in body and "1.948.787,10 €" in body and "1.950.000,00 €" in body
+
+
+def test_eligibility_override_needs_a_reason_and_is_audited(client, officer, programme, kalamata):
+    url = reverse("admin:grants_municipality_change", args=[kalamata.pk])
+    response = login(client, officer).post(url, municipality_post(kalamata, eligibility_override="false"))
+    assert response.status_code == 200
+    assert "An eligibility override needs a reason." in response.content.decode()
+    kalamata.refresh_from_db()
+    assert kalamata.eligibility_override is None
+
+    data = municipality_post(
+        kalamata, eligibility_override="false", eligibility_override_reason="Funded by ITI"
+    )
+    assert client.post(url, data).status_code == 302
+    kalamata.refresh_from_db()
+    assert kalamata.eligibility_override is False
+    event = AuditEvent.objects.get(action="municipality.eligibility_override")
+    assert (event.channel, event.actor, event.after["eligibility_override"]) == (
+        Channel.ADMIN,
+        officer,
+        False,
+    )
+
+
+def test_cap_override_through_the_form_is_audited(client, officer, programme, kalamata):
+    url = reverse("admin:grants_municipality_change", args=[kalamata.pk])
+    response = login(client, officer).post(url, municipality_post(kalamata, cap_override_amount="2000000"))
+    assert "A cap override needs a reason." in response.content.decode()
+    assert not CapOverride.objects.exists()
+
+    data = municipality_post(kalamata, cap_override_amount="2000000", cap_override_reason="Decision 12/2024")
+    assert client.post(url, data).status_code == 302
+    assert programme.cap_for(kalamata) == Decimal("2000000.00")
+    event = AuditEvent.objects.get(action="cap.override")
+    assert (event.channel, event.after["amount"], event.before["rule_cap"]) == (
+        Channel.ADMIN,
+        "2000000.00",
+        "1950000.00",
+    )
+    assert "2.000.000,00 €" in client.get(reverse(CHANGELISTS[0])).content.decode()
+
+
+# -- the audit trail is read-only ----------------------------------------------------------------
+
+
+def test_audit_events_cannot_be_changed_or_deleted_in_the_admin_even_by_a_superuser(
+    client, superuser, programme, kalamata
+):
+    new_app(programme, kalamata, actor=superuser)
+    event = AuditEvent.objects.get()
+    login(client, superuser)
+    change = reverse("admin:grants_auditevent_change", args=[event.pk])
+    body = client.get(change).content.decode()
+    assert 'name="_save"' not in body
+    assert client.post(change, {"action": "forged", "note": "x"}).status_code == 403
+    assert client.get(reverse("admin:grants_auditevent_delete", args=[event.pk])).status_code == 403
+    assert (
+        client.post(reverse("admin:grants_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert client.get(reverse("admin:grants_auditevent_add")).status_code == 403
+    response = client.post(
+        reverse("admin:grants_auditevent_changelist"),
+        {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"},
+    )
+    assert response.status_code in (200, 302)
+    event.refresh_from_db()
+    assert event.action == "application.create"
+    assert AuditEvent.objects.count() == 1
+
+
+def test_audit_events_are_append_only_in_the_model(programme, kalamata, officer):
+    new_app(programme, kalamata, actor=officer)
+    event = AuditEvent.objects.get()
+    event.note = "rewritten"
+    with pytest.raises(PermissionDenied):
+        event.save()
+    with pytest.raises(PermissionDenied):
+        event.delete()
+    with pytest.raises(PermissionDenied):
+        AuditEvent.objects.filter(pk=event.pk).update(note="rewritten")
+    with pytest.raises(PermissionDenied):
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    assert AuditEvent.objects.get().note == ""
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL")
+def test_audit_events_are_append_only_in_the_database(programme, kalamata, officer):
+    new_app(programme, kalamata, actor=officer)
+    event = AuditEvent.objects.get()
+    for sql in (
+        "UPDATE grants_auditevent SET note = 'x' WHERE id = %s",
+        "DELETE FROM grants_auditevent WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [event.pk])
+    assert AuditEvent.objects.get().note == ""
+
+
+# -- constant query counts -----------------------------------------------------------------------
+
+
+def _world(programme, regional_unit, catalogue, actor, start, count):
+    """`count` more municipalities, each with an application, two selections and (every third) a
+    cap override: every kind of row a list page shows."""
+    for i in range(start, start + count):
+        m = make_municipality(regional_unit, f"{9000 + i}", f"ΔΗΜΟΣ ΔΟΚΙΜΗΣ {i}", 20000 + i)
+        if i % 3 == 0:
+            services.cap_override_set(
+                programme=programme, municipality=m, amount="500000", reason="test", actor=actor
+            )
+        app = new_app(programme, m, actor=actor)
+        for project in catalogue[:2]:
+            project_services.selection_add(application=app, project=project, amount="1000", actor=actor)
+        CatalogueProject.objects.create(
+            code=f"X{i:03d}", title_el=f"Δοκιμή {i}", title_en=f"Test {i}", category=catalogue[0].category
+        )
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response
+
+
+@pytest.mark.parametrize("name", CHANGELISTS)
+def test_changelists_run_the_same_number_of_queries_for_few_and_many_rows(
+    client, officer, programme, regional_unit, catalogue, name
+):
+    url = reverse(name)
+    login(client, officer)
+    _world(programme, regional_unit, catalogue, officer, 0, 3)
+    client.get(url)  # warm the session and content-type caches
+    few, few_response = _queries(client, url)
+    _world(programme, regional_unit, catalogue, officer, 3, 37)
+    many, many_response = _queries(client, url)
+    assert len(many_response.context["cl"].result_list) >= 40
+    assert few == many, f"{name}: {few} queries for few rows, {many} for many"
+
+
+# -- formatting ----------------------------------------------------------------------------------
+
+
+def test_greek_formatting_helpers():
+    assert eur(Decimal("1234567.89")) == "1.234.567,89 €"
+    assert eur(Decimal("0")) == "0,00 €"
+    assert eur(None) == "—"
+    assert date_gr(date(2024, 3, 7)) == "07/03/2024"
+
+
+def test_application_list_shows_greek_amounts_and_totals(
+    client, officer, programme, kalamata, pyli, catalogue
+):
+    for m, amount in ((kalamata, "1234567.89"), (pyli, "100000")):
+        project_services.selection_add(application=new_app(programme, m), project=catalogue[0], amount=amount)
+    response = login(client, officer).get(reverse("admin:grants_application_changelist"))
+    body = response.content.decode()
+    assert "1.234.567,89 €" in body  # budget
+    assert "1.950.000,00 €" in body  # cap
+    assert "715.432,11 €" in body  # remaining
+    assert response.context["sc_totals"]["budget"] == "1.334.567,89 €"
+    assert "1.334.567,89 €" in body
+    # The totals follow the filter.
+    response = client.get(reverse("admin:grants_application_changelist"), {"q": "πυλη"})
+    assert response.context["sc_totals"] == {
+        "count": 1,
+        "budget": "100.000,00 €",
+        "included": "0,00 €",
+        "to_be_included": "0,00 €",
+    }
+
+
+def test_audit_list_shows_dates_day_first(client, officer, programme, kalamata):
+    new_app(programme, kalamata, actor=officer)
+    event = AuditEvent.objects.get()
+    body = login(client, officer).get(reverse("admin:grants_auditevent_changelist")).content.decode()
+    assert datetime_gr(event.created_at) in body
+    assert datetime_gr(event.created_at)[2] == "/"
+
+
+# -- who may see and change what -----------------------------------------------------------------
+
+
+def test_officer_and_auditor_see_every_list(client, officer, auditor, programme, kalamata):
+    new_app(programme, kalamata, actor=officer)
+    for user in (officer, auditor):
+        login(client, user)
+        for name in CHANGELISTS + ["admin:grants_programme_changelist", "admin:auth_user_changelist"]:
+            assert client.get(reverse(name)).status_code == 200, (user, name)
+
+
+def test_auditor_views_but_cannot_change(client, auditor, programme, kalamata, catalogue):
+    app = new_app(programme, kalamata)
+    login(client, auditor)
+    targets = [
+        (
+            reverse("admin:grants_application_change", args=[app.pk]),
+            inline_post(app, [], [(catalogue[0], "10")]),
+        ),
+        (reverse("admin:grants_municipality_change", args=[kalamata.pk]), municipality_post(kalamata)),
+        (reverse("admin:projects_catalogueproject_change", args=[catalogue[0].pk]), {"title_el": "x"}),
+        (reverse("admin:grants_programme_change", args=[programme.pk]), {"cap_rate": "1"}),
+    ]
+    for url, data in targets:
+        assert client.get(url).status_code == 200
+        assert client.post(url, data).status_code == 403, url
+    assert not Selection.objects.exists()
+    assert client.get(reverse("admin:grants_application_add")).status_code == 403
+
+
+def test_municipality_user_has_no_admin_access(client, kalamata_user, programme, kalamata):
+    app = new_app(programme, kalamata)
+    login(client, kalamata_user)
+    for url in [reverse(n) for n in CHANGELISTS] + [
+        reverse("admin:grants_application_change", args=[app.pk])
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"], url
+
+
+# -- catalogue and accounts ----------------------------------------------------------------------
+
+
+def test_catalogue_edits_are_audited_and_entries_in_use_are_deactivated_not_deleted(
+    client, officer, superuser, programme, kalamata, catalogue
+):
+    project_services.selection_add(
+        application=new_app(programme, kalamata), project=catalogue[0], amount="10"
+    )
+    url = reverse("admin:projects_catalogueproject_change", args=[catalogue[0].pk])
+    data = {
+        "title_el": "Νέος τίτλος",
+        "title_en": "New title",
+        "category": catalogue[0].category_id,
+        "active": "on",
+    }
+    assert login(client, officer).post(url, data).status_code == 302
+    event = AuditEvent.objects.get(action="catalogue.change")
+    assert (event.channel, event.before["title_el"], event.after["title_el"]) == (
+        Channel.ADMIN,
+        "Έργο 1",
+        "Νέος τίτλος",
+    )
+
+    login(client, superuser)
+    assert (
+        client.get(reverse("admin:projects_catalogueproject_delete", args=[catalogue[0].pk])).status_code
+        == 403
+    )
+    response = client.post(
+        reverse("admin:projects_catalogueproject_changelist"),
+        {"action": "deactivate", "_selected_action": [catalogue[0].pk]},
+    )
+    assert response.status_code == 302
+    catalogue[0].refresh_from_db()
+    assert catalogue[0].active is False
+    assert AuditEvent.objects.filter(action="catalogue.change", after__active=False).count() == 1
+
+
+def test_users_with_history_are_deactivated_not_deleted(
+    client, superuser, officer, officer2, programme, kalamata
+):
+    new_app(programme, kalamata, actor=officer)
+    login(client, superuser)
+    assert client.get(reverse("admin:auth_user_delete", args=[officer.pk])).status_code == 403
+    client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [officer.pk, officer2.pk], "post": "yes"},
+    )
+    assert User.objects.filter(pk=officer.pk).exists()
+
+    response = client.post(
+        reverse("admin:auth_user_changelist"), {"action": "deactivate", "_selected_action": [officer.pk]}
+    )
+    assert response.status_code == 302
+    officer.refresh_from_db()
+    assert officer.is_active is False
+    event = AuditEvent.objects.get(action="account.deactivate")
+    assert (event.actor, event.channel, event.object_id) == (superuser, Channel.ADMIN, str(officer.pk))

@@ -1,0 +1,1 @@
+"""The municipality portal: server-rendered pages under /portal/ for municipality accounts."""

@@ -1,0 +1,98 @@
+"""Portal forms. They parse what people type; every domain rule (cap, status, ownership) is checked by
+projects.services and grants.workflow, whose errors are put back on the field they name."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+# «12.500,00», «12500,00», «12,500.00», «12500.00», «12 500 €»: officers and clerks type all of them.
+_GROUPED_DOT = re.compile(r"^\d{1,3}(\.\d{3})+$")
+_GROUPED_COMMA = re.compile(r"^\d{1,3}(,\d{3})+$")
+
+
+def parse_amount(text: str, language: str | None = None) -> Decimal:
+    """A euro amount typed in Greek or English habits. Raises ValueError when it is not a number."""
+    value = re.sub(r"[\s\u00a0€]", "", str(text or ""))
+    if not value:
+        raise ValueError("empty")
+    greek = (language or get_language() or "el").startswith("el")
+    if "," in value and "." in value:
+        decimal_mark = "," if value.rfind(",") > value.rfind(".") else "."
+        thousands = "." if decimal_mark == "," else ","
+        value = value.replace(thousands, "").replace(decimal_mark, ".")
+    elif "," in value:
+        value = (
+            value.replace(",", "") if not greek and _GROUPED_COMMA.match(value) else value.replace(",", ".")
+        )
+    elif "." in value and greek and _GROUPED_DOT.match(value):
+        value = value.replace(".", "")
+    if not re.fullmatch(r"-?\d+(\.\d+)?", value):
+        raise ValueError(value)
+    try:
+        return Decimal(value).quantize(Decimal("0.01"))
+    except InvalidOperation as exc:
+        raise ValueError(value) from exc
+
+
+class AmountField(forms.Field):
+    # A text field, not type=number: browsers reject «12.500,00» in number inputs before we see it.
+    widget = forms.TextInput
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update(
+            {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false", "maxlength": "30"}
+        )
+        return attrs
+
+    def to_python(self, value):
+        value = str(value or "").strip()
+        if not value:
+            return None
+        try:
+            return parse_amount(value)
+        except ValueError:
+            raise ValidationError(_("Enter an amount in euros, e.g. 12500.00."), code="invalid") from None
+
+
+class SelectionForm(forms.Form):
+    amount = AmountField(
+        label=_("Amount (€)"),
+        help_text=_("In euros, e.g. 12500,00. The total of your projects may not exceed your cap."),
+    )
+    justification = forms.CharField(
+        label=_("Short justification"),
+        help_text=_("Why the municipality needs this project (up to 2,000 characters)."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def add_service_error(self, error: ValidationError):
+        """Put a service's refusal on the field it names, or on the form when it names none."""
+        if hasattr(error, "error_dict"):
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        else:
+            self.add_error(None, error.messages)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CatalogueSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search the catalogue"), required=False, max_length=100)
+    category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("All categories"))] + [(c.pk, c.title) for c in categories]

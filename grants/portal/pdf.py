@@ -1,0 +1,85 @@
+"""The PDF of a submitted application. Greek needs an embedded font: reportlab's built-in Helvetica
+has no Greek glyphs, so we embed DejaVu Sans, the copy vendored for the reports (grants/reports/fonts)."""
+
+from io import BytesIO
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from projects.services import format_eur
+
+FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
+FONT_DIR = Path(settings.BASE_DIR) / "grants" / "reports" / "fonts"
+
+
+def _register_fonts():
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    for name in (FONT, FONT_BOLD):
+        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / f"{name}.ttf")))
+
+
+def application_pdf(application, selections) -> bytes:
+    _register_fonts()
+    body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=13)
+    title = ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=15, leading=19)
+    cell = ParagraphStyle("cell", parent=body, fontSize=9, leading=11)
+    buffer = BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        title=f"{application.tracking_number} {application.municipality.name}",
+        author=application.programme.managing_authority,
+        lang="el",
+    )
+    submitted = timezone.localtime(application.submitted_at)
+    story = [
+        Paragraph(escape(application.programme.title), title),
+        Spacer(1, 4 * mm),
+        Paragraph(f"{_('Municipality')}: {escape(application.municipality.name)}", body),
+        Paragraph(f"{_('Tracking number')}: {application.tracking_number}", body),
+        Paragraph(f"{_('Submitted at')}: {submitted:%d/%m/%Y %H:%M}", body),
+        Paragraph(f"{_('Status')}: {application.get_status_display()}", body),
+        Paragraph(f"{_('Submission hash (SHA-256)')}: {application.submission_hash}", cell),
+        Spacer(1, 5 * mm),
+    ]
+    rows = [[_("Code"), _("Project"), _("Justification"), _("Amount")]]
+    for s in selections:
+        rows.append(
+            [
+                s.project.code,
+                Paragraph(escape(s.project.title), cell),
+                Paragraph(escape(s.justification).replace("\n", "<br/>"), cell),
+                format_eur(s.amount),
+            ]
+        )
+    total = sum((s.amount for s in selections), 0)
+    rows.append(["", Paragraph(_("Total"), cell), "", format_eur(total)])
+    table = Table(rows, colWidths=[18 * mm, 62 * mm, 62 * mm, 32 * mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, 9),
+                ("FONT", (0, 0), (-1, 0), FONT_BOLD, 9),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (3, 0), (3, -1), "RIGHT"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
+            ]
+        )
+    )
+    story.append(table)
+    doc.build(story)
+    return buffer.getvalue()

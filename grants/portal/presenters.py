@@ -1,0 +1,137 @@
+"""What the portal pages say: the cap bar, the history in plain words and the next step.
+Pure functions over rows the views already loaded, so page query counts do not grow with data."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from grants.models import ApplicationStatus as S
+from grants.models import AuditEvent
+from projects.services import EDITABLE_STATUSES, format_eur
+
+
+@dataclass(frozen=True)
+class CapBar:
+    total: Decimal
+    cap: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(self.cap - self.total, Decimal("0"))
+
+    @property
+    def excess(self) -> Decimal:
+        return max(self.total - self.cap, Decimal("0"))
+
+    @property
+    def over(self) -> bool:
+        return self.total > self.cap
+
+    @property
+    def percent(self) -> int:
+        if self.cap <= 0:
+            return 100 if self.total > 0 else 0
+        return min(100, int(self.total * 100 / self.cap))
+
+    @property
+    def summary(self) -> str:
+        # Said in words, so the state is never conveyed by the bar's colour alone.
+        base = _("Total %(total)s of a cap of %(cap)s.") % {
+            "total": format_eur(self.total),
+            "cap": format_eur(self.cap),
+        }
+        if self.over:
+            return base + " " + _("Over the cap by %(x)s.") % {"x": format_eur(self.excess)}
+        return base + " " + _("Remaining: %(r)s.") % {"r": format_eur(self.remaining)}
+
+
+def is_editable(application) -> bool:
+    return application.status in EDITABLE_STATUSES
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    event: AuditEvent
+    text: str
+    by: str
+    note: str
+
+
+def _project_label(projects, project_id, fallback):
+    project = projects.get(project_id)
+    return f"{project.code} {project.title}" if project else fallback
+
+
+def describe(event: AuditEvent, projects: dict) -> str:
+    """One audit event as a sentence a municipal clerk understands."""
+    action, before, after = event.action, event.before or {}, event.after or {}
+    if action == "application.create":
+        return _("The application was created as a draft.")
+    if action.startswith("selection."):
+        project_id = after.get("project", before.get("project"))
+        label = _project_label(projects, project_id, event.object_repr)
+        if action == "selection.add":
+            return _("Project «%(p)s» was added with %(a)s.") % {
+                "p": label,
+                "a": format_eur(Decimal(after.get("amount", "0"))),
+            }
+        if action == "selection.remove":
+            return _("Project «%(p)s» was removed.") % {"p": label}
+        parts = []
+        if "amount" in after:
+            parts.append(
+                _("its amount went from %(old)s to %(new)s")
+                % {"old": format_eur(Decimal(before["amount"])), "new": format_eur(Decimal(after["amount"]))}
+            )
+        if "justification" in after:
+            parts.append(_("its justification was rewritten"))
+        return _("Project «%(p)s» was changed: %(what)s.") % {"p": label, "what": "; ".join(parts)}
+    if action.startswith("workflow.") and "status" in after:
+        status = S(after["status"]).label if after["status"] in S.values else after["status"]
+        if action == "workflow.submit":
+            return _("The application was submitted (status «%(s)s»).") % {"s": status}
+        return _("The status changed to «%(s)s».") % {"s": status}
+    return event.action
+
+
+def timeline(events, projects: dict, own_user_ids: set) -> list[TimelineEntry]:
+    entries = []
+    for event in events:
+        # Officers' names stay with the managing authority; the municipality sees who of its own acted.
+        if event.actor_id in own_user_ids:
+            by = event.actor_name
+        elif event.actor_id is None:
+            by = _("the system")
+        else:
+            by = _("the managing authority")
+        shown_note = event.note if event.action.startswith("workflow.") else ""
+        entries.append(TimelineEntry(event=event, text=describe(event, projects), by=by, note=shown_note))
+    return entries
+
+
+def return_note(events) -> str:
+    """The officer's note on the latest return, which the municipality must act upon."""
+    notes = [e.note for e in events if e.action == "workflow.return"]
+    return notes[-1] if notes else ""
+
+
+def next_step(application, submit_option) -> str:
+    if application is None:
+        return _("Start your application, then choose projects from the catalogue within your cap.")
+    status = application.status
+    if status == S.DRAFT:
+        if submit_option is not None and not submit_option.allowed:
+            return _("Choose projects within your cap, then submit. Not yet possible: %(why)s") % {
+                "why": submit_option.reason
+            }
+        return _("Check your projects and submit the application.")
+    if status == S.RETURNED:
+        return _("Correct the application as the officer's note asks, then submit it again.")
+    if status in (S.SUBMITTED, S.UNDER_REVIEW):
+        return _("Nothing for now: the managing authority is reviewing your application.")
+    if status == S.TO_BE_INCLUDED:
+        return _("Nothing for now: the application has been proposed for inclusion.")
+    if status == S.INCLUDED:
+        return _("The application is included. Follow the decision for the next steps.")
+    return _("The application is closed; no action is needed.")

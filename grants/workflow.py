@@ -189,8 +189,10 @@ def _selection_stats(app: Application) -> dict:
 
 
 def _check_role(action: Action, app: Application, user, channel):
-    if user is not None and not getattr(user, "is_active", False):
-        raise TransitionError(_("This account is inactive."))
+    if user is not None and not getattr(user, "is_authenticated", False):
+        raise TransitionError(_("Log in to take this action."))
+    if user is not None and not user.is_active:
+        raise TransitionError(_("This account is deactivated."))
     held = _actor_roles(app, user)
     if not held.intersection(action.roles):
         if roles.municipality_of(user) is not None and MUNICIPALITY not in held:
@@ -240,16 +242,20 @@ def _committed_elsewhere(app: Application) -> Decimal:
     ).aggregate(s=Sum("budget"))["s"] or Decimal("0")
 
 
+def _over_total(committed: Decimal, total: Decimal) -> str:
+    if committed <= total:
+        return ""
+    return _("Including it would commit %(c)s, over the programme's total %(t)s by %(x)s.") % {
+        "c": format_eur(committed),
+        "t": format_eur(total),
+        "x": format_eur(committed - total),
+    }
+
+
 def _check_budget_room(app: Application, budget: Decimal):
-    committed = _committed_elsewhere(app) + budget
-    total = app.programme.total_budget
-    if committed > total:
-        raise TransitionError(
-            {
-                "budget": _("Including it would commit %(c)s, over the programme's total %(t)s by %(x)s.")
-                % {"c": format_eur(committed), "t": format_eur(total), "x": format_eur(committed - total)}
-            }
-        )
+    message = _over_total(_committed_elsewhere(app) + budget, app.programme.total_budget)
+    if message:
+        raise TransitionError({"budget": message})
 
 
 def _check_four_eyes(app: Application, user):
@@ -316,23 +322,30 @@ def available_actions(application: Application, user, *, channel=Channel.ADMIN) 
     return options
 
 
-def decision_warnings(application: Application, *, status, budget) -> list[str]:
-    """Rules a submission must meet that a published decision may break: reported, not refused."""
+def decision_warnings(
+    application: Application, *, status, budget, cap=None, committed_elsewhere=None
+) -> list[str]:
+    """Rules a submission must meet that a published decision may break: reported, not refused.
+
+    Batch callers (grants.workflow_batch) pass `cap` and `committed_elsewhere` computed for many rows at
+    once; otherwise they are read here."""
     warnings = []
     municipality, programme = application.municipality, application.programme
     if not municipality.is_eligible:
         warnings.append(_("%(m)s is not eligible under the programme's rule.") % {"m": municipality})
-    cap = programme.cap_for(municipality)
+    if cap is None:
+        cap = programme.cap_for(municipality)
     if budget > cap:
         warnings.append(
             _("Budget %(b)s exceeds the cap %(c)s by %(x)s.")
             % {"b": format_eur(budget), "c": format_eur(cap), "x": format_eur(budget - cap)}
         )
     if status == S.INCLUDED:
-        try:
-            _check_budget_room(application, budget)
-        except TransitionError as exc:
-            warnings.append(_message(exc))
+        if committed_elsewhere is None:
+            committed_elsewhere = _committed_elsewhere(application)
+        over = _over_total(committed_elsewhere + budget, programme.total_budget)
+        if over:
+            warnings.append(over)
     return warnings
 
 
@@ -386,23 +399,29 @@ def _apply(action: Action, app: Application, user, note, fields) -> tuple[str, l
     elif name == "deinclude":
         app.deinclusion_ada = normalize_ada(fields["decision_ada"])
     elif name == "record_decision":
-        status = fields["status"]
-        if status not in DECISION_STATUSES:
-            raise TransitionError({"status": _("A published decision is «Ενταγμένη» or «Προς ένταξη».")})
-        app.budget = _money(fields["budget"], "budget")
-        if app.budget < 0:
-            raise TransitionError({"budget": _("A budget cannot be negative.")})
-        date = fields.get("inclusion_date")
-        app.inclusion_date = _date(date, "inclusion_date") if date not in (None, "") else None
-        if status == S.INCLUDED and app.inclusion_date is None:
-            raise TransitionError({"inclusion_date": _("An included operation needs its inclusion date.")})
-        if fields.get("decision_ada"):
-            app.decision_ada = normalize_ada(fields["decision_ada"])
-        if fields.get("mis_code"):
-            app.mis_code = str(fields["mis_code"]).strip()
-        warnings = decision_warnings(app, status=status, budget=app.budget)
-        return status, warnings
+        status = _set_decision(app, fields)
+        return status, decision_warnings(app, status=status, budget=app.budget)
     return action.target, warnings
+
+
+def _set_decision(app: Application, fields) -> str:
+    """Validate a published decision and set its values on `app` (no query); returns the status.
+    Shared by transition() and the batch form in grants.workflow_batch."""
+    status = fields["status"]
+    if status not in DECISION_STATUSES:
+        raise TransitionError({"status": _("A published decision is «Ενταγμένη» or «Προς ένταξη».")})
+    app.budget = _money(fields["budget"], "budget")
+    if app.budget < 0:
+        raise TransitionError({"budget": _("A budget cannot be negative.")})
+    date = fields.get("inclusion_date")
+    app.inclusion_date = _date(date, "inclusion_date") if date not in (None, "") else None
+    if status == S.INCLUDED and app.inclusion_date is None:
+        raise TransitionError({"inclusion_date": _("An included operation needs its inclusion date.")})
+    if fields.get("decision_ada"):
+        app.decision_ada = normalize_ada(fields["decision_ada"])
+    if fields.get("mis_code"):
+        app.mis_code = str(fields["mis_code"]).strip()
+    return status
 
 
 def transition(application: Application, action: str, *, actor, note="", channel=Channel.COMMAND, **fields):
@@ -466,6 +485,11 @@ def notify_status_change(application_id: int):
     )
     if not recipients:
         return
+    send_mass_mail([status_change_message(app, recipients)], fail_silently=False)
+
+
+def status_change_message(app: Application, recipients) -> tuple:
+    """The (subject, body, sender, recipients) of a status-change e-mail; also used by the batch."""
     with translation.override("el"):
         subject = _("Smart Cities: your application is now «%(s)s»") % {"s": app.get_status_display()}
         body = _(
@@ -477,9 +501,7 @@ def notify_status_change(application_id: int):
             "s": app.get_status_display(),
             "url": f"{settings.SITE_URL.rstrip('/')}/portal/",
         }
-    send_mass_mail(
-        [(subject, body, settings.DEFAULT_FROM_EMAIL, sorted(set(recipients)))], fail_silently=False
-    )
+    return (subject, body, settings.DEFAULT_FROM_EMAIL, sorted(set(recipients)))
 
 
 def replay(application: Application) -> dict:

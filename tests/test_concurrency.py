@@ -1,0 +1,97 @@
+"""Two people acting at once, on a real PostgreSQL: row locks decide, nothing is half-written."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from grants import workflow
+from grants.models import Application, AuditEvent
+from grants.models import ApplicationStatus as S
+from grants.services import application_get_or_create
+from projects.models import Selection
+from projects.services import SelectionError, selection_add
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_at_once(n, work):
+    """Start n threads that call work(i) together; return what each returned or raised."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def runner(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 - the outcome is what we assert on
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_ten_threads_include_the_same_application(programme, kalamata, catalogue, officer, approver):
+    app, _ = application_get_or_create(programme=programme, municipality=kalamata)
+    selection_add(application=app, project=catalogue[0], amount="50000", actor=officer)
+    workflow.transition(app, "submit", actor=officer)
+    workflow.transition(app, "start_review", actor=officer)
+    workflow.transition(app, "propose_inclusion", actor=officer)
+
+    results = run_at_once(
+        10,
+        lambda i: workflow.transition(
+            Application.objects.get(pk=app.pk),
+            "include",
+            actor=approver,
+            inclusion_date="2024-07-02",
+            decision_ada="ΕΨΚ446ΜΤΛ6-ΡΞΥ",
+        ),
+    )
+    succeeded = [r for r in results if isinstance(r, Application)]
+    refused = [r for r in results if isinstance(r, workflow.TransitionError)]
+    assert len(succeeded) == 1 and len(refused) == 9, results
+    assert all(
+        "not possible while" in " ".join(r.messages) or "Ενταγμένη" in " ".join(r.messages) for r in refused
+    )
+    assert AuditEvent.objects.filter(application=app, action="workflow.include").count() == 1
+    app.refresh_from_db()
+    assert app.status == S.INCLUDED
+    assert workflow.replay(app) == {"status": app.status, "budget": app.budget}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_ten_threads_add_selections_that_together_break_the_cap(
+    programme, kalamata, catalogue, kalamata_user
+):
+    app, _ = application_get_or_create(programme=programme, municipality=kalamata)
+    cap = programme.cap_for(kalamata)  # 1,950,000
+    each = Decimal("300000.00")  # each fits alone; six fit together, ten do not
+
+    results = run_at_once(
+        10,
+        lambda i: selection_add(
+            application=Application.objects.get(pk=app.pk),
+            project=catalogue[i],
+            amount=each,
+            actor=kalamata_user,
+        ),
+    )
+    saved = [r for r in results if isinstance(r, Selection)]
+    refused = [r for r in results if isinstance(r, SelectionError)]
+    assert len(saved) == int(cap // each) == 6, results
+    assert len(refused) == 4
+    total = sum(Selection.objects.filter(application=app).values_list("amount", flat=True))
+    assert total <= cap
+    app.refresh_from_db()
+    assert app.budget == total
+    assert AuditEvent.objects.filter(application=app, action="selection.add").count() == len(saved)
+    assert workflow.replay(app) == {"status": app.status, "budget": app.budget}

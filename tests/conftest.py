@@ -18,6 +18,12 @@ from grants.models import (
 from projects.models import CatalogueProject, Category
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # PBKDF2's deliberate slowness protects real passwords; in tests it only slows the suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def region(db):
     return Region.objects.create(code="EL65", name="ΠΕΛΟΠΟΝΝΗΣΟΥ", category=RegionCategory.LESS_DEVELOPED)

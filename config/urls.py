@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("reports/", include("grants.reports.urls")),
     path("api/v1/", include("grants.api.urls")),
     path("portal/", include("grants.portal.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

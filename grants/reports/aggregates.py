@@ -1,0 +1,245 @@
+"""Reports that aggregate: popularity of catalogue projects, budgets by region and status, caps per
+municipality. Each builds its short list in a fixed number of queries."""
+
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from grants import selectors
+from grants.filters import ApplicationFilterSet
+from grants.models import ApplicationStatus, CapOverride, Programme, RegionCategory
+from projects.models import CatalogueProject, Selection
+from projects.services import format_eur
+
+from .base import Column, ListReport
+from .filters import CapsFilterSet
+from .formats import INT, MONEY, PERCENT
+
+ZERO = Decimal("0.00")
+STATUS_ORDER = {value: i for i, value in enumerate(ApplicationStatus.values)}
+
+
+class PopularityReport(ListReport):
+    """Per catalogue project: how many applicants chose it, their share, the amount; most chosen first.
+    The share is of the applications the filters select (e.g. status=submitted… for "the 312")."""
+
+    name = "popularity"
+    title = gettext_lazy("Popularity of catalogue projects")
+    description = gettext_lazy("How many applicants chose each catalogue project, and for how much.")
+    filterset_class = ApplicationFilterSet
+    columns = [
+        Column("rank", gettext_lazy("Rank"), kind=INT, width=6),
+        Column("project_code", gettext_lazy("Project code"), width=10),
+        Column("project", gettext_lazy("Project"), width=44),
+        Column("category", gettext_lazy("Category"), width=24),
+        Column("applicants", gettext_lazy("Applicants who chose it"), kind=INT, width=12),
+        Column("share", gettext_lazy("Share of applicants"), kind=PERCENT, width=10),
+        Column("amount", gettext_lazy("Total amount"), kind=MONEY, width=16),
+    ]
+
+    def scoped(self, user):
+        return selectors.applications_for(user)
+
+    def build(self, qs):
+        applicants = qs.count()
+        chosen = Selection.objects.filter(application__in=qs.values("pk"))
+        stats = {
+            row["project_id"]: row
+            for row in chosen.values("project_id").annotate(
+                n=Count("application_id", distinct=True), total=Sum("amount")
+            )
+        }
+        projects = CatalogueProject.objects.select_related("category").order_by("code")
+        listed = []
+        for p in projects:
+            s = stats.get(p.pk)
+            if s is None and not p.active:
+                continue
+            n, total = (s["n"], s["total"]) if s else (0, ZERO)
+            share = (Decimal(n) / applicants).quantize(Decimal("0.0001")) if applicants else ZERO
+            listed.append([p.code, p.title_el, p.category.title_el, n, share, total])
+        listed.sort(key=lambda r: (-r[3], r[0]))
+        rows = [(i, *r) for i, r in enumerate(listed, start=1)]
+        amount = chosen.aggregate(s=Sum("amount"))["s"] or ZERO
+        totals = {"amount": amount, "applicants": sum(r[4] for r in rows)}
+        self.applicants = applicants
+        return rows, totals
+
+    def summary(self, qs, fs):
+        self._cached(qs)
+        return [(_("Applicants in the selection"), f"{self.applicants:,}".replace(",", "."))]
+
+
+class BudgetsReport(ListReport):
+    """Budgets by region, region category and status, and the programme's commitment against its total."""
+
+    name = "budgets"
+    title = gettext_lazy("Budgets by region and status")
+    description = gettext_lazy("Budgets by region, region category and status; the programme's commitment.")
+    filterset_class = ApplicationFilterSet
+    columns = [
+        Column("nuts2", gettext_lazy("NUTS2"), width=7),
+        Column("region", gettext_lazy("Region"), width=26),
+        Column("region_category", gettext_lazy("Region category"), width=16),
+        Column("status", gettext_lazy("Status"), width=18),
+        Column("applications", gettext_lazy("Applications"), kind=INT, width=10),
+        Column("budget", gettext_lazy("Budget"), kind=MONEY, width=18),
+    ]
+
+    def scoped(self, user):
+        self.user = user
+        return selectors.applications_for(user)
+
+    def build(self, qs):
+        region = "municipality__regional_unit__region"
+        groups = (
+            qs.order_by()
+            .values(f"{region}__code", f"{region}__name", f"{region}__category", "status")
+            .annotate(n=Count("pk"), total=Sum("budget"))
+        )
+        categories = dict(RegionCategory.choices)
+        statuses = dict(ApplicationStatus.choices)
+        rows = sorted(
+            (
+                (
+                    g[f"{region}__code"],
+                    g[f"{region}__name"],
+                    str(categories.get(g[f"{region}__category"], "")),
+                    str(statuses.get(g["status"], g["status"])),
+                    g["n"],
+                    g["total"] or ZERO,
+                    STATUS_ORDER.get(g["status"], 99),
+                )
+                for g in groups
+            ),
+            key=lambda r: (r[0], r[6]),
+        )
+        rows = [r[:6] for r in rows]
+        agg = qs.aggregate(n=Count("pk"), s=Sum("budget"))
+        return rows, {"applications": agg["n"], "budget": agg["s"] or ZERO}
+
+    def commitment(self, fs):
+        """The programme's committed (included) budget against its total, scoped like everything else."""
+        code = fs.form.cleaned_data.get("programme") if fs.is_valid() else None
+        programmes = Programme.objects.all()
+        if code:
+            programmes = programmes.filter(code=code)
+        total = programmes.aggregate(s=Sum("total_budget"))["s"] or ZERO
+        base = selectors.applications_for(self.user).filter(programme__in=programmes)
+        sums = base.aggregate(
+            included=Sum("budget", filter=_status(ApplicationStatus.INCLUDED)),
+            pipeline=Sum("budget", filter=_status(ApplicationStatus.TO_BE_INCLUDED)),
+        )
+        committed = sums["included"] or ZERO
+        return {
+            "total": total,
+            "committed": committed,
+            "pipeline": sums["pipeline"] or ZERO,
+            "remaining": total - committed,
+            "share": (committed / total).quantize(Decimal("0.0001")) if total else ZERO,
+        }
+
+    def summary(self, qs, fs):
+        c = self.commitment(fs)
+        return [
+            (_("Programme total"), format_eur(c["total"])),
+            (_("Committed (included)"), format_eur(c["committed"])),
+            (_("Committed share"), f"{c['share'] * 100:.2f}".replace(".", ",") + " %"),
+            (_("Remaining"), format_eur(c["remaining"])),
+            (_("To be included (not yet committed)"), format_eur(c["pipeline"])),
+        ]
+
+
+def _status(value):
+    from django.db.models import Q
+
+    return Q(status=value)
+
+
+class CapsReport(ListReport):
+    """Per municipality: the cap and how it was derived, the selected total and what remains."""
+
+    name = "caps"
+    title = gettext_lazy("Caps per municipality")
+    description = gettext_lazy("Each municipality's cap, how it was derived, selected total and remaining.")
+    filterset_class = CapsFilterSet
+    columns = [
+        Column("elstat_code", gettext_lazy("ELSTAT code"), width=8),
+        Column("municipality", gettext_lazy("Municipality"), width=30),
+        Column("population", gettext_lazy("Population"), kind=INT, width=10),
+        Column("census_year", gettext_lazy("Census"), width=7),
+        Column("rate", gettext_lazy("€ per inhabitant"), kind=MONEY, width=10),
+        Column("raw", gettext_lazy("Rate × population"), kind=MONEY, width=15),
+        Column("rounded", gettext_lazy("Rounded up"), kind=MONEY, width=15),
+        Column("floor", gettext_lazy("Minimum"), kind=MONEY, width=13),
+        Column("rule_cap", gettext_lazy("Cap by rule"), kind=MONEY, width=15),
+        Column("override", gettext_lazy("Override"), kind=MONEY, width=15),
+        Column("override_reason", gettext_lazy("Reason for the override"), width=24),
+        Column("cap", gettext_lazy("Cap"), kind=MONEY, width=15),
+        Column("selected", gettext_lazy("Selected total"), kind=MONEY, width=15),
+        Column("remaining", gettext_lazy("Remaining"), kind=MONEY, width=15),
+    ]
+
+    def scoped(self, user):
+        self.user = user
+        return selectors.municipalities_for(user)
+
+    def filterset(self, user, params, base=None):
+        fs = super().filterset(user, params, base)
+        code = params.get("programme") if hasattr(params, "get") else None
+        programmes = Programme.objects.order_by("pk")
+        self.programme = (programmes.filter(code=code) if code else programmes).first()
+        return fs
+
+    def build(self, qs):
+        programme = getattr(self, "programme", None) or Programme.objects.order_by("pk").first()
+        if programme is None:
+            return [], {}
+        overrides = {o.municipality_id: o for o in CapOverride.objects.filter(programme=programme)}
+        money = DecimalField(max_digits=14, decimal_places=2)
+        selected = (
+            Selection.objects.filter(
+                application__municipality=OuterRef("pk"), application__programme=programme
+            )
+            .order_by()
+            .values("application__municipality")
+            .annotate(s=Sum("amount"))
+            .values("s")
+        )
+        municipalities = qs.annotate(selected=Coalesce(Subquery(selected, output_field=money), Value(ZERO)))
+        rows = []
+        for m in municipalities.order_by("name"):
+            b = programme.cap_breakdown(m, override=overrides.get(m.pk))
+            rows.append(
+                (
+                    m.elstat_code,
+                    m.name,
+                    b.population,
+                    str(b.census_year),
+                    b.rate,
+                    b.raw,
+                    b.rounded,
+                    b.floor,
+                    b.rule_cap,
+                    b.override,
+                    b.override_reason,
+                    b.cap,
+                    m.selected,
+                    b.cap - m.selected,
+                )
+            )
+        totals = {
+            "cap": sum((r[11] for r in rows), ZERO),
+            "selected": sum((r[12] for r in rows), ZERO),
+            "remaining": sum((r[13] for r in rows), ZERO),
+        }
+        self.programme = programme
+        return rows, totals
+
+    def summary(self, qs, fs):
+        self._cached(qs)
+        programme = getattr(self, "programme", None)
+        return [(_("Programme"), f"{programme.code} — {programme.title}")] if programme else []

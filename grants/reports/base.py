@@ -1,0 +1,146 @@
+"""What a report is: a name, a title, one FilterSet, the scoped queryset it starts from, its columns,
+and how rows and totals come out of the filtered queryset. Every format and the HTML page read the
+same rows, so a download never disagrees with the screen."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, CharField, Count, F, Sum, Value, When
+from django.db.models.functions import Concat, Left
+from django.db.models.lookups import In
+
+from . import formats
+from .formats import FORMULA_PREFIXES, MONEY, TEXT
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # stable, used as the JSON key and in tests
+    label: Any  # lazy translated text, or a published Greek heading
+    kind: str = TEXT
+    # An ORM path, or a callable returning an expression (built per request, so labels follow the
+    # active language). Only queryset reports use it.
+    field: str | Callable | None = None
+    total: bool = False  # summed over the filtered queryset by the database
+    width: int = 14  # XLSX column width; the PDF splits the page in the same proportions
+    csv: Callable | None = None  # a CSV converter overriding the kind's default
+
+
+def csv_safe(expr):
+    """The formula-injection rule in SQL, so the CSV path writes database rows without touching
+    each cell in Python (formats.escape_cell is the Python twin)."""
+    expr = F(expr) if isinstance(expr, str) else expr
+    return Case(
+        When(In(Left(expr, 1), list(FORMULA_PREFIXES)), then=Concat(Value("'"), expr)),
+        default=expr,
+        output_field=CharField(),
+    )
+
+
+def choice_label(field: str, choices) -> Case:
+    """A choice's label computed by the database, in the active language."""
+    return Case(
+        *[When(**{field: value}, then=Value(str(label))) for value, label in choices],
+        default=F(field),
+        output_field=CharField(),
+    )
+
+
+class Report:
+    name = ""
+    title = ""
+    description = ""
+    filterset_class = None
+    columns: list[Column] = []
+    formats = ("csv", "xlsx", "pdf", "json")
+    # SQL-side CSV escaping (queryset reports) or Python-side (reports built in Python).
+    escapes_in_sql = False
+
+    def scoped(self, user):
+        raise NotImplementedError
+
+    def filterset(self, user, params, base=None):
+        qs = self.scoped(user) if base is None else base
+        return self.filterset_class(params, queryset=qs)
+
+    def rows(self, qs, *, for_csv=False, limit=None):
+        raise NotImplementedError
+
+    def count(self, qs) -> int:
+        raise NotImplementedError
+
+    def totals(self, qs) -> dict:
+        return {}
+
+    def summary(self, qs, fs) -> list[tuple[str, str]]:
+        """Extra lines above the table (e.g. the programme's commitment)."""
+        return []
+
+    def display_totals(self, totals: dict) -> dict:
+        kinds = {c.key: c.kind for c in self.columns}
+        shown = {k: formats.display_value(kinds.get(k, MONEY), v) for k, v in totals.items() if k in kinds}
+        first = self.columns[0].key
+        shown.setdefault(first, "")
+        if not shown[first]:
+            from django.utils.translation import gettext as _
+
+            shown[first] = _("Total")
+        return shown
+
+
+class QuerysetReport(Report):
+    """Rows are a values_list of the filtered queryset, iterated with a server-side cursor: the CSV
+    of a million rows never holds more than one chunk."""
+
+    escapes_in_sql = True
+    ordering: tuple = ()
+    chunk_size = 2000
+
+    def expressions(self, *, for_csv):
+        out = []
+        for col in self.columns:
+            expr = col.field() if callable(col.field) else col.field
+            if for_csv and col.kind == TEXT:
+                expr = csv_safe(expr)
+            out.append(expr)
+        return out
+
+    def rows(self, qs, *, for_csv=False, limit=None):
+        values = qs.order_by(*self.ordering).values_list(*self.expressions(for_csv=for_csv))
+        if limit is not None:
+            return list(values[:limit])
+        return values.iterator(chunk_size=self.chunk_size)
+
+    def count(self, qs) -> int:
+        return qs.count()
+
+    def totals(self, qs) -> dict:
+        sums = {c.key: Sum(c.field) for c in self.columns if c.total}
+        return {k: v for k, v in qs.aggregate(**sums, _rows=Count("pk")).items() if not k.startswith("_")}
+
+
+class ListReport(Report):
+    """Aggregates computed into a short list (one row per project, municipality or group)."""
+
+    def build(self, qs) -> tuple[list[tuple], dict]:
+        """(rows, totals) from the filtered queryset, in a number of queries that does not grow with
+        the rows."""
+        raise NotImplementedError
+
+    def _cached(self, qs):
+        key = id(qs)
+        cache = getattr(self, "_cache", None)
+        if cache is None or cache[0] != key:
+            self._cache = (key, qs, self.build(qs))
+        return self._cache[2]
+
+    def rows(self, qs, *, for_csv=False, limit=None):
+        rows = self._cached(qs)[0]
+        return rows[:limit] if limit is not None else rows
+
+    def count(self, qs) -> int:
+        return len(self._cached(qs)[0])
+
+    def totals(self, qs) -> dict:
+        return self._cached(qs)[1]

@@ -1,0 +1,268 @@
+"""The reports, one class each, and the registry the views and the admin look them up in.
+
+Every report starts from the scoping selectors (grants.selectors) and one FilterSet; rows, totals and
+every download come from that filtered queryset."""
+
+from decimal import Decimal
+
+from django.db.models import Case, CharField, DecimalField, TextField, Value, When
+from django.db.models.functions import Cast, Concat
+from django.utils.translation import gettext_lazy as _
+
+from grants import selectors
+from grants.filters import ApplicationFilterSet, AuditEventFilterSet, SelectionFilterSet
+from grants.models import ApplicationStatus, Channel, RegionCategory
+from projects.models import Selection
+
+from .base import Column, QuerysetReport, choice_label
+from .filters import OperationsFilterSet
+from .formats import DATE, DATETIME, INT, MONEY, PERCENT, TEXT
+
+# The published list's terms and headings (../shared/data/README.md): data, not UI, so not translated.
+PUBLISHED_STATUS = {ApplicationStatus.INCLUDED: "Ενταγμένη", ApplicationStatus.TO_BE_INCLUDED: "Προς ένταξη"}
+PUBLISHED_HEADINGS = ("ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ", "ΔΙΚΑΙΟΥΧΟΣ", "Π/Υ", "ΗΜΕΡΟΜΗΝΙΑ ΕΝΤΑΞΗΣ")
+MISSING_DATE = "–"
+
+# Union co-financing ceilings by region category (Regulation (EU) 2021/1060, art. 112(3)). The
+# programme's own rates belong on Programme; until then the open data states the ceiling.
+COFINANCING = {RegionCategory.LESS_DEVELOPED: Decimal("0.85"), RegionCategory.TRANSITION: Decimal("0.70")}
+
+REGION = "municipality__regional_unit__region"
+
+
+def published_amount(value) -> str:
+    return f"{value:,.2f}" if value is not None else ""
+
+
+def published_date(value) -> str:
+    return value.strftime("%d/%m/%Y") if value is not None else ""
+
+
+def status_label():
+    return choice_label("status", ApplicationStatus.choices)
+
+
+class OperationsReport(QuerysetReport):
+    name = "operations"
+    title = _("Operations")
+    description = _("Every application with its status, beneficiary, region, budget, decision and MIS.")
+    filterset_class = OperationsFilterSet
+    ordering = ("municipality__name", "programme__code")
+    columns = [
+        Column("elstat_code", _("ELSTAT code"), field="municipality__elstat_code", width=8),
+        Column("beneficiary", _("Beneficiary"), field="municipality__name", width=34),
+        Column("region", _("Region"), field=f"{REGION}__name", width=22),
+        Column("nuts2", _("NUTS2"), field=f"{REGION}__code", width=7),
+        Column(
+            "region_category",
+            _("Region category"),
+            field=lambda: choice_label(f"{REGION}__category", RegionCategory.choices),
+            width=14,
+        ),
+        Column("status", _("Status"), field=status_label, width=16),
+        Column("budget", _("Budget"), kind=MONEY, field="budget", total=True, width=16),
+        Column("inclusion_date", _("Inclusion date"), kind=DATE, field="inclusion_date", width=12),
+        Column("decision_ada", _("Decision ΑΔΑ"), field="decision_ada", width=16),
+        Column("mis_code", _("MIS code"), field="mis_code", width=10),
+    ]
+
+    def scoped(self, user):
+        return selectors.applications_for(user)
+
+
+class InclusionsReport(QuerysetReport):
+    """The list of included and to-be-included operations exactly as published, so that
+    `import_inclusions` reads the export back unchanged."""
+
+    name = "inclusions"
+    title = _("Inclusions (published format)")
+    description = _("Included and to-be-included operations in the format of the published lists.")
+    filterset_class = ApplicationFilterSet
+    formats = ("txt", "csv", "xlsx", "pdf", "json")
+    # 'included' sorts before 'to_be_included': the published lists put the included first.
+    ordering = ("status", "municipality__name")
+    columns = [
+        Column(
+            "status",
+            PUBLISHED_HEADINGS[0],
+            field=lambda: Case(
+                *[When(status=k, then=Value(v)) for k, v in PUBLISHED_STATUS.items()],
+                output_field=CharField(),
+            ),
+            width=14,
+        ),
+        Column("beneficiary", PUBLISHED_HEADINGS[1], field="municipality__name", width=40),
+        Column(
+            "budget",
+            PUBLISHED_HEADINGS[2],
+            kind=MONEY,
+            field="budget",
+            total=True,
+            width=16,
+            csv=published_amount,
+        ),
+        Column(
+            "inclusion_date",
+            PUBLISHED_HEADINGS[3],
+            kind=DATE,
+            field="inclusion_date",
+            width=14,
+            csv=published_date,
+        ),
+    ]
+
+    def scoped(self, user):
+        return selectors.applications_for(user).filter(status__in=list(PUBLISHED_STATUS))
+
+
+def stream_published_text(rows):
+    """«<status> <ΔΗΜΟΣ …> <1,234.56> <dd/mm/yyyy>» lines under the published heading, UTF-8."""
+    yield (" ".join(PUBLISHED_HEADINGS) + "\n").encode()
+    for status, name, budget, date in rows:
+        when = published_date(date) or MISSING_DATE
+        yield f"{status} {name} {published_amount(budget)} {when}\n".encode()
+
+
+class SelectionsReport(QuerysetReport):
+    """One row per catalogue project chosen by an application: what the choices add up to."""
+
+    name = "selections"
+    title = _("Selections")
+    description = _("Every catalogue project chosen by every applicant, with its amount.")
+    filterset_class = SelectionFilterSet
+    ordering = ("application__municipality__name", "project__code")
+    chunk_size = 5000
+    columns = [
+        Column("elstat_code", _("ELSTAT code"), field="application__municipality__elstat_code", width=8),
+        Column("beneficiary", _("Beneficiary"), field="application__municipality__name", width=34),
+        Column(
+            "status",
+            _("Status"),
+            field=lambda: choice_label("application__status", ApplicationStatus.choices),
+            width=16,
+        ),
+        Column("project_code", _("Project code"), field="project__code", width=10),
+        Column("project", _("Project"), field="project__title_el", width=40),
+        Column("category", _("Category"), field="project__category__title_el", width=24),
+        Column("amount", _("Amount"), kind=MONEY, field="amount", total=True, width=16),
+    ]
+
+    def scoped(self, user):
+        return selectors.selections_for(user)
+
+
+class AuditTrailReport(QuerysetReport):
+    name = "audit-trail"
+    title = _("Audit trail")
+    description = _("Every recorded change and export: who, when, what, before and after.")
+    filterset_class = AuditEventFilterSet
+    ordering = ("created_at", "id")
+    columns = [
+        Column("time", _("Time"), kind=DATETIME, field="created_at", width=17),
+        Column("actor", _("Actor"), field="actor_name", width=20),
+        Column("channel", _("Channel"), field=lambda: choice_label("channel", Channel.choices), width=9),
+        Column("action", _("Action"), field="action", width=20),
+        Column("object", _("Object"), field="object_repr", width=28),
+        Column("municipality", _("Municipality"), field="municipality__name", width=24),
+        Column("before", _("Before"), field=lambda: Cast("before", TextField()), width=30),
+        Column("after", _("After"), field=lambda: Cast("after", TextField()), width=30),
+        Column("note", _("Note"), field="note", width=30),
+    ]
+
+    def scoped(self, user):
+        return selectors.audit_events_for(user)
+
+
+class OpenDataReport(QuerysetReport):
+    """The list of operations an EU managing authority publishes (Regulation (EU) 2021/1060,
+    art. 49(3)): operation code, beneficiary, name, purpose, dates, cost, fund, co-financing, location."""
+
+    name = "open-data"
+    title = _("Open data: list of operations")
+    description = _("Included operations with the fields a managing authority publishes.")
+    filterset_class = ApplicationFilterSet
+    formats = ("csv", "xlsx", "json", "pdf")
+    ordering = ("municipality__name", "programme__code")
+    columns = [
+        Column("operation_code", _("Operation code (MIS)"), field="mis_code", width=10),
+        Column("beneficiary", _("Beneficiary"), field="municipality__name", width=30),
+        Column(
+            "beneficiary_code", _("Beneficiary code (ELSTAT)"), field="municipality__elstat_code", width=8
+        ),
+        Column(
+            "operation_name",
+            _("Operation name"),
+            field=lambda: Concat(
+                "programme__title", Value(" — "), "municipality__name", output_field=CharField()
+            ),
+            width=36,
+        ),
+        Column("purpose", _("Purpose and achievements"), width=50),
+        Column("start_date", _("Start date"), kind=DATE, field="inclusion_date", width=11),
+        # No end date is recorded yet (a model field is needed); the column is kept so the layout is stable.
+        Column(
+            "end_date",
+            _("Expected end date"),
+            kind=DATE,
+            field=lambda: Value(None, output_field=CharField()),
+            width=11,
+        ),
+        Column("total_cost", _("Total cost"), kind=MONEY, field="budget", total=True, width=15),
+        Column("fund", _("Fund"), field="programme__fund", width=7),
+        Column(
+            "cofinancing_rate",
+            _("Union co-financing rate"),
+            kind=PERCENT,
+            field=lambda: Case(
+                *[When(**{f"{REGION}__category": k}, then=Value(v)) for k, v in COFINANCING.items()],
+                output_field=DecimalField(max_digits=4, decimal_places=2),
+            ),
+            width=9,
+        ),
+        Column("nuts", _("Location (NUTS2)"), field=f"{REGION}__code", width=8),
+        Column("region", _("Region"), field=f"{REGION}__name", width=20),
+        Column("country", _("Country"), field=lambda: Value("EL"), width=6),
+        Column("decision_ada", _("Decision ΑΔΑ"), field="decision_ada", width=16),
+    ]
+    PURPOSE = 4
+
+    def scoped(self, user):
+        return selectors.applications_for(user).filter(status=ApplicationStatus.INCLUDED)
+
+    def expressions(self, *, for_csv):
+        exprs = super().expressions(for_csv=for_csv)
+        exprs[self.PURPOSE] = "pk"  # replaced by the chosen projects' titles below
+        return exprs
+
+    def rows(self, qs, *, for_csv=False, limit=None):
+        from .formats import escape_cell
+
+        rows = super().rows(qs, for_csv=for_csv, limit=limit)
+        # One query for every operation's projects, not one per row.
+        purposes: dict[int, list[str]] = {}
+        chosen = Selection.objects.filter(application__in=qs.values("pk")).order_by("project__code")
+        for app_id, title in chosen.values_list("application_id", "project__title_el"):
+            purposes.setdefault(app_id, []).append(title)
+        for row in rows:
+            row = list(row)
+            text = "; ".join(purposes.get(row[self.PURPOSE], []))
+            row[self.PURPOSE] = escape_cell(text) if for_csv else text
+            yield tuple(row)
+
+
+from .aggregates import BudgetsReport, CapsReport, PopularityReport  # noqa: E402
+
+REPORTS = {
+    r.name: r
+    for r in [
+        OperationsReport,
+        InclusionsReport,
+        PopularityReport,
+        BudgetsReport,
+        CapsReport,
+        AuditTrailReport,
+        OpenDataReport,
+        SelectionsReport,
+    ]
+}
+__all__ = ["REPORTS", "INT", "MONEY", "TEXT", "stream_published_text"]

@@ -1,0 +1,29 @@
+"""Report-specific FilterSets: the shared ones of grants.filters, extended where a report filters on
+more (budget range, ΑΔΑ, MIS, programme for the caps). The admin's "export what I see" and the API
+reuse the shared parents, so the common filters mean the same everywhere."""
+
+import django_filters as df
+from django.utils.translation import gettext_lazy as _
+
+from grants.filters import ApplicationFilterSet, MunicipalityFilterSet
+
+
+class OperationsFilterSet(ApplicationFilterSet):
+    budget_min = df.NumberFilter(field_name="budget", lookup_expr="gte", label=_("Budget from"))
+    budget_max = df.NumberFilter(field_name="budget", lookup_expr="lte", label=_("Budget up to"))
+    ada = df.CharFilter(field_name="decision_ada", lookup_expr="iexact", label=_("Decision ΑΔΑ"))
+    mis = df.CharFilter(field_name="mis_code", lookup_expr="exact", label=_("MIS code"))
+
+    class Meta(ApplicationFilterSet.Meta):
+        fields = [*ApplicationFilterSet.Meta.fields, "budget_min", "budget_max", "ada", "mis"]
+
+
+class CapsFilterSet(MunicipalityFilterSet):
+    # Chooses whose cap rule applies; it filters no municipality out.
+    programme = df.CharFilter(method="keep", label=_("Programme"))
+
+    class Meta(MunicipalityFilterSet.Meta):
+        fields = [*MunicipalityFilterSet.Meta.fields, "programme"]
+
+    def keep(self, queryset, name, value):
+        return queryset

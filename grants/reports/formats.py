@@ -1,0 +1,301 @@
+"""Writers for report downloads: CSV (streamed), XLSX, PDF and JSON.
+
+Every writer takes the report's columns and an iterable of row tuples of plain Python values
+(str, Decimal, int, date, datetime, None), so one row source serves every format.
+
+Formula injection: a spreadsheet treats a cell that starts with = + - @ tab or CR as a formula. In
+CSV such text cells get a leading apostrophe. Only *text* columns are escaped: amounts, counts and
+dates are written by us from typed values, never from user input, so a negative amount (there are
+none here: every amount has a CHECK ≥ 0) would stay a number. In XLSX the same cells are stored as
+typed text cells, which Excel never evaluates, so the value stays unchanged.
+"""
+
+import csv
+import datetime
+import io
+import json
+import re
+import tempfile
+from decimal import Decimal
+from itertools import islice
+from pathlib import Path
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+# Amount and date formats of the Greek-locale Excel user: the separators follow the reader's locale.
+XLSX_MONEY = '#,##0.00 "€"'
+XLSX_DATE = "dd/mm/yyyy"
+XLSX_DATETIME = "dd/mm/yyyy hh:mm"
+XLSX_PERCENT = "0.00%"
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+
+TEXT, MONEY, INT, DATE, DATETIME, PERCENT = "text", "money", "int", "date", "datetime", "percent"
+
+
+def escape_cell(value):
+    """The CSV formula-injection rule, for text built in Python (the SQL twin is
+    definitions.csv_safe)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _local(value):
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value) if timezone.is_aware(value) else value
+    return value
+
+
+def _csv_datetime(value):
+    return _local(value).strftime("%Y-%m-%d %H:%M:%S") if value is not None else None
+
+
+def csv_converters(columns, *, escape: bool):
+    """Per-column converters for the CSV writer, or None where csv.writer's own str() is right
+    (Decimal → 1234.56, date → ISO, None → empty). Returning all None keeps the fast path."""
+    convs = []
+    for col in columns:
+        if col.csv is not None:
+            convs.append(col.csv)
+        elif col.kind == DATETIME:
+            convs.append(_csv_datetime)
+        elif col.kind == TEXT and escape:
+            convs.append(escape_cell)
+        else:
+            convs.append(None)
+    return convs
+
+
+def stream_csv(columns, rows, *, converters=None, chunk_rows=2000):
+    """Yield the CSV as UTF-8 bytes (BOM first, so Excel reads Greek) in chunks of `chunk_rows`
+    rows: memory holds one chunk, whatever the row count."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([str(c.label) for c in columns])
+    yield (BOM + buffer.getvalue()).encode()
+    buffer.seek(0)
+    buffer.truncate()
+    active = [(i, f) for i, f in enumerate(converters or []) if f is not None]
+    iterator = iter(rows)
+    while True:
+        chunk = list(islice(iterator, chunk_rows))
+        if not chunk:
+            break
+        if active:
+            converted = []
+            for row in chunk:
+                row = list(row)
+                for i, f in active:
+                    row[i] = f(row[i])
+                converted.append(row)
+            chunk = converted
+        writer.writerows(chunk)
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, datetime.datetime):
+        return _local(value).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def stream_json(columns, rows):
+    """A JSON array of objects keyed by the columns' stable keys; amounts as strings so that no
+    reader turns them into floats."""
+    keys = [c.key for c in columns]
+    yield b"["
+    first = True
+    for row in rows:
+        obj = {k: _json_value(v) for k, v in zip(keys, row, strict=True)}
+        yield (("" if first else ",") + "\n" + json.dumps(obj, ensure_ascii=False)).encode()
+        first = False
+    yield b"\n]\n"
+
+
+def write_xlsx(columns, rows, *, title: str):
+    """An XLSX in openpyxl's write-only mode (rows go to a temporary file, not to memory): real
+    numbers and dates with Greek-readable formats, a frozen header and an autofilter.
+    Returns (open binary file positioned at 0, row count)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    # Excel refuses these characters in sheet names and more than 31 characters.
+    ws = wb.create_sheet(title=re.sub(r"[\\/?*\[\]:]", " ", title)[:31].strip() or "report")
+    ws.freeze_panes = "A2"
+    for i, col in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = col.width
+    bold = Font(bold=True)
+    header = []
+    for col in columns:
+        cell = WriteOnlyCell(ws, value=str(col.label))
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    formats = {MONEY: XLSX_MONEY, DATE: XLSX_DATE, DATETIME: XLSX_DATETIME, PERCENT: XLSX_PERCENT}
+    kinds = [c.kind for c in columns]
+    count = 0
+    for row in rows:
+        cells = []
+        for kind, value in zip(kinds, row, strict=True):
+            if kind == DATETIME and value is not None:
+                # Excel has no time zones: write the Greek local time the screens show.
+                value = timezone.make_naive(_local(value)) if timezone.is_aware(value) else value
+            cell = WriteOnlyCell(ws, value=value)
+            if kind == TEXT and isinstance(value, str):
+                # Typed text is never evaluated, so «=…» stays data without changing it.
+                cell.data_type = "s"
+            elif kind in formats and value is not None:
+                cell.number_format = formats[kind]
+            cells.append(cell)
+        ws.append(cells)
+        count += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (handed to FileResponse, which closes it)
+    wb.save(out)
+    out.seek(0)
+    return out, count
+
+
+_fonts_registered = False
+
+
+def _register_fonts():
+    global _fonts_registered
+    if _fonts_registered:
+        return
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONT_DIR / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+    addMapping("DejaVuSans", 0, 0, "DejaVuSans")
+    addMapping("DejaVuSans", 1, 0, "DejaVuSans-Bold")
+    _fonts_registered = True
+
+
+def display_value(kind, value) -> str:
+    """How a value reads on screen and on paper: Greek money and dd/mm/yyyy dates."""
+    from projects.services import format_eur
+
+    if value is None or value == "":
+        return ""
+    if kind == MONEY:
+        return format_eur(value)
+    if kind == PERCENT:
+        return f"{Decimal(value) * 100:.2f}".replace(".", ",") + " %"
+    if kind == DATETIME:
+        return _local(value).strftime("%d/%m/%Y %H:%M")
+    if kind == DATE:
+        return value.strftime("%d/%m/%Y")
+    if kind == INT:
+        return f"{value:,}".replace(",", ".")
+    return str(value)
+
+
+def write_pdf(columns, rows, *, title: str, filters: list[tuple[str, str]], totals=None, notes=()):
+    """An A4 landscape PDF with embedded DejaVu fonts (Greek survives copy and pdftotext): title,
+    filters, generation time, the table with a repeated header, totals, and «page X of Y»."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+
+    _register_fonts()
+    base = ParagraphStyle("base", fontName="DejaVuSans", fontSize=7, leading=8.5)
+    head = ParagraphStyle("head", parent=base, fontName="DejaVuSans-Bold")
+    h1 = ParagraphStyle("h1", parent=base, fontName="DejaVuSans-Bold", fontSize=14, leading=17)
+    meta = ParagraphStyle("meta", parent=base, fontSize=8, leading=10)
+
+    def para(text, style=base):
+        from django.utils.html import escape
+
+        return Paragraph(escape(text), style)
+
+    story = [para(title, h1), Spacer(1, 3 * mm)]
+    generated = timezone.localtime().strftime("%d/%m/%Y %H:%M")
+    story.append(para(_("Generated: %(t)s") % {"t": generated}, meta))
+    if filters:
+        shown = "; ".join(f"{k}: {v}" for k, v in filters)
+        story.append(para(_("Filters: %(f)s") % {"f": shown}, meta))
+    else:
+        story.append(para(_("Filters: none"), meta))
+    for note in notes:
+        story.append(para(note, meta))
+    story.append(Spacer(1, 3 * mm))
+
+    kinds = [c.kind for c in columns]
+    data = [[para(str(c.label), head) for c in columns]]
+    for row in rows:
+        data.append([para(display_value(k, v)) for k, v in zip(kinds, row, strict=True)])
+    if totals:
+        data.append([para(str(totals.get(c.key, "")), head) for c in columns])
+    page = landscape(A4)
+    usable = page[0] - 20 * mm
+    weight = sum(c.width for c in columns)
+    widths = [usable * c.width / weight for c in columns]
+    table = LongTable(data, colWidths=widths, repeatRows=1)
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+    for i, k in enumerate(kinds):
+        if k in (MONEY, INT, PERCENT):
+            style.append(("ALIGN", (i, 0), (i, -1), "RIGHT"))
+    table.setStyle(TableStyle(style))
+    story.append(table)
+
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=page,
+        leftMargin=10 * mm,
+        rightMargin=10 * mm,
+        topMargin=12 * mm,
+        bottomMargin=14 * mm,
+        title=title,
+    )
+    doc.build(story, canvasmaker=_numbered_canvas())
+    return out.getvalue()
+
+
+def _numbered_canvas():
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas
+
+    class NumberedCanvas(canvas.Canvas):
+        """Defers each page until the end so the footer can say «page X of Y»."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages = []
+
+        def showPage(self):  # noqa: N802 (reportlab's API)
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self.setFont("DejaVuSans", 7)
+                text = _("page %(x)d of %(y)d") % {"x": self._pageNumber, "y": total}
+                self.drawRightString(self._pagesize[0] - 10 * mm, 7 * mm, text)
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas

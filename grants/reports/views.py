@@ -1,0 +1,240 @@
+"""Report pages, downloads and the dashboard. Read-only (GET only), for officers, approvers and
+auditors; municipality accounts get 403 and anonymous users the login page. Every download writes
+an AuditEvent before its first byte leaves."""
+
+import datetime
+from decimal import Decimal
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Sum
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from grants import audit, roles, selectors
+from grants.models import ApplicationStatus, Channel, Programme
+from projects.services import format_eur
+
+from . import charts, formats
+from .definitions import REPORTS, stream_published_text
+
+HTML_ROWS = 500
+PDF_ROWS = 5000
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "txt": "text/plain; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def reports_access(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not roles.is_staff_role(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return require_GET(wrapped)
+
+
+def _report(name):
+    try:
+        return REPORTS[name]()
+    except KeyError:
+        raise Http404(name) from None
+
+
+def _applied_filters(fs) -> list[tuple[str, str]]:
+    """The filters in force, as labels and values, for the PDF header and the page."""
+    shown = []
+    data = fs.form.cleaned_data if fs.is_bound and fs.is_valid() else {}
+    for name, value in data.items():
+        if value in (None, "", [], ()):
+            continue
+        label = str(fs.filters[name].label or name)
+        shown.append((label, ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)))
+    return shown
+
+
+def _filter_params(params) -> dict:
+    return {k: v for k in params for v in [params.getlist(k)] if any(x != "" for x in v)}
+
+
+@reports_access
+def dashboard(request):
+    apps = selectors.applications_for(request.user)
+    by_status = dict(apps.order_by().values_list("status").annotate(n=Count("pk")))
+    funnel = [
+        (str(label), by_status.get(value, 0), f"{by_status.get(value, 0):,}")
+        for value, label in ApplicationStatus.choices
+    ]
+
+    popularity_report = REPORTS["popularity"]()
+    popular = popularity_report.rows(apps, limit=10)
+    popularity = [(f"{r[1]} {r[2]}"[:40], r[4], f"{r[4]} ({r[5] * 100:.0f}%)") for r in popular]
+
+    included = apps.filter(status=ApplicationStatus.INCLUDED)
+    region_sums = (
+        included.order_by()
+        .values_list("municipality__regional_unit__region__name")
+        .annotate(s=Sum("budget"))
+        .order_by("-s")
+    )
+    regions = [(name, s or 0, format_eur(s or 0)) for name, s in region_sums]
+
+    per_day = (
+        included.order_by()
+        .exclude(inclusion_date=None)
+        .values_list("inclusion_date")
+        .annotate(s=Sum("budget"))
+    )
+    months: dict[datetime.date, Decimal] = {}
+    for day, s in per_day:
+        key = day.replace(day=1)
+        months[key] = months.get(key, Decimal(0)) + (s or 0)
+    running, commitment = Decimal(0), []
+    for month in sorted(months):
+        running += months[month]
+        commitment.append((month.strftime("%m/%Y"), running, format_eur(running)))
+    ceiling = Programme.objects.aggregate(s=Sum("total_budget"))["s"] or 0
+    none_yet = _("Nothing to show yet.")
+    context = {
+        "reports": [REPORTS[n]() for n in REPORTS],
+        "funnel": charts.hbar("funnel", _("Applications by status"), funnel),
+        "popularity": charts.hbar(
+            "popularity", _("Most chosen catalogue projects"), popularity, desc="" if popularity else none_yet
+        ),
+        "regions": charts.hbar(
+            "regions", _("Included budget by region"), regions, desc="" if regions else none_yet
+        ),
+        "commitment": charts.line(
+            "commitment",
+            _("Committed budget over time"),
+            commitment,
+            ceiling=ceiling,
+            ceiling_label=_("Total %(t)s") % {"t": format_eur(ceiling)},
+            desc="" if commitment else none_yet,
+        ),
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+@reports_access
+def report_page(request, name):
+    report = _report(name)
+    fs = report.filterset(request.user, request.GET)
+    valid = fs.is_valid()
+    qs = fs.qs if valid else fs.queryset.none()
+    kinds = [c.kind for c in report.columns]
+    numeric = [k in (formats.MONEY, formats.INT, formats.PERCENT) for k in kinds]
+    rows = [
+        [(formats.display_value(k, v), n) for k, v, n in zip(kinds, row, numeric, strict=True)]
+        for row in report.rows(qs, limit=HTML_ROWS)
+    ]
+    count = report.count(qs)
+    query = urlencode(_filter_params(request.GET), doseq=True)
+    shown = report.display_totals(report.totals(qs))
+    context = {
+        "report": report,
+        "filterset": fs,
+        "columns": report.columns,
+        "rows": rows,
+        "count": count,
+        "truncated": count > len(rows),
+        "totals": list(zip([shown.get(c.key, "") for c in report.columns], numeric, strict=True)),
+        "summary": report.summary(qs, fs) if valid else [],
+        "downloads": [
+            (fmt.upper(), f"{request.path.rstrip('/')}.{fmt}" + (f"?{query}" if query else ""))
+            for fmt in report.formats
+        ],
+        "reports": [REPORTS[n]() for n in REPORTS],
+    }
+    return render(request, "reports/report.html", context, status=200 if valid else 400)
+
+
+@reports_access
+def report_download(request, name, fmt):
+    report = _report(name)
+    if fmt not in report.formats:
+        raise Http404(fmt)
+    fs = report.filterset(request.user, request.GET)
+    if not fs.is_valid():
+        # A silently ignored filter would export more than the auditor asked for.
+        return HttpResponseBadRequest(fs.errors.as_text())
+    return _export(request, report, fmt, fs, _filter_params(request.GET), _applied_filters(fs))
+
+
+def export_queryset_response(request, report_name, fmt, queryset):
+    """ "Export what I see" for the admin: `queryset` is the changelist's filtered queryset (of
+    Application for operations/inclusions/open-data/popularity/budgets, of Municipality for caps).
+    It is intersected with the user's scope and the report's own base, so it can never widen them."""
+    if not request.user.is_authenticated or not roles.is_staff_role(request.user):
+        raise PermissionDenied
+    report = _report(report_name)
+    if fmt not in report.formats:
+        raise Http404(fmt)
+    base = report.scoped(request.user).filter(pk__in=queryset.values("pk"))
+    fs = report.filterset(request.user, {}, base=base)
+    filters = {"admin": [request.GET.urlencode()]} if request.GET else {}
+    return _export(request, report, fmt, fs, filters, [(_("Admin list"), request.GET.urlencode())])
+
+
+def _export(request, report, fmt, fs, filters: dict, shown_filters):
+    qs = fs.qs
+    count = report.count(qs)
+    title = str(report.title)
+    rows_written = min(count, PDF_ROWS) if fmt == "pdf" else count
+    audit.record(
+        action="report.export",
+        channel=Channel.ADMIN,
+        actor=request.user,
+        after={"report": report.name, "format": fmt, "filters": filters, "rows": rows_written},
+        note=f"{report.name}.{fmt}: {rows_written} rows; filters: {urlencode(filters, doseq=True) or '-'}",
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    filename = f"{report.name}-{stamp}.{fmt}"
+    if fmt == "csv":
+        convs = formats.csv_converters(report.columns, escape=not report.escapes_in_sql)
+        rows = report.rows(qs, for_csv=True)
+        response = StreamingHttpResponse(
+            formats.stream_csv(report.columns, rows, converters=convs), content_type=CONTENT_TYPES[fmt]
+        )
+    elif fmt == "txt":
+        response = StreamingHttpResponse(
+            stream_published_text(report.rows(qs)), content_type=CONTENT_TYPES[fmt]
+        )
+    elif fmt == "json":
+        response = StreamingHttpResponse(
+            formats.stream_json(report.columns, report.rows(qs)), content_type=CONTENT_TYPES[fmt]
+        )
+    elif fmt == "xlsx":
+        handle, _n = formats.write_xlsx(report.columns, report.rows(qs), title=title)
+        return FileResponse(handle, as_attachment=True, filename=filename, content_type=CONTENT_TYPES[fmt])
+    else:
+        notes = [f"{label}: {value}" for label, value in report.summary(qs, fs)]
+        if count > PDF_ROWS:
+            notes.append(
+                _("The PDF shows the first %(n)s of %(m)s rows; CSV and XLSX hold them all.")
+                % {"n": PDF_ROWS, "m": count}
+            )
+        totals = report.display_totals(report.totals(qs))
+        pdf = formats.write_pdf(
+            report.columns,
+            report.rows(qs, limit=PDF_ROWS),
+            title=title,
+            filters=shown_filters,
+            totals=totals,
+            notes=notes,
+        )
+        response = HttpResponse(pdf, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -19,6 +19,7 @@ from .audit import render_history
 from .common import FoldedSearchMixin
 from .formatting import date_gr, eur
 from .selections import SelectionInline
+from .workflow_actions import WorkflowAdminMixin, bulk_actions
 
 
 def _override_for(app):
@@ -35,7 +36,7 @@ def cap_of(app) -> Decimal:
 
 
 @admin.register(Application)
-class ApplicationAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = (
         "municipality",
         "status_col",
@@ -60,6 +61,7 @@ class ApplicationAdmin(FoldedSearchMixin, admin.ModelAdmin):
     exact_search_fields = ("municipality__elstat_code", "mis_code", "decision_ada")
     list_per_page = 100
     inlines = [SelectionInline]
+    actions = bulk_actions()
     change_form_template = "admin/grants/application/change_form.html"
     change_list_template = "admin/grants/application/change_list.html"
 

@@ -1,0 +1,128 @@
+"""The registry side of the admin: the municipality form (eligibility and cap overrides through
+their audited services), the catalogue (audited, deactivated rather than deleted) and accounts
+(deactivated, never deleted, when they have history)."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from grants.models import AuditEvent, CapOverride, Channel
+from projects import services as project_services
+from tests.test_admin import login, municipality_post, new_app
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("root", "root@example.gr", "pw-secret-123")
+
+
+# -- municipality form: eligibility and cap overrides ---------------------------------------------
+
+
+def test_municipality_change_form_shows_how_the_cap_is_derived(client, officer, programme, kalamata):
+    body = login(client, officer).get(reverse("admin:grants_municipality_change", args=[kalamata.pk])).content
+    body = body.decode()
+    assert "69.849" in body and "27,90 €" in body and "1.948.787,10 €" in body and "1.950.000,00 €" in body
+
+
+def test_eligibility_override_needs_a_reason_and_is_audited(client, officer, programme, kalamata):
+    url = reverse("admin:grants_municipality_change", args=[kalamata.pk])
+    response = login(client, officer).post(url, municipality_post(kalamata, eligibility_override="false"))
+    assert response.status_code == 200
+    assert "An eligibility override needs a reason." in response.content.decode()
+    kalamata.refresh_from_db()
+    assert kalamata.eligibility_override is None
+
+    data = municipality_post(
+        kalamata, eligibility_override="false", eligibility_override_reason="Funded by ITI"
+    )
+    assert client.post(url, data).status_code == 302
+    kalamata.refresh_from_db()
+    assert kalamata.eligibility_override is False
+    event = AuditEvent.objects.get(action="municipality.eligibility_override")
+    assert (event.channel, event.actor, event.after["eligibility_override"]) == (
+        Channel.ADMIN,
+        officer,
+        False,
+    )
+
+
+def test_cap_override_through_the_form_is_audited(client, officer, programme, kalamata):
+    url = reverse("admin:grants_municipality_change", args=[kalamata.pk])
+    response = login(client, officer).post(url, municipality_post(kalamata, cap_override_amount="2000000"))
+    assert "A cap override needs a reason." in response.content.decode()
+    assert not CapOverride.objects.exists()
+
+    data = municipality_post(kalamata, cap_override_amount="2000000", cap_override_reason="Decision 12/2024")
+    assert client.post(url, data).status_code == 302
+    assert programme.cap_for(kalamata) == Decimal("2000000.00")
+    event = AuditEvent.objects.get(action="cap.override")
+    assert (event.channel, event.after["amount"], event.before["rule_cap"]) == (
+        Channel.ADMIN,
+        "2000000.00",
+        "1950000.00",
+    )
+    assert "2.000.000,00 €" in client.get(reverse("admin:grants_municipality_changelist")).content.decode()
+
+
+# -- catalogue and accounts ----------------------------------------------------------------------
+
+
+def test_catalogue_edits_are_audited_and_entries_in_use_are_deactivated_not_deleted(
+    client, officer, superuser, programme, kalamata, catalogue
+):
+    project_services.selection_add(
+        application=new_app(programme, kalamata), project=catalogue[0], amount="10"
+    )
+    url = reverse("admin:projects_catalogueproject_change", args=[catalogue[0].pk])
+    data = {
+        "title_el": "Νέος τίτλος",
+        "title_en": "New title",
+        "category": catalogue[0].category_id,
+        "active": "on",
+    }
+    assert login(client, officer).post(url, data).status_code == 302
+    event = AuditEvent.objects.get(action="catalogue.change")
+    assert (event.channel, event.before["title_el"], event.after["title_el"]) == (
+        Channel.ADMIN,
+        "Έργο 1",
+        "Νέος τίτλος",
+    )
+
+    login(client, superuser)
+    assert (
+        client.get(reverse("admin:projects_catalogueproject_delete", args=[catalogue[0].pk])).status_code
+        == 403
+    )
+    response = client.post(
+        reverse("admin:projects_catalogueproject_changelist"),
+        {"action": "deactivate", "_selected_action": [catalogue[0].pk]},
+    )
+    assert response.status_code == 302
+    catalogue[0].refresh_from_db()
+    assert catalogue[0].active is False
+    assert AuditEvent.objects.filter(action="catalogue.change", after__active=False).count() == 1
+
+
+def test_users_with_history_are_deactivated_not_deleted(
+    client, superuser, officer, officer2, programme, kalamata
+):
+    new_app(programme, kalamata, actor=officer)
+    login(client, superuser)
+    assert client.get(reverse("admin:auth_user_delete", args=[officer.pk])).status_code == 403
+    client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [officer.pk, officer2.pk], "post": "yes"},
+    )
+    assert User.objects.filter(pk=officer.pk).exists()
+
+    response = client.post(
+        reverse("admin:auth_user_changelist"), {"action": "deactivate", "_selected_action": [officer.pk]}
+    )
+    assert response.status_code == 302
+    officer.refresh_from_db()
+    assert officer.is_active is False
+    event = AuditEvent.objects.get(action="account.deactivate")
+    assert (event.actor, event.channel, event.object_id) == (superuser, Channel.ADMIN, str(officer.pk))

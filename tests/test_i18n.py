@@ -1,0 +1,186 @@
+"""Greek is the default language and English is complete: the catalogues are checked as files
+(nothing empty, nothing fuzzy, placeholders kept, the committed .mo matching its .po) and as
+behaviour (published status terms, a workflow refusal in each language)."""
+
+import ast
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+from grants import workflow
+from grants.models import ApplicationStatus as S
+from grants.services import application_get_or_create
+
+LOCALE = Path(settings.LOCALE_PATHS[0])
+
+# The terms under which the statuses are published (inclusion decisions, open-data lists).
+PUBLISHED = {
+    S.DRAFT: "Σε σύνταξη",
+    S.SUBMITTED: "Υποβλήθηκε",
+    S.UNDER_REVIEW: "Σε αξιολόγηση",
+    S.RETURNED: "Επιστράφηκε για διορθώσεις",
+    S.TO_BE_INCLUDED: "Προς ένταξη",
+    S.INCLUDED: "Ενταγμένη",
+    S.REJECTED: "Απορρίφθηκε",
+    S.WITHDRAWN: "Αποσύρθηκε",
+    S.DEINCLUDED: "Απενταγμένη",
+}
+
+NAMED = re.compile(r"%\([^)]+\)[sdif]")
+
+
+def read_po(path):
+    """A minimal .po reader (polib is not a dependency): entries as dicts of msgid, msgid_plural,
+    msgctxt, msgstr (a list, one per plural form) and flags."""
+    entries, entry, key = [], None, None
+
+    def close():
+        if entry is not None and "msgid" in entry:
+            entries.append(entry)
+
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#~"):
+            continue
+        if line.startswith("#"):
+            if entry is not None and "msgid" in entry:
+                close()
+                entry = None
+            entry = entry or {"flags": set(), "msgstr": {}}
+            if line.startswith("#,"):
+                entry["flags"].update(f.strip() for f in line[2:].split(","))
+            continue
+        if line.startswith('"'):
+            value = ast.literal_eval(line)
+            if isinstance(key, int):
+                entry["msgstr"][key] += value
+            else:
+                entry[key] += value
+            continue
+        word, _, rest = line.partition(" ")
+        if word in ("msgctxt", "msgid") and entry is not None and "msgid" in entry:
+            close()
+            entry = None
+        entry = entry or {"flags": set(), "msgstr": {}}
+        value = ast.literal_eval(rest)
+        if word.startswith("msgstr["):
+            key = int(word[7:-1])
+            entry["msgstr"][key] = value
+        elif word == "msgstr":
+            key = 0
+            entry["msgstr"][0] = value
+        else:
+            key = word
+            entry[word] = value
+    close()
+    for e in entries:
+        e["msgstr"] = [e["msgstr"][i] for i in sorted(e["msgstr"])]
+    return entries
+
+
+def catalogue(lang):
+    entries = read_po(LOCALE / lang / "LC_MESSAGES" / "django.po")
+    header = next(e for e in entries if e["msgid"] == "")
+    return header, [e for e in entries if e["msgid"] != ""]
+
+
+def label(e):
+    return f"{e.get('msgctxt', '')}|{e['msgid']}"
+
+
+@pytest.mark.parametrize("lang", ["el", "en"])
+def test_catalogue_is_complete_and_not_fuzzy(lang):
+    header, entries = catalogue(lang)
+    assert "fuzzy" not in header["flags"], "a fuzzy header is skipped by msgfmt, and Plural-Forms with it"
+    assert f"Language: {lang}\n" in header["msgstr"][0]
+    assert "Plural-Forms: nplurals=2; plural=(n != 1);" in header["msgstr"][0]
+    assert len(entries) > 100
+    fuzzy = [label(e) for e in entries if "fuzzy" in e["flags"]]
+    empty = [label(e) for e in entries if not all(e["msgstr"])]
+    assert fuzzy == []
+    assert empty == []
+    assert all(len(e["msgstr"]) == 2 for e in entries if "msgid_plural" in e)
+
+
+def test_both_catalogues_hold_the_same_strings():
+    assert {label(e) for e in catalogue("el")[1]} == {label(e) for e in catalogue("en")[1]}
+
+
+@pytest.mark.parametrize("lang", ["el", "en"])
+def test_every_placeholder_survives_translation(lang):
+    wrong = []
+    for e in catalogue(lang)[1]:
+        sources = [e["msgid"], e.get("msgid_plural", e["msgid"])]
+        for i, msgstr in enumerate(e["msgstr"]):
+            # Greek has two forms; the singular may keep the plural's placeholders and vice versa.
+            expected = sorted(NAMED.findall(sources[min(i, 1)]))
+            if sorted(NAMED.findall(msgstr)) != expected:
+                wrong.append((e["msgid"], msgstr))
+            if "python-format" in e["flags"] and msgstr.count("%%") != sources[min(i, 1)].count("%%"):
+                wrong.append((e["msgid"], msgstr))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("lang", ["el", "en"])
+def test_committed_mo_matches_its_po(lang):
+    # CI may lack msgfmt, so the .mo is committed: it must not lag behind the .po.
+    with open(LOCALE / lang / "LC_MESSAGES" / "django.mo", "rb") as fh:
+        compiled = gettext.GNUTranslations(fh)
+    stale = []
+    for e in catalogue(lang)[1]:
+        ctx = e.get("msgctxt")
+        if "msgid_plural" in e:
+            got = [compiled.ngettext(e["msgid"], e["msgid_plural"], n) for n in (1, 2)]
+            if ctx:
+                got = [compiled.npgettext(ctx, e["msgid"], e["msgid_plural"], n) for n in (1, 2)]
+        else:
+            got = [compiled.pgettext(ctx, e["msgid"]) if ctx else compiled.gettext(e["msgid"])]
+        if got != e["msgstr"]:
+            stale.append(e["msgid"])
+    assert stale == []
+
+
+def test_greek_is_the_default_language():
+    assert settings.LANGUAGE_CODE == "el"
+    with translation.override(settings.LANGUAGE_CODE):
+        assert str(S.SUBMITTED.label) == "Υποβλήθηκε"
+
+
+def test_status_labels_are_the_published_greek_terms():
+    with translation.override("el"):
+        assert {status: str(status.label) for status in S} == PUBLISHED
+
+
+def test_status_labels_in_english():
+    with translation.override("en"):
+        assert str(S.RETURNED.label) == "Returned for corrections"
+        assert str(S.DEINCLUDED.label) == "De-included"
+
+
+@pytest.fixture
+def draft(programme, kalamata):
+    application, _ = application_get_or_create(programme=programme, municipality=kalamata)
+    assert application.status == S.DRAFT
+    return application
+
+
+def _refusal(application, officer):
+    with pytest.raises(workflow.TransitionError) as refused:
+        workflow.transition(application, "start_review", actor=officer)
+    return refused.value.messages
+
+
+def test_workflow_refusal_in_greek(draft, officer):
+    with translation.override("el"):
+        messages = _refusal(draft, officer)
+    assert messages == ["Η ενέργεια «Έναρξη αξιολόγησης» δεν είναι δυνατή όσο η αίτηση είναι «Σε σύνταξη»."]
+
+
+def test_workflow_refusal_in_english(draft, officer):
+    with translation.override("en"):
+        messages = _refusal(draft, officer)
+    assert messages == ["«Start review» is not possible while the application is «Draft»."]

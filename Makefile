@@ -38,7 +38,7 @@ format: install
 	$(BIN)/ruff format .
 
 check: install
-	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=1 DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
 messages: install
 	DEBUG=1 $(BIN)/python manage.py makemessages -l el -l en --ignore=.venv --ignore=staticfiles

@@ -55,12 +55,13 @@ def application_pdf(application, selections) -> bytes:
         Paragraph(f"{_('Submission hash (SHA-256)')}: {application.submission_hash}", cell),
         Spacer(1, 5 * mm),
     ]
+    # The catalogue's official titles are Greek: the submitted document carries them whatever the UI language.
     rows = [[_("Code"), _("Project"), _("Justification"), _("Amount")]]
     for s in selections:
         rows.append(
             [
                 s.project.code,
-                Paragraph(escape(s.project.title), cell),
+                Paragraph(escape(s.project.title_el), cell),
                 Paragraph(escape(s.justification).replace("\n", "<br/>"), cell),
                 format_eur(s.amount),
             ]

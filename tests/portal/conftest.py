@@ -14,6 +14,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "pw-secret-123"  # tests/conftest.py's users
 
 
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    # Assertions read English text: pin the language so that the Greek catalogues, once compiled,
+    # do not change what the tests see. Greek-by-default is asserted where it matters, without it.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 @pytest.fixture
 def make_application(programme):
     def make(municipality, user, n=0, *, submit=False):

@@ -1,0 +1,189 @@
+"""The portal in a real browser: Debian's Chromium driven by playwright against the live server.
+Each step saves a screenshot into tests/screenshots/ (git-ignored) and runs axe-core on the page."""
+
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from grants.models import Application, ApplicationStatus, Channel
+from grants.workflow import transition
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots" / "portal"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+if not os.access(CHROMIUM, os.X_OK):
+    pytest.skip(
+        f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) for browser tests",
+        allow_module_level=True,
+    )
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def page(live_server):
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1200, "height": 900}, locale="el-GR"
+        )
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+class Steps:
+    def __init__(self, page):
+        self.page, self.n = page, 0
+
+    def check(self, name):
+        """Screenshot, then axe-core: no serious or critical violation on the page as it stands."""
+        self.n += 1
+        self.page.screenshot(path=str(SHOTS / f"{self.n:02d}-{name}.png"), full_page=True)
+        self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate(
+            "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',"
+            " 'best-practice']})"
+        )
+        bad = [
+            {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert not bad, f"{name}: {json.dumps(bad, ensure_ascii=False)}"
+
+
+def test_municipality_chooses_submits_is_returned_and_resubmits(
+    page, live_server, kalamata_user, officer, programme, catalogue
+):
+    steps = Steps(page)
+    expect = sync_api.expect
+
+    # Anonymous → login, in Greek by default; then the switch to English.
+    page.goto("/portal/")
+    assert "/accounts/login/" in page.url
+    assert page.locator("html").get_attribute("lang") == "el"
+    steps.check("login-el")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    page.fill("#id_username", "kalamata")
+    page.fill("#id_password", "pw-secret-123")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ")
+    expect(page.locator(".cap-figure")).to_have_text("1.950.000,00 €")
+    steps.check("home-no-application")
+
+    # Keyboard: on a freshly loaded page (the login page autofocuses its first field, so not there) the
+    # first Tab reaches the skip link, which moves focus to the main content.
+    page.goto("/portal/")
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()
+
+    page.get_by_role("button", name="Start the application").click()
+    expect(page.get_by_role("heading", name="Catalogue of projects")).to_be_visible()
+    steps.check("application-empty")
+
+    # Search as you type (htmx), case- and accent-insensitive.
+    page.fill("#id_q", "εργο 11")
+    expect(page.locator("#catalogue")).to_contain_text("1 project found")
+    expect(page.locator("#catalogue")).to_contain_text("T11")
+    steps.check("catalogue-search")
+    page.fill("#id_q", "")
+    expect(page.locator("#catalogue")).to_contain_text("12 projects found")
+
+    # Over the cap: refused, the excess said in words and tied to the field.
+    page.get_by_role("link", name="Add T01 Project 1").click()
+    page.fill("#id_amount", "2.000.000,00")
+    expect(page.locator("#cap-bar")).to_contain_text("Over the cap by 50.000,00 €")  # live preview
+    page.fill("#id_justification", "Έξυπνος φωτισμός στο κέντρο")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#id_amount_error")).to_contain_text("by 50.000,00 €")
+    assert page.get_attribute("#id_amount", "aria-describedby") == "id_amount_helptext id_amount_error"
+    steps.check("over-cap-refused")
+
+    page.fill("#id_amount", "150.000,00")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#cap-bar")).to_contain_text("Remaining: 1.800.000,00 €")
+    page.get_by_role("link", name="Add T02 Project 2").click()
+    page.fill("#id_amount", "60000")
+    page.fill("#id_justification", "Ψηφιακή πλατφόρμα διαβούλευσης")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#selections tfoot")).to_contain_text("210.000,00 €")
+    steps.check("two-projects")
+
+    page.get_by_role("link", name="Remove T02").click()
+    steps.check("remove-confirm")
+    page.go_back()
+
+    page.get_by_role("link", name="Review and submit").click()
+    steps.check("submit-confirm")
+    page.get_by_role("button", name="Submit the application").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Receipt of submission")
+    application = Application.objects.get(municipality__elstat_code="4401")
+    expect(page.locator("main")).to_contain_text(application.tracking_number)
+    expect(page.locator("main")).to_contain_text(application.submission_hash)
+    steps.check("receipt")
+
+    pdf = page.request.get(
+        page.get_by_role("link", name="Download the submitted application (PDF)").get_attribute("href")
+    )
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    (SHOTS / "submitted.pdf").write_bytes(pdf.body())
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
+    assert "ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ" in text and "Έργο 1" in text and "Ψηφιακή πλατφόρμα διαβούλευσης" in text
+
+    page.goto(f"/portal/applications/{application.pk}/")
+    expect(page.locator("main")).to_contain_text("This application is read-only")
+    expect(page.get_by_role("link", name="Change T01")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Catalogue of projects")).to_have_count(0)
+    steps.check("read-only")
+    page.goto(f"/portal/applications/{application.pk}/withdraw/")
+    steps.check("withdraw-confirm")
+
+    # The officer returns it (through the workflow's entry point, as the admin does).
+    transition(application, "return", actor=officer, note="Μειώστε το ποσό του T01.", channel=Channel.ADMIN)
+    page.goto("/portal/")
+    expect(page.locator("main")).to_contain_text("Μειώστε το ποσό του T01.")
+    expect(page.locator("main")).to_contain_text("Returned for corrections")
+    steps.check("home-returned")
+
+    page.get_by_role("link", name="Open the application").click()
+    page.get_by_role("link", name="Change T01").click()
+    page.fill("#id_amount", "140000")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#selections tfoot")).to_contain_text("200.000,00 €")
+    page.get_by_role("link", name="Review and submit").click()
+    page.get_by_role("button", name="Submit the application").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Receipt of submission")
+    steps.check("resubmitted")
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED and application.budget == 200000
+
+    page.goto("/portal/")
+    expect(page.locator(".timeline")).to_contain_text("its amount went from 150.000,00 € to 140.000,00 €")
+    steps.check("home-history")
+    page.goto("/portal/accessibility/")
+    steps.check("accessibility")

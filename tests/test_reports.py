@@ -19,6 +19,7 @@ from django.urls import reverse
 from grants import services, workflow
 from grants.models import Application, AuditEvent, Municipality
 from grants.models import ApplicationStatus as S
+from grants.reports import formats
 from grants.reports.definitions import REPORTS
 from grants.reports.views import export_queryset_response
 from projects import services as project_services
@@ -378,3 +379,22 @@ def test_report_pages_use_a_constant_number_of_queries(
         )
     large = {url: _page_queries(client, url) for url in urls}
     assert large == small
+
+
+@pytest.mark.parametrize("name", ["operations", "selections"])
+def test_copy_and_python_csv_paths_agree(world, auditor, name):
+    """On PostgreSQL these reports stream through COPY; the csv.writer path (SQLite, other reports)
+    must produce the same cells, escaping included."""
+    report = REPORTS[name]()
+    qs = report.filterset(auditor, {}).qs
+    fast = report.csv_stream(qs)
+    assert fast is not None, "PostgreSQL should take the COPY path"
+    convs = formats.csv_converters(report.columns, escape=False)
+    slow = formats.stream_csv(report.columns, report.rows(qs, for_csv=True), converters=convs)
+
+    def parse(stream):
+        return list(csv.reader(io.StringIO(b"".join(stream).decode("utf-8-sig"))))
+
+    fast_rows, slow_rows = parse(fast), parse(slow)
+    assert fast_rows == slow_rows and len(fast_rows) == qs.count() + 1
+    assert any(cell.startswith("'=HYPERLINK") for row in fast_rows for cell in row)

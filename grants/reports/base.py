@@ -25,6 +25,7 @@ class Column:
     total: bool = False  # summed over the filtered queryset by the database
     width: int = 14  # XLSX column width; the PDF splits the page in the same proportions
     csv: Callable | None = None  # a CSV converter overriding the kind's default
+    safe: bool = False  # text we write ourselves (choice labels): no formula escaping needed
 
 
 def csv_safe(expr):
@@ -101,7 +102,7 @@ class QuerysetReport(Report):
         out = []
         for col in self.columns:
             expr = col.field() if callable(col.field) else col.field
-            if for_csv and col.kind == TEXT:
+            if for_csv and col.kind == TEXT and not col.safe:
                 expr = csv_safe(expr)
             out.append(expr)
         return out
@@ -111,6 +112,18 @@ class QuerysetReport(Report):
         if limit is not None:
             return list(values[:limit])
         return values.iterator(chunk_size=self.chunk_size)
+
+    def csv_stream(self, qs):
+        """The CSV by PostgreSQL's COPY when every cell is formatted by the database (no Python
+        converter), else None and the caller streams rows through csv.writer."""
+        from django.db import connections
+
+        if connections[qs.db].vendor != "postgresql" or type(self).rows is not QuerysetReport.rows:
+            return None
+        if any(formats.csv_converters(self.columns, escape=False)):
+            return None
+        values = qs.order_by(*self.ordering).values_list(*self.expressions(for_csv=True))
+        return formats.stream_csv_copy(self.columns, values)
 
     def count(self, qs) -> int:
         return qs.count()

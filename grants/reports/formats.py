@@ -98,6 +98,30 @@ def stream_csv(columns, rows, *, converters=None, chunk_rows=2000):
         buffer.truncate()
 
 
+def stream_csv_copy(columns, values_queryset, *, chunk_bytes=1 << 16):
+    """The same CSV produced by PostgreSQL's COPY over the report's own values query (text cells
+    already escaped by SQL): the database formats the rows, Python only forwards blocks of bytes.
+    Used for reports whose every cell the database can format; rows stream, memory holds one block."""
+    from django.db import connections
+
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([str(c.label) for c in columns])
+    yield (BOM + buffer.getvalue()).encode()
+    sql, params = values_queryset.query.sql_with_params()
+    connection = connections[values_queryset.db]
+    with connection.cursor() as cursor:
+        block = bytearray()
+        # Parameters are bound by psycopg on the client: COPY takes no server-side parameters.
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            for data in copy:
+                block += data
+                if len(block) >= chunk_bytes:
+                    yield bytes(block)
+                    block.clear()
+        if block:
+            yield bytes(block)
+
+
 def _json_value(value):
     if isinstance(value, Decimal):
         return f"{value:.2f}"

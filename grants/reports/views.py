@@ -203,11 +203,11 @@ def _export(request, report, fmt, fs, filters: dict, shown_filters):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"{report.name}-{stamp}.{fmt}"
     if fmt == "csv":
-        convs = formats.csv_converters(report.columns, escape=not report.escapes_in_sql)
-        rows = report.rows(qs, for_csv=True)
-        response = StreamingHttpResponse(
-            formats.stream_csv(report.columns, rows, converters=convs), content_type=CONTENT_TYPES[fmt]
-        )
+        stream = report.csv_stream(qs) if hasattr(report, "csv_stream") else None
+        if stream is None:
+            convs = formats.csv_converters(report.columns, escape=not report.escapes_in_sql)
+            stream = formats.stream_csv(report.columns, report.rows(qs, for_csv=True), converters=convs)
+        response = StreamingHttpResponse(stream, content_type=CONTENT_TYPES[fmt])
     elif fmt == "txt":
         response = StreamingHttpResponse(
             stream_published_text(report.rows(qs)), content_type=CONTENT_TYPES[fmt]

@@ -1,0 +1,66 @@
+"""A small API world: municipality A (Kalamata) with a draft application and one selection,
+municipality B (Pyli) with none, and one token-authenticated client per role."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from grants import services
+from grants.models import Channel
+from projects import services as project_services
+
+PASSWORD = "pw-secret-123"  # tests/conftest.py's _user
+ROLES = ("anonymous", "municipality_a", "municipality_b", "officer", "approver", "auditor")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Five accounts per test: PBKDF2 would spend about a second per test hashing their passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    # Throttle counters live in the cache, which outlives a test's database transaction.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def application_a(programme, kalamata, catalogue):
+    application, _ = services.application_get_or_create(
+        programme=programme, municipality=kalamata, channel=Channel.CODE
+    )
+    project_services.selection_add(
+        application=application, project=catalogue[0], amount=Decimal("10000.00"), channel=Channel.CODE
+    )
+    application.refresh_from_db()
+    return application
+
+
+@pytest.fixture
+def users(kalamata_user, pyli_user, officer, approver, auditor):
+    return {
+        "anonymous": None,
+        "municipality_a": kalamata_user,
+        "municipality_b": pyli_user,
+        "officer": officer,
+        "approver": approver,
+        "auditor": auditor,
+    }
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+@pytest.fixture
+def clients(users):
+    return {role: client_for(user) for role, user in users.items()}

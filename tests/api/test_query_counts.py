@@ -1,0 +1,84 @@
+"""Every list endpoint runs the same number of queries whatever the rows and the page size. The list
+endpoints are found in the URL configuration, so a new one is measured without being named here."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from grants import services
+from grants.models import Programme, Region, RegionalUnit, RegionCategory
+from projects import services as project_services
+from projects.models import CatalogueProject, Category
+from tests.conftest import make_municipality
+
+from .test_permission_matrix import endpoints
+
+LIST_ENDPOINTS = sorted(
+    name
+    for name, method in endpoints()
+    if method == "GET" and (name.endswith("-list") or name.startswith("report-") or name.endswith("-history"))
+)
+
+
+def grow(application, regional_unit, programme, catalogue):
+    """More of every row a list shows: municipalities, applications, selections, history, catalogue."""
+    region = Region.objects.create(code="EL43", name="ΚΡΗΤΗΣ", category=RegionCategory.TRANSITION)
+    elsewhere = RegionalUnit.objects.create(code="91", name="Ηρακλείου", region=region)
+    for i in range(6):
+        unit = regional_unit if i % 2 else elsewhere
+        municipality = make_municipality(unit, f"44{50 + i}", f"ΔΗΜΟΣ ΔΟΚΙΜΗΣ {i}", 5000 + i)
+        other, _ = services.application_get_or_create(programme=programme, municipality=municipality)
+        for project in catalogue[:2]:
+            project_services.selection_add(application=other, project=project, amount=Decimal("10.00"))
+    for project in catalogue[2:8]:
+        project_services.selection_add(application=application, project=project, amount=Decimal("100.00"))
+    for i in range(4):
+        category = Category.objects.create(order=10 + i, title_el=f"Κ{i}", title_en=f"C{i}")
+        CatalogueProject.objects.create(code=f"X{i}", title_el="Χ", title_en="X", category=category)
+        Programme.objects.create(
+            code=f"P{i}", title="Π", managing_authority="Α", total_budget=Decimal("1.00")
+        )
+
+
+def measure(client, url, page_size):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"page_size": page_size})
+    assert response.status_code == 200, response.data
+    return len(queries), len(response.data["results"])
+
+
+@pytest.mark.parametrize("role", ["officer", "municipality_a"])
+@pytest.mark.parametrize("name", LIST_ENDPOINTS)
+def test_list_queries_do_not_grow_with_rows(
+    name, role, clients, application_a, regional_unit, programme, catalogue
+):
+    kwargs = {"application_pk": application_a.pk} if "application_pk" in _route(name) else {}
+    url = reverse(f"api:{name}", kwargs=kwargs)
+    few_queries, few_rows = measure(clients[role], url, page_size=1)
+    grow(application_a, regional_unit, programme, catalogue)
+    many_queries, many_rows = measure(clients[role], url, page_size=100)
+    assert many_queries == few_queries, (name, role)
+    assert many_rows > few_rows or (role, name) in SCOPED_TO_ONE, (name, role, many_rows)
+
+
+# A municipality account sees one municipality, however many others exist.
+SCOPED_TO_ONE = {
+    ("municipality_a", "municipality-list"),
+    ("municipality_a", "application-list"),
+    ("municipality_a", "report-budgets"),
+}
+
+
+def _route(name):
+    from grants.api import urls
+
+    return next(str(p.pattern) for p in urls.urlpatterns if p.name == name)
+
+
+def test_every_list_endpoint_is_measured():
+    assert {"application-list", "selection-list", "application-history", "report-budgets"} <= set(
+        LIST_ENDPOINTS
+    )

@@ -2,11 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from grants.imports import admin_views as import_views
+
 admin.site.site_header = "Smart Cities Grants"
 admin.site.site_title = "Smart Cities Grants"
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before admin.site.urls, whose catch-all would otherwise answer these paths.
+    *import_views.urls(),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("reports/", include("grants.reports.urls")),

@@ -53,9 +53,37 @@ def record(
     municipality=None,
     application=None,
 ) -> AuditEvent:
+    event = build(
+        action=action,
+        channel=channel,
+        actor=actor,
+        obj=obj,
+        before=before,
+        after=after,
+        note=note,
+        municipality=municipality,
+        application=application,
+    )
+    event.save()
+    return event
+
+
+def build(
+    *,
+    action: str,
+    channel: str = Channel.CODE,
+    actor=None,
+    obj=None,
+    before: dict | None = None,
+    after: dict | None = None,
+    note: str = "",
+    municipality=None,
+    application=None,
+) -> AuditEvent:
+    """The unsaved event `record` would write: batch services collect these for one bulk_create."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor,
         actor_name=actor_display(actor),
         channel=channel,

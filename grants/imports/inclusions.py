@@ -1,0 +1,194 @@
+"""Importing a published list of inclusion decisions, all or nothing.
+
+read (grants.imports.readers) → check every row and match every beneficiary (grants.imports.values,
+grants.imports.matching) → if any row is wrong, report every error and write nothing → otherwise record
+the decisions through the workflow (grants.workflow_batch.record_decisions, channel "import") in one
+transaction. A dry run does the same and rolls back, so its report (warnings included) is exactly what
+the real import would do.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from grants.imports.matching import MunicipalityIndex
+from grants.imports.readers import RowError, read_rows
+from grants.imports.values import parse_amount, parse_date, parse_status
+from grants.models import ApplicationStatus, Channel, Programme
+from grants.workflow_batch import Decision, DecisionBatchError, record_decisions
+from projects.services import format_eur
+
+CHUNK = 5000
+
+
+class ProgrammeChoiceError(ValueError):
+    pass
+
+
+def resolve_programme(code: str | None) -> Programme:
+    """The named programme, or the only one when no code is given."""
+    if code:
+        try:
+            return Programme.objects.get(code=code)
+        except Programme.DoesNotExist:
+            raise ProgrammeChoiceError(_("No programme with code «%(c)s».") % {"c": code}) from None
+    programmes = list(Programme.objects.all()[:2])
+    if len(programmes) == 1:
+        return programmes[0]
+    if not programmes:
+        raise ProgrammeChoiceError(_("There is no programme yet: load the reference data first."))
+    codes = ", ".join(Programme.objects.values_list("code", flat=True))
+    raise ProgrammeChoiceError(_("Several programmes exist (%(c)s): name one.") % {"c": codes})
+
+
+@dataclass
+class ImportedRow:
+    line: int
+    beneficiary: str
+    municipality: object
+    status: str
+    budget: Decimal
+    inclusion_date: object
+    outcome: str = ""  # created / updated / unchanged, once applied
+
+    @property
+    def status_label(self):
+        return ApplicationStatus(self.status).label
+
+
+@dataclass
+class InclusionReport:
+    source: str = ""
+    dry_run: bool = False
+    rows: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def total_budget(self) -> Decimal:
+        return sum((row.budget for row in self.rows), Decimal("0.00"))
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.created or self.updated)
+
+    def summary(self) -> list[str]:
+        if not self.ok:
+            return [_("%(n)d errors: nothing was imported.") % {"n": len(self.errors)}]
+        lines = [
+            _("%(n)d rows read, total budget %(t)s.")
+            % {"n": len(self.rows), "t": format_eur(self.total_budget)},
+            _("Created: %(c)d, updated: %(u)d, unchanged: %(s)d, warnings: %(w)d.")
+            % {"c": self.created, "u": self.updated, "s": self.unchanged, "w": len(self.warnings)},
+        ]
+        if not self.changed_anything:
+            lines.append(_("Nothing changed: the database already matches this list."))
+        if self.dry_run:
+            lines.append(_("Dry run: nothing was saved."))
+        return lines
+
+
+def check_rows(raw_rows, index: MunicipalityIndex):
+    """Every row's values and beneficiary; returns (rows, errors)."""
+    rows, errors, lines_of = [], [], {}
+    for raw in raw_rows:
+        problems = []
+        values = {}
+        for name, parse, value in (
+            ("status", parse_status, raw.status),
+            ("budget", parse_amount, raw.budget),
+            ("inclusion_date", parse_date, raw.inclusion_date),
+        ):
+            try:
+                values[name] = parse(value)
+            except ValueError as exc:
+                problems.append(str(exc))
+        municipality, reason = index.match(raw.beneficiary)
+        if municipality is None:
+            problems.append(reason)
+        elif municipality.pk in lines_of:
+            problems.append(
+                _("%(m)s appears twice (also on line %(n)d)")
+                % {"m": municipality.name, "n": lines_of[municipality.pk]}
+            )
+        else:
+            lines_of[municipality.pk] = raw.line
+        if (
+            values.get("status") == ApplicationStatus.INCLUDED
+            and "inclusion_date" in values
+            and values["inclusion_date"] is None
+        ):
+            problems.append(_("an included operation needs its inclusion date"))
+        if problems:
+            errors.extend(RowError(raw.line, problem) for problem in problems)
+            continue
+        rows.append(ImportedRow(raw.line, str(raw.beneficiary), municipality, **values))
+    return rows, errors
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def import_inclusions(
+    content, *, fmt: str, programme, actor=None, dry_run=False, source="", progress=None
+) -> InclusionReport:
+    """Check `content` (bytes or text) and, if every row is right, record it. `progress(n, total)` is
+    told how many rows were applied after each chunk."""
+    report = InclusionReport(source=source, dry_run=dry_run)
+    raw_rows, report.errors = read_rows(content, fmt)
+    rows, row_errors = check_rows(raw_rows, MunicipalityIndex.load())
+    report.errors = sorted(report.errors + row_errors, key=lambda e: e.line or 0)
+    if not report.errors and not rows:
+        report.errors.append(RowError(None, _("The list has no rows.")))
+    report.rows = rows
+    if report.errors:
+        return report
+    where = source or _("the imported list")
+    try:
+        with transaction.atomic():
+            for start in range(0, len(rows), CHUNK):
+                chunk = rows[start : start + CHUNK]
+                decisions = [
+                    Decision(
+                        municipality=row.municipality,
+                        fields={
+                            "status": row.status,
+                            "budget": row.budget,
+                            "inclusion_date": row.inclusion_date,
+                        },
+                        note=_("Published list %(s)s, line %(n)d.") % {"s": where, "n": row.line},
+                    )
+                    for row in chunk
+                ]
+                try:
+                    outcomes = record_decisions(programme, decisions, actor=actor, channel=Channel.IMPORT)
+                except DecisionBatchError as exc:
+                    report.errors = [RowError(chunk[i].line, reason) for i, reason in exc.errors]
+                    raise _RolledBack from None
+                for row, outcome in zip(chunk, outcomes, strict=True):
+                    row.outcome = (
+                        "created" if outcome.created else "updated" if outcome.changed else "unchanged"
+                    )
+                    report.warnings.extend(
+                        RowError(row.line, f"{row.municipality.name}: {w}") for w in outcome.warnings
+                    )
+                if progress:
+                    progress(len(chunk), len(rows))
+            if dry_run:
+                transaction.set_rollback(True)
+    except _RolledBack:
+        return report
+    report.created = sum(row.outcome == "created" for row in rows)
+    report.updated = sum(row.outcome == "updated" for row in rows)
+    report.unchanged = sum(row.outcome == "unchanged" for row in rows)
+    return report

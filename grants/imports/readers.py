@@ -1,0 +1,291 @@
+"""Reading a published list as text, CSV or XLSX into raw rows that remember their line number.
+
+Nothing is interpreted here beyond splitting: amounts, dates, statuses and names are checked by the
+importer, so that every reader reports the same errors in the same words."""
+
+import csv
+import functools
+import io
+import zipfile
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from grants.imports.values import MISSING_DATE, STATUSES, looks_like_amount, looks_like_date
+from grants.text import fold
+
+FORMATS = ("text", "csv", "xlsx")
+TEXT_HEADER = fold("ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ ΔΙΚΑΙΟΥΧΟΣ Π/Υ ΗΜΕΡΟΜΗΝΙΑ ΕΝΤΑΞΗΣ")
+# Folded header cell → field. The four published columns, and plain English names for files written by
+# a program.
+COLUMNS = {
+    "ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ": "status",
+    "ΚΑΤΑΣΤΑΣΗ": "status",
+    "STATUS": "status",
+    "ΔΙΚΑΙΟΥΧΟΣ": "beneficiary",
+    "BENEFICIARY": "beneficiary",
+    "Π/Υ": "budget",
+    "ΠΡΟΫΠΟΛΟΓΙΣΜΟΣ": "budget",
+    "BUDGET": "budget",
+    "ΗΜΕΡΟΜΗΝΙΑ ΕΝΤΑΞΗΣ": "inclusion_date",
+    "INCLUSION DATE": "inclusion_date",
+    "INCLUSION_DATE": "inclusion_date",
+}
+COLUMNS = {fold(k): v for k, v in COLUMNS.items()}
+REQUIRED = ("status", "beneficiary", "budget")
+PUBLISHED_COLUMNS = "ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ, ΔΙΚΑΙΟΥΧΟΣ, Π/Υ, ΗΜΕΡΟΜΗΝΙΑ ΕΝΤΑΞΗΣ"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The columns a CSV/XLSX file may have: folded header → field, the required fields, and how to
+    name the expected columns in an error."""
+
+    columns: dict
+    required: tuple
+    expected: str
+
+
+INCLUSIONS = TableSpec(COLUMNS, REQUIRED, PUBLISHED_COLUMNS)
+
+
+@dataclass
+class RawRow:
+    line: int
+    status: object
+    beneficiary: object
+    budget: object
+    inclusion_date: object = None
+
+
+@dataclass
+class RowError:
+    line: int | None
+    message: str
+
+    def __str__(self):
+        if self.line is None:
+            return str(self.message)
+        return _("line %(n)d: %(m)s") % {"n": self.line, "m": self.message}
+
+
+def format_for(name: str, given: str | None = None) -> str:
+    """The format named by the officer, else the file's extension, else text (pasted or stdin)."""
+    if given:
+        return given
+    lower = (name or "").lower()
+    if lower.endswith(".csv"):
+        return "csv"
+    if lower.endswith((".xlsx", ".xlsm")):
+        return "xlsx"
+    return "text"
+
+
+def read_rows(content, fmt: str) -> tuple[list[RawRow], list[RowError]]:
+    """The rows of a published list, in any of the three formats."""
+    if fmt == "text":
+        text, error = _decode(content)
+        return ([], [error]) if error else _read_text(text)
+    records, errors = read_records(content, fmt, INCLUSIONS)
+    fields = ("status", "beneficiary", "budget", "inclusion_date")
+    return [RawRow(line, *(values.get(f) for f in fields)) for line, values in records], errors
+
+
+def read_records(content, fmt: str, spec: TableSpec) -> tuple[list[tuple[int, dict]], list[RowError]]:
+    """(line, field → cell) for every non-blank row of a CSV or XLSX file after its header."""
+    if fmt == "xlsx":
+        if isinstance(content, str):
+            return [], [RowError(None, _("Unreadable file: an XLSX file cannot be pasted as text."))]
+        return _read_xlsx(content, spec)
+    text, error = _decode(content)
+    if error:
+        return [], [error]
+    return _read_csv(text, spec)
+
+
+def _decode(content) -> tuple[str, RowError | None]:
+    if isinstance(content, str):
+        return content.lstrip("\ufeff"), None
+    try:
+        return content.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    # Greek Excel saves "CSV" in Windows-1253.
+    try:
+        return content.decode("cp1253"), None
+    except UnicodeDecodeError:
+        return "", RowError(None, _("Unreadable file: it is neither UTF-8 nor Windows-1253 text."))
+
+
+# --- text ---------------------------------------------------------------------------------------
+
+
+def _read_text(text: str):
+    rows, errors = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        # Only a line starting with «Κ» can be a header: folding every line would cost more.
+        if line.lstrip()[:1] in "ΚκK":
+            folded = fold(line)
+            if folded == TEXT_HEADER:
+                continue
+            if folded.startswith("ΚΑΤΑΣΤΑΣΗ"):
+                errors.append(RowError(number, _("unknown header «%(h)s»") % {"h": line.strip()}))
+                continue
+        if "\t" in line:
+            # Pasted from a spreadsheet: the cells are tab-separated.
+            cells = [c.strip() for c in line.split("\t")]
+            cells += [""] * (4 - len(cells))
+            if len(cells) > 4 and any(cells[4:]):
+                errors.append(RowError(number, _("%(n)d cells where 4 are expected") % {"n": len(cells)}))
+                continue
+            rows.append(RawRow(number, *cells[:4]))
+            continue
+        row, error = _split_text_line(number, line)
+        if error:
+            errors.append(error)
+        else:
+            rows.append(row)
+    return rows, errors
+
+
+@functools.lru_cache(maxsize=256)
+def _folded(text: str) -> str:
+    # A list repeats the same two or three status spellings on every line.
+    return fold(text)
+
+
+def _split_text_line(number: int, line: str):
+    """«<status> <beneficiary> <budget> [<date> | – ]», split from both ends."""
+    tokens = line.replace("€", " ").split()
+    if len(tokens) >= 2 and _folded(f"{tokens[0]} {tokens[1]}") in STATUSES:
+        status, rest = " ".join(tokens[:2]), tokens[2:]
+    elif _folded(tokens[0]) in STATUSES:
+        status, rest = tokens[0], tokens[1:]
+    else:
+        folded = [fold(t) for t in tokens]
+        end = folded.index("ΔΗΜΟΣ") if "ΔΗΜΟΣ" in folded[1:] else 1
+        return None, RowError(
+            number,
+            _("unknown status «%(s)s»: a published list has «Ενταγμένη» or «Προς ένταξη»")
+            % {"s": " ".join(tokens[: max(end, 1)])},
+        )
+    date = None
+    if rest and (rest[-1] in MISSING_DATE or looks_like_date(rest[-1])):
+        date = rest.pop()
+    if not rest or not looks_like_amount(rest[-1]):
+        found = rest[-1] if rest else ""
+        return None, RowError(
+            number,
+            _("the line must end with the budget and the date (found «%(t)s»)") % {"t": found},
+        )
+    budget = rest.pop()
+    if not rest:
+        return None, RowError(number, _("the beneficiary is missing"))
+    return RawRow(number, status, " ".join(rest), budget, date), None
+
+
+# --- CSV and XLSX -------------------------------------------------------------------------------
+
+
+def _header(number: int, cells, spec: TableSpec) -> tuple[dict, list[RowError]]:
+    """Field → column index, from a header row."""
+    mapping, errors = {}, []
+    for index, cell in enumerate(cells):
+        name = fold(str(cell)) if cell is not None else ""
+        if not name:
+            continue
+        field = spec.columns.get(name)
+        if field is None:
+            errors.append(
+                RowError(
+                    number,
+                    _("unknown column «%(c)s»; expected %(e)s") % {"c": cell, "e": spec.expected},
+                )
+            )
+        elif field in mapping:
+            errors.append(RowError(number, _("column «%(c)s» appears twice") % {"c": cell}))
+        else:
+            mapping[field] = index
+    missing = [f for f in spec.required if f not in mapping]
+    if missing and not errors:
+        errors.append(RowError(number, _("unknown header: the columns %(c)s are missing") % {"c": missing}))
+    return mapping, errors
+
+
+def _blank(cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _cell(cells, index):
+    if index is None or index >= len(cells):
+        return None
+    value = cells[index]
+    return value.strip() if isinstance(value, str) else value
+
+
+def _table(numbered_rows, spec: TableSpec) -> tuple[list[tuple[int, dict]], list[RowError]]:
+    """(line, field → cell) from rows of cells with a header first, as from csv or openpyxl."""
+    rows, errors, mapping = [], [], None
+    for number, cells in numbered_rows:
+        if all(_blank(c) for c in cells):
+            continue
+        if mapping is None:
+            mapping, header_errors = _header(number, cells, spec)
+            width = max(mapping.values(), default=-1) + 1
+            if header_errors:
+                return [], header_errors
+            continue
+        extra = [c for i, c in enumerate(cells) if i >= width and not _blank(c)]
+        if extra and len(cells) > width:
+            errors.append(
+                RowError(number, _("%(n)d cells where the header has %(w)d") % {"n": len(cells), "w": width})
+            )
+            continue
+
+        rows.append((number, {f: _cell(cells, i) for f, i in mapping.items()}))
+    if mapping is None:
+        errors.append(RowError(None, _("The file is empty.")))
+    return rows, errors
+
+
+def _read_csv(text: str, spec: TableSpec):
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    # The header has no amounts in it, so its separator is unambiguous.
+    delimiter = ";" if ";" in first else "\t" if "\t" in first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def numbered():
+        start = 1
+        try:
+            for cells in reader:
+                yield start, cells
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise _CsvError(RowError(reader.line_num, _("unreadable CSV: %(e)s") % {"e": exc})) from None
+
+    try:
+        return _table(numbered(), spec)
+    except _CsvError as exc:
+        return [], [exc.error]
+
+
+class _CsvError(Exception):
+    def __init__(self, error):
+        self.error = error
+
+
+def _read_xlsx(content: bytes, spec: TableSpec):
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        return [], [RowError(None, _("Unreadable file: not an XLSX workbook (%(e)s).") % {"e": exc})]
+    try:
+        sheet = workbook.worksheets[0]
+        return _table(enumerate(sheet.iter_rows(values_only=True), start=1), spec)
+    finally:
+        workbook.close()

@@ -17,6 +17,7 @@ from grants.models import Application, ApplicationStatus, AuditEvent, CapOverrid
 
 from .audit import render_history
 from .common import FoldedSearchMixin
+from .exports import export_actions
 from .formatting import date_gr, eur
 from .selections import SelectionInline
 from .workflow_actions import WorkflowAdminMixin, bulk_actions
@@ -61,7 +62,11 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
     exact_search_fields = ("municipality__elstat_code", "mis_code", "decision_ada")
     list_per_page = 100
     inlines = [SelectionInline]
-    actions = bulk_actions()
+    actions = [
+        *bulk_actions(),
+        *export_actions("operations", _("operations")),
+        *export_actions("inclusions", _("published list"), formats=("csv", "xlsx")),
+    ]
     change_form_template = "admin/grants/application/change_form.html"
     change_list_template = "admin/grants/application/change_list.html"
 

@@ -26,6 +26,7 @@ from grants.models import (
 )
 
 from .common import FoldedSearchMixin, ReadOnlyAdminMixin, current_programme
+from .exports import export_actions
 from .formatting import EMPTY, eur
 
 
@@ -177,6 +178,7 @@ class MunicipalityAdmin(FoldedSearchMixin, admin.ModelAdmin):
         MunicipalityApplicationStatusFilter,
     )
     list_select_related = ("regional_unit__region",)
+    actions = export_actions("caps", _("caps"))
     search_fields = ("name",)  # shows the box; get_search_results folds the term
     search_help_text = _("Name in any case, with or without accents, or the ELSTAT code.")
     folded_search_fields = ("search_key",)

@@ -40,6 +40,7 @@ def add_error_responses(result, generator, request, public):
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            _bound_path_ids(operation)
             answers = dict(COMMON)
             # Filters and page numbers are validated on reads too.
             answers["400"] = WRITES["400"]
@@ -50,3 +51,10 @@ def add_error_responses(result, generator, request, public):
                 if existing is None or "content" not in existing:
                     operation["responses"][code] = {"description": str(description), "content": _ref(schema)}
     return result
+
+
+def _bound_path_ids(operation):
+    # The URL converters match digits only: a negative id is not a route of this API at all.
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "path" and parameter.get("schema", {}).get("type") == "integer":
+            parameter["schema"].update({"minimum": 1, "maximum": 2**63 - 1})

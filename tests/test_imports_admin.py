@@ -1,0 +1,254 @@
+"""The import in the admin (preview, confirm, who may), the catalogue import, and the batch form of
+record_decision agreeing with transition()."""
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import translation
+from openpyxl import Workbook
+
+from grants import roles
+from grants.imports.catalogue import import_catalogue
+from grants.models import Application, AuditEvent, Municipality, MunicipalityAccount, Programme
+from grants.reference import load_reference_data
+from grants.services import application_get_or_create
+from grants.workflow import transition
+from grants.workflow_batch import Decision, record_decisions
+from projects.models import CatalogueProject, Selection
+
+SAMPLE = Path(__file__).resolve().parent.parent / "grants" / "data" / "inclusions_published_sample.txt"
+URL = "/admin/grants/import-inclusions/"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def registry(db):
+    load_reference_data()
+    return Programme.objects.get(code="SMART-CITIES")
+
+
+@pytest.fixture
+def pyli(registry):
+    return Municipality.objects.get(elstat_code="2603")
+
+
+@pytest.fixture
+def pyli_user(pyli):
+    user = User.objects.create_user("pyli", "pyli@example.gr", "pw-secret-123")
+    user.groups.add(Group.objects.get_or_create(name=roles.MUNICIPALITIES)[0])
+    MunicipalityAccount.objects.create(user=user, municipality=pyli)
+    return user
+
+
+def counts():
+    return Application.objects.count(), AuditEvent.objects.count()
+
+
+# --- admin ----------------------------------------------------------------------------------------
+
+
+def test_the_url_is_named_and_before_the_admin_catch_all():
+    assert reverse("admin-grants-import-inclusions") == URL
+
+
+def test_officer_previews_then_confirms(client, registry, officer):
+    client.force_login(officer)
+    before = counts()
+
+    preview = client.post(URL, {"programme": registry.pk, "text": SAMPLE.read_text(), "format": ""})
+
+    assert preview.status_code == 200
+    page = preview.content.decode()
+    assert "ΔΗΜΟΣ ΗΡΩΙΚΗΣ ΠΟΛΕΩΣ ΝΑΟΥΣΑΣ" in page and 'name="confirm"' in page
+    assert counts() == before
+    token = preview.context["token"]
+
+    done = client.post(URL, {"confirm": "1", "token": token})
+
+    assert done.status_code == 302
+    assert Application.objects.filter(programme=registry).count() == 10
+    assert AuditEvent.objects.filter(action="workflow.record_decision", actor=officer).count() == 10
+    # The preview is used once.
+    assert client.post(URL, {"confirm": "1", "token": token}).status_code == 302
+    assert Application.objects.filter(programme=registry).count() == 10
+
+
+def test_officer_uploads_an_xlsx_file(client, registry, officer):
+    book = Workbook()
+    book.active.append(["ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ", "ΔΙΚΑΙΟΥΧΟΣ", "Π/Υ", "ΗΜΕΡΟΜΗΝΙΑ ΕΝΤΑΞΗΣ"])
+    book.active.append(["Προς ένταξη", "ΔΗΜΟΣ ΠΥΛΗΣ", 399916.12, None])
+    data = io.BytesIO()
+    book.save(data)
+    data.seek(0)
+    data.name = "list.xlsx"
+    client.force_login(officer)
+
+    preview = client.post(URL, {"programme": registry.pk, "file": data, "format": ""})
+    client.post(URL, {"confirm": "1", "token": preview.context["token"]})
+
+    app = Application.objects.get(municipality__elstat_code="2603")
+    assert (app.status, app.budget) == ("to_be_included", Decimal("399916.12"))
+
+
+def test_preview_shows_errors_per_line_and_offers_no_confirm(client, registry, officer):
+    client.force_login(officer)
+
+    response = client.post(
+        URL, {"programme": registry.pk, "text": "Ενταγμένη ΔΗΜΟΣ ΗΡΑΚΛΕΙΟΥ 1,000.00 01/01/2024", "format": ""}
+    )
+
+    page = response.content.decode()
+    [error] = response.context["report"].errors
+    assert error.line == 1 and "4604" in page and "7101" in page
+    assert 'name="confirm"' not in page
+
+
+def test_auditor_and_municipality_users_are_refused(client, registry, auditor, pyli_user):
+    client.force_login(auditor)
+    assert client.get(URL).status_code == 403
+    assert client.post(URL, {"programme": registry.pk, "text": SAMPLE.read_text()}).status_code == 403
+    client.force_login(pyli_user)
+    assert client.get(URL).status_code == 302  # not staff: the admin sends them to its login
+    assert Application.objects.count() == 0
+
+
+# --- the batch agrees with transition() -----------------------------------------------------------
+
+
+def test_batch_and_transition_write_the_same_values_and_audit(registry, pyli):
+    other = Programme.objects.create(
+        code="OTHER", title="Other", managing_authority="x", total_budget=registry.total_budget
+    )
+    fields = {"status": "to_be_included", "budget": Decimal("500000.00"), "inclusion_date": None}
+    app, _ = application_get_or_create(programme=other, municipality=pyli, channel="import")
+    one = transition(app, "record_decision", actor=None, channel="import", note="n", **fields)
+    [batch] = record_decisions(registry, [Decision(pyli, fields, note="n")], actor=None)
+
+    assert (batch.application.status, batch.application.budget) == (one.status, one.budget)
+    assert batch.warnings == one.transition_warnings and batch.warnings  # over the cap
+    by_transition = AuditEvent.objects.filter(application=one, action="workflow.record_decision").get()
+    by_batch = AuditEvent.objects.filter(
+        application=batch.application, action="workflow.record_decision"
+    ).get()
+    assert (by_batch.before, by_batch.after, by_batch.note) == (
+        by_transition.before,
+        by_transition.after,
+        by_transition.note,
+    )
+
+
+def test_batch_counts_earlier_rows_towards_the_programme_total(registry):
+    registry.total_budget = Decimal("1000000.00")
+    registry.save()
+    municipalities = list(Municipality.objects.filter(eligible=True).order_by("pk")[:2])
+    rows = [
+        Decision(m, {"status": "included", "budget": Decimal("600000.00"), "inclusion_date": "2024-07-01"})
+        for m in municipalities
+    ]
+
+    first, second = record_decisions(registry, rows, actor=None)
+
+    assert not any("total" in w for w in first.warnings)
+    assert any("total" in w for w in second.warnings)
+
+
+# --- catalogue ------------------------------------------------------------------------------------
+
+CATALOGUE = Path(__file__).resolve().parent.parent / "projects" / "data" / "catalogue.csv"
+
+
+def test_catalogue_reimport_changes_nothing(registry):
+    before = AuditEvent.objects.count()
+    report = import_catalogue(CATALOGUE.read_bytes(), fmt="csv")
+    assert report.ok and len(report.unchanged) == 38
+    assert AuditEvent.objects.count() == before
+
+
+def test_catalogue_update_and_deactivation_never_delete(registry, pyli):
+    app, _ = application_get_or_create(programme=registry, municipality=pyli)
+    in_use = CatalogueProject.objects.get(code="SC38")
+    Selection.objects.create(application=app, project=in_use, amount=Decimal("1000.00"))
+    lines = CATALOGUE.read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], [line for line in lines[1:] if not line.startswith(("SC37,", "SC38,"))]
+    rows[0] = rows[0].replace("Οργάνωση γραφείου κίνησης", "Οργάνωση Γραφείου Κίνησης")
+    content = "\n".join([header, *rows]) + "\n"
+
+    report = import_catalogue(content.encode(), fmt="csv", source="annex.csv")
+
+    assert report.ok, [str(e) for e in report.errors]
+    assert report.updated == ["SC01"]
+    assert report.deactivated_in_use == ["SC38"] and report.deactivated_unused == ["SC37"]
+    assert CatalogueProject.objects.count() == 38
+    assert not CatalogueProject.objects.get(code="SC38").active
+    assert CatalogueProject.objects.get(code="SC01").title_el.startswith("Οργάνωση Γραφείου Κίνησης")
+    assert AuditEvent.objects.filter(action="catalogue.change", channel="import").count() == 3
+
+
+def test_catalogue_xlsx_with_active_column(registry):
+    book = Workbook()
+    book.active.append(["code", "title_el", "title_en", "category_order", "official", "active"])
+    for project in CatalogueProject.objects.select_related("category"):
+        active = 0 if project.code == "SC02" else 1
+        book.active.append(
+            [
+                project.code,
+                project.title_el,
+                project.title_en,
+                project.category.order,
+                int(project.official),
+                active,
+            ]
+        )
+    data = io.BytesIO()
+    book.save(data)
+
+    report = import_catalogue(data.getvalue(), fmt="xlsx")
+
+    assert report.ok, [str(e) for e in report.errors]
+    assert report.deactivated_unused == ["SC02"]
+    assert not CatalogueProject.objects.get(code="SC02").active
+
+
+@pytest.mark.parametrize(
+    "content, line, fragment",
+    [
+        ("code,title_el,title_en,category_order,colour\n", 1, "colour"),
+        ("code,title_el,title_en,category_order\nSC01,Α,B,99\n", 2, "category_order"),
+        ("code,title_el,title_en,category_order\nSC01,,B,1\n", 2, "title_el"),
+        ("code,title_el,title_en,category_order,official\nSC01,Α,B,1,maybe\n", 2, "maybe"),
+        ("code,title_el,title_en,category_order\nSC01,Α,B,1\nSC01,Γ,D,1\n", 3, "twice"),
+    ],
+)
+def test_catalogue_errors_change_nothing(registry, content, line, fragment):
+    before = (
+        AuditEvent.objects.count(),
+        list(CatalogueProject.objects.values_list("code", "title_el", "active")),
+    )
+
+    report = import_catalogue(content.encode(), fmt="csv")
+
+    assert any(e.line == line and fragment in e.message for e in report.errors), [
+        str(e) for e in report.errors
+    ]
+    assert (
+        AuditEvent.objects.count(),
+        list(CatalogueProject.objects.values_list("code", "title_el", "active")),
+    ) == before
+
+
+def test_catalogue_command(registry, tmp_path):
+    call_command("import_catalogue", str(CATALOGUE))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code;title\n", encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_catalogue", str(bad))

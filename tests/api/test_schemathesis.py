@@ -58,7 +58,6 @@ def _auth_headers(user):
     return {"Authorization": client_for(user)._credentials["HTTP_AUTHORIZATION"]}
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
 def test_api_conforms_to_its_schema(role, users, application_a, keep_test_connection):
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", wsgi_app)

@@ -24,7 +24,23 @@ MUNICIPALITY_AUDITED = [
 
 
 def application_get_or_create(*, programme, municipality, actor=None, channel=Channel.CODE, is_demo=False):
-    """The one application of a municipality in a programme, created as a draft when missing."""
+    """The one application of a municipality in a programme, created as a draft when missing.
+
+    A municipality opens its own draft only while it is eligible and the call is open; officers,
+    imports and commands may open one regardless (a published decision is recorded as published)."""
+    from grants import roles
+
+    own = roles.municipality_of(actor) if actor is not None else None
+    if (
+        own is not None
+        and not Application.objects.filter(programme=programme, municipality=municipality).exists()
+    ):
+        if own.pk != municipality.pk:
+            raise ValidationError(_("This account belongs to another municipality."))
+        if not municipality.is_eligible:
+            raise ValidationError(_("%(m)s is not eligible for this programme.") % {"m": municipality})
+        if not programme.is_open():
+            raise ValidationError(_("The call is not open for new applications."))
     with transaction.atomic():
         application, created = Application.objects.get_or_create(
             programme=programme, municipality=municipality, defaults={"is_demo": is_demo}

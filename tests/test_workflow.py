@@ -259,3 +259,23 @@ def test_history_replays_to_current_state(app, kalamata_user, officer, officer2,
     app.refresh_from_db()
     assert workflow.replay(app) == {"status": app.status, "budget": app.budget}
     assert app.budget == Decimal("290000.00")
+
+
+def test_municipality_opens_a_draft_only_when_eligible_and_open(
+    programme, kalamata, pyli, kalamata_user, officer
+):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="another municipality"):
+        application_get_or_create(programme=programme, municipality=pyli, actor=kalamata_user)
+    kalamata.eligible = False
+    kalamata.save()
+    with pytest.raises(ValidationError, match="not eligible"):
+        application_get_or_create(programme=programme, municipality=kalamata, actor=kalamata_user)
+    kalamata.eligible = True
+    kalamata.save()
+    programme.closes_on = datetime.date(2020, 1, 1)
+    programme.save()
+    with pytest.raises(ValidationError, match="not open"):
+        application_get_or_create(programme=programme, municipality=kalamata, actor=kalamata_user)
+    assert application_get_or_create(programme=programme, municipality=kalamata, actor=officer)[1] is True

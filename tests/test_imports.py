@@ -292,9 +292,7 @@ def test_amounts_as_published_or_the_greek_way(text, amount):
     assert parse_amount(text) == Decimal(amount)
 
 
-@pytest.mark.parametrize(
-    "text", ["1234.567", "1,2345", "0,123", "1.234,5.6", "-5", "abc", "", 0.125]
-)
+@pytest.mark.parametrize("text", ["1234.567", "1,2345", "0,123", "1.234,5.6", "-5", "abc", "", 0.125])
 def test_malformed_amounts_are_refused(text):
     with pytest.raises(ValueError):
         parse_amount(text)

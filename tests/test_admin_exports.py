@@ -38,3 +38,12 @@ def test_export_caps_from_the_municipality_list(client, officer, kalamata, pyli,
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert AuditEvent.objects.filter(action="report.export").latest("id").after["rows"] == 2
+
+
+def test_import_link_shown_to_officers_only(client, officer, auditor, two_apps):
+    url = reverse("admin:grants_application_changelist")
+    link = reverse("admin-grants-import-inclusions")
+    client.force_login(officer)
+    assert link in client.get(url).content.decode()
+    client.force_login(auditor)
+    assert link not in client.get(url).content.decode()

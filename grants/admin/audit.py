@@ -4,6 +4,7 @@ admin from offering them."""
 
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from grants.models import AuditEvent
@@ -27,7 +28,7 @@ def render_before_after(event):
     rows = before_after_rows(event)
     if not rows:
         return EMPTY
-    return format_html_join(format_html("<br>"), "{}: {} → {}", rows)
+    return format_html_join(mark_safe("<br>"), "{}: {} → {}", rows)
 
 
 def render_history(events):

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -108,16 +109,7 @@ class MunicipalityForm(forms.ModelForm):
 
     class Meta:
         model = Municipality
-        fields = (
-            "name",
-            "regional_unit",
-            "population_2011",
-            "population_2021",
-            "eligible",
-            "eligibility_override",
-            "eligibility_override_reason",
-            "contact_emails",
-        )
+        fields = tuple(services.MUNICIPALITY_AUDITED)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -318,7 +310,7 @@ class MunicipalityAdmin(FoldedSearchMixin, admin.ModelAdmin):
         ]
         if not links:
             return EMPTY
-        return format_html_join(format_html("<br>"), "<a href='{}'>{}: {}</a>", links)
+        return format_html_join(mark_safe("<br>"), "<a href='{}'>{}: {}</a>", links)
 
     def save_model(self, request, obj, form, change):
         changes = {f: form.cleaned_data[f] for f in form.changed_data if f in services.MUNICIPALITY_AUDITED}

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from grants.models import Application, AuditEvent, Municipality, Programme
 from grants.models.programme import MONEY
+from grants.services import PROGRAMME_AUDITED
 from grants.workflow import ACTIONS
 from projects.models import CatalogueProject, Category, Selection
 
@@ -68,24 +69,8 @@ class CatalogueProjectSerializer(serializers.ModelSerializer):
 class ProgrammeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Programme
-        fields = [
-            "id",
-            "code",
-            "title",
-            "fund",
-            "managing_authority",
-            "call_code",
-            "call_date",
-            "total_budget",
-            "cap_rate",
-            "cap_rounding_step",
-            "cap_floor",
-            "cap_census_year",
-            "min_projects",
-            "max_projects",
-            "opens_on",
-            "closes_on",
-        ]
+        # The fields an officer may change are exactly those the service audits: one list for both.
+        fields = ["id", *PROGRAMME_AUDITED]
         read_only_fields = fields
 
 

@@ -1,10 +1,12 @@
 """Writing the audit trail. Every service calls `record` inside its own transaction, so the change
 and its record commit together or not at all."""
 
+import json
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
 
 from grants.models import AuditEvent, Channel
 
@@ -53,37 +55,9 @@ def record(
     municipality=None,
     application=None,
 ) -> AuditEvent:
-    event = build(
-        action=action,
-        channel=channel,
-        actor=actor,
-        obj=obj,
-        before=before,
-        after=after,
-        note=note,
-        municipality=municipality,
-        application=application,
-    )
-    event.save()
-    return event
-
-
-def build(
-    *,
-    action: str,
-    channel: str = Channel.CODE,
-    actor=None,
-    obj=None,
-    before: dict | None = None,
-    after: dict | None = None,
-    note: str = "",
-    municipality=None,
-    application=None,
-) -> AuditEvent:
-    """The unsaved event `record` would write: batch services collect these for one bulk_create."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return AuditEvent(
+    return AuditEvent.objects.create(
         actor=actor,
         actor_name=actor_display(actor),
         channel=channel,
@@ -97,3 +71,77 @@ def build(
         after={k: _jsonable(v) for k, v in (after or {}).items()},
         note=note,
     )
+
+
+# The columns of a bulk-written event, in COPY order (attnames, which are also the column names).
+ROW_FIELDS = (
+    "created_at",
+    "actor_id",
+    "actor_name",
+    "channel",
+    "action",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "municipality_id",
+    "application_id",
+    "before",
+    "after",
+    "note",
+)
+
+
+def row(
+    *,
+    action: str,
+    channel: str,
+    actor,
+    created_at,
+    obj,
+    content_type_id: int,
+    municipality_id=None,
+    application_id=None,
+    before: dict | None = None,
+    after: dict | None = None,
+    note: str = "",
+) -> tuple:
+    """The values of one event as `record` would write it, for `insert_rows`. Batch services build
+    plain tuples: a model instance per event costs more than storing it."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return (
+        created_at,
+        actor.pk if actor is not None else None,
+        actor_display(actor),
+        channel,
+        action,
+        content_type_id,
+        str(obj.pk),
+        str(obj)[:300],
+        municipality_id,
+        application_id,
+        {k: _jsonable(v) for k, v in (before or {}).items()},
+        {k: _jsonable(v) for k, v in (after or {}).items()},
+        note,
+    )
+
+
+def insert_rows(rows: list[tuple]) -> int:
+    """Insert events built by `row`. On PostgreSQL through COPY, which an import of 100,000 lines needs:
+    Django's bulk_create spends more time preparing parameters than the database spends storing them.
+    Still insert-only: the append-only trigger guards UPDATE and DELETE, not INSERT."""
+    if not rows:
+        return 0
+    if connection.vendor != "postgresql":
+        AuditEvent.objects.bulk_create(
+            [AuditEvent(**dict(zip(ROW_FIELDS, values, strict=True))) for values in rows], batch_size=2000
+        )
+        return len(rows)
+    opts = AuditEvent._meta
+    columns = ", ".join(connection.ops.quote_name(n) for n in ROW_FIELDS)
+    encode = json.JSONEncoder(ensure_ascii=False, default=DjangoJSONEncoder().default).encode
+    sql = f"COPY {connection.ops.quote_name(opts.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for values in rows:
+            copy.write_row((*values[:10], encode(values[10]), encode(values[11]), values[12]))
+    return len(rows)

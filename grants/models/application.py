@@ -6,7 +6,7 @@ from .programme import MONEY
 
 
 class ApplicationStatus(models.TextChoices):
-    # Labels are the published Greek terms; the English catalogue translates them.
+    # The Greek catalogue maps these English labels to the published terms («Ενταγμένη» …).
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
     UNDER_REVIEW = "under_review", _("Under review")

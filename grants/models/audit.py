@@ -5,6 +5,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -13,7 +14,8 @@ class Channel(models.TextChoices):
     API = "api", _("API")
     IMPORT = "import", _("Import")
     COMMAND = "command", _("Command")
-    CODE = "code", _("Code")
+    # "Code" is also a column header («Κωδικός»); as a channel it is program code («Κώδικας»).
+    CODE = "code", pgettext_lazy("audit channel", "Code")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

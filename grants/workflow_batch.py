@@ -5,14 +5,18 @@ committed total, save, audit…), which caps an import at a few hundred rows per
 applies the same action to many applications with the same guards, the same validation
 (`workflow._set_decision`), the same warnings (`workflow.decision_warnings`) and the same audit shape,
 but reads and writes in bulk: one lock on the programme, one SELECT … FOR UPDATE per chunk of
-applications, one query for cap overrides, one for the committed total, bulk_update and bulk_create.
+applications, one query for cap overrides, one for the committed total, and COPY for the writes.
 
 Rows are applied in order as if one transition followed another: the committed total that the
 "over the programme's total" warning uses includes the rows before it in the batch.
+
+Applications are read into light records (_App), not model instances: building 100,000 instances
+(and snapshotting them field by field) cost more than every query of the import together.
 """
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mass_mail
@@ -21,7 +25,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from grants import audit
-from grants.models import Application, CapOverride, Channel, MunicipalityAccount, Programme
+from grants.models import Application, CapOverride, Channel, Municipality, MunicipalityAccount, Programme
 from grants.models import ApplicationStatus as S
 from grants.workflow import (
     ACTIONS,
@@ -50,6 +54,42 @@ UPDATED_FIELDS = [
 ]
 
 
+def _attnames(names):
+    return tuple(Application._meta.get_field(name).attname for name in names)
+
+
+AUDITED_ATTNAMES = _attnames(AUDITED)
+CREATED_ATTNAMES = _attnames(CREATED_AUDITED)
+# What is read (and locked) of an existing application: its id, municipality and every field a
+# decision reads or writes.
+LOCKED = ("id", "municipality_id", *dict.fromkeys(AUDITED_ATTNAMES + ("version",)))
+
+
+class _App:
+    """An application as a decision sees it: the columns of LOCKED plus its programme and municipality
+    (the caller's objects). The workflow's guards, validation and warnings read only these; its text is
+    the model's own __str__, so the audit trail names it exactly as transition() does."""
+
+    __slots__ = ("programme", "programme_id", "municipality", "updated_at", *LOCKED)
+
+    def __init__(self, programme, municipality, values):
+        self.programme, self.programme_id, self.municipality = programme, programme.pk, municipality
+        for name, value in zip(LOCKED, values, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def pk(self):
+        return self.id
+
+    def values(self, attnames=AUDITED_ATTNAMES) -> tuple:
+        return tuple(getattr(self, name) for name in attnames)
+
+    def get_status_display(self):
+        return S(self.status).label if self.status in S.values else self.status
+
+    __str__ = Application.__str__
+
+
 @dataclass
 class Decision:
     """One published decision: the municipality and the fields of `record_decision`."""
@@ -61,10 +101,18 @@ class Decision:
 
 @dataclass
 class DecisionOutcome:
-    application: Application
+    record: _App
     created: bool = False
     changed: bool = False
     warnings: list = field(default_factory=list)
+
+    @cached_property
+    def application(self) -> Application:
+        """The application as a model instance, loaded on demand (one query): an import of 100,000
+        lines needs only the outcome, and instances cost more to build than the import's queries."""
+        app = Application.objects.select_related("municipality", "programme").get(pk=self.record.pk)
+        app.transition_warnings = self.warnings
+        return app
 
 
 class DecisionBatchError(TransitionError):
@@ -83,9 +131,11 @@ def _chunks(items, size=CHUNK):
 def record_decisions(programme, decisions, *, actor, channel=Channel.IMPORT) -> list[DecisionOutcome]:
     """Record `decisions` (a list of Decision, one per municipality) in `programme`, all or nothing.
 
-    Missing applications are created first (audited as `application.create`, like
-    grants.services.application_get_or_create). A decision equal to what is recorded is no change and
-    writes nothing. Raises DecisionBatchError listing every refused row."""
+    `Decision.municipality` is a Municipality or anything with its pk, name, populations and
+    is_eligible (grants.imports.matching.MunicipalityRef). Missing applications are created (audited
+    as `application.create`, like grants.services.application_get_or_create). A decision equal to
+    what is recorded is no change and writes nothing. Raises DecisionBatchError listing every
+    refused row."""
     spec = ACTIONS["record_decision"]
     seen = set()
     for i, decision in enumerate(decisions):
@@ -96,69 +146,150 @@ def record_decisions(programme, decisions, *, actor, channel=Channel.IMPORT) -> 
     with transaction.atomic():
         # Serialise imports and inclusions of the same programme: the committed total spans them all.
         programme = Programme.objects.select_for_update().get(pk=programme.pk)
-        apps = _lock_or_create(programme, decisions, actor=actor, channel=channel)
+        found = _lock(programme, [d.municipality.pk for d in decisions])
         overrides = {o.municipality_id: o for o in CapOverride.objects.filter(programme=programme)}
         committed = Application.objects.filter(programme=programme, status=S.INCLUDED).aggregate(
             s=Sum("budget")
         )["s"] or Decimal("0")
+        # A new application starts with the model's defaults, as get_or_create would give it.
+        blank = Application(programme=programme, budget=Decimal("0.00"))
+        blank_values = [getattr(blank, name) for name in LOCKED]
 
-        outcomes, errors, dirty, events, notify = [], [], [], [], []
-        now = timezone.now()
-        app_type = ContentType.objects.get_for_model(Application)
+        outcomes, errors, created, changes = [], [], [], []
+        caps = {}
         for i, decision in enumerate(decisions):
-            app, created = apps[decision.municipality.pk]
-            outcome = DecisionOutcome(application=app, created=created)
+            municipality = decision.municipality
+            app = found.get(municipality.pk)
+            if app is None:
+                app = _App(programme, municipality, blank_values)
+                app.municipality_id = municipality.pk
+                created.append(app)
+            else:
+                app.municipality = municipality
+            outcome = DecisionOutcome(record=app, created=app.id is None)
             outcomes.append(outcome)
             try:
                 _check_static(spec, app, actor, channel)
-                before = audit.snapshot(app, AUDITED)
+                before = app.values()
                 counted_before = app.budget if app.status == S.INCLUDED else Decimal("0")
                 status = _set_decision(app, decision.fields)
             except TransitionError as exc:
                 errors.append((i, _message(exc)))
                 continue
             elsewhere = committed - counted_before
-            cap = programme.cap_for(app.municipality, override=overrides.get(app.municipality_id))
             outcome.warnings = decision_warnings(
-                app, status=status, budget=app.budget, cap=cap, committed_elsewhere=elsewhere
+                app,
+                status=status,
+                budget=app.budget,
+                cap=_cap(programme, municipality, overrides.get(municipality.pk), caps),
+                committed_elsewhere=elsewhere,
             )
             app.status = status
             committed = elsewhere + (app.budget if status == S.INCLUDED else Decimal("0"))
-            after = audit.snapshot(app, AUDITED)
-            old, new = audit.changed(before, after)
-            if not new:
+            after = app.values()
+            # Raw values compare as their audit form does (amounts are in cents, dates are dates),
+            # so only changed rows pay for the dictionaries of audit.changed.
+            if after == before:
                 continue
+            old, new = audit.changed(
+                dict(zip(AUDITED, before, strict=True)), dict(zip(AUDITED, after, strict=True))
+            )
             outcome.changed = True
             app.version += 1
-            app.updated_at = now
-            dirty.append(app)
-            if "status" in new:
-                notify.append(app.pk)
-            note = "\n".join([decision.note.strip(), *[f"⚠ {w}" for w in outcome.warnings]]).strip()
-            events.append(
-                audit.row(
-                    action=f"workflow.{spec.name}",
-                    channel=channel,
-                    actor=actor,
-                    created_at=now,
-                    obj=app,
-                    content_type_id=app_type.pk,
-                    municipality_id=app.municipality_id,
-                    application_id=app.pk,
-                    before={"status": before["status"], **old},
-                    after={"status": after["status"], **new, **_extra_fields(spec, decision.fields)},
-                    note=note,
-                )
-            )
+            changes.append((app, decision, outcome.warnings, before, old, new))
         if errors:
             raise DecisionBatchError(errors)
-        _update(dirty)
-        audit.insert_rows(events)
-        if notify:
-            transaction.on_commit(lambda: notify_status_changes(notify))
-    for outcome in outcomes:
-        outcome.application.transition_warnings = outcome.warnings
+        _write(blank, created, changes, spec=spec, actor=actor, channel=channel)
     return outcomes
+
+
+def _cap(programme, municipality, override, caps) -> Decimal:
+    """Programme.cap_for, once per population: the cap depends on nothing else but an override."""
+    if override is not None:
+        return programme.cap_for(municipality, override=override)
+    key = (municipality.population_2011, municipality.population_2021)
+    if key not in caps:
+        caps[key] = programme.cap_for(municipality, override=None)
+    return caps[key]
+
+
+def _write(blank, created, changes, *, spec, actor, channel):
+    """Store the new and changed applications and their audit events: the created ones first (as
+    application.create, with the values they were created with), then each decision in the batch's
+    order. A new application is inserted once, with its decision, rather than inserted then updated."""
+    now = timezone.now()
+    updated = [app for app, *_rest in changes if app.id is not None]
+    for app, *_rest in changes:
+        app.updated_at = now
+    _insert_applications(blank, created, now)
+    _update(updated)
+    app_type = ContentType.objects.get_for_model(Application).pk
+    initial = {
+        name: getattr(blank, attname) for name, attname in zip(CREATED_AUDITED, CREATED_ATTNAMES, strict=True)
+    }
+    events = [
+        audit.row(
+            action="application.create",
+            channel=channel,
+            actor=actor,
+            created_at=now,
+            obj=app,
+            content_type_id=app_type,
+            municipality_id=app.municipality_id,
+            application_id=app.pk,
+            after={**initial, "municipality": app.municipality_id},
+        )
+        for app in created
+    ]
+    notify = {}
+    for app, decision, warnings, before, old, new in changes:
+        if "status" in new:
+            notify[app.pk] = app.municipality_id
+        note = "\n".join([decision.note.strip(), *[f"⚠ {w}" for w in warnings]]).strip()
+        events.append(
+            audit.row(
+                action=f"workflow.{spec.name}",
+                channel=channel,
+                actor=actor,
+                created_at=now,
+                obj=app,
+                content_type_id=app_type,
+                municipality_id=app.municipality_id,
+                application_id=app.pk,
+                before={"status": before[0], **old},
+                after={"status": app.status, **new, **_extra_fields(spec, decision.fields)},
+                note=note,
+            )
+        )
+    audit.insert_rows(events)
+    if notify:
+        transaction.on_commit(lambda: notify_status_changes(notify))
+
+
+def _lock(programme, municipality_ids) -> dict:
+    """municipality id → _App of its application in `programme`, each row locked FOR UPDATE."""
+    found = {}
+    if connection.vendor == "postgresql":
+        # One array parameter: Django's IN (…) handling costs more than the query for 10,000 ids.
+        table = connection.ops.quote_name(Application._meta.db_table)
+        sql = (
+            f"SELECT {', '.join(LOCKED)} FROM {table} "
+            "WHERE programme_id = %s AND municipality_id = ANY(%s::bigint[]) FOR UPDATE"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [programme.pk, list(municipality_ids)])
+            rows = cursor.fetchall()
+    else:
+        rows = []
+        for ids in _chunks(list(municipality_ids)):
+            rows += (
+                Application.objects.select_for_update(of=("self",))
+                .filter(programme=programme, municipality_id__in=ids)
+                .values_list(*LOCKED)
+            )
+    for values in rows:
+        found[values[1]] = _App(programme, None, values)
+    return found
 
 
 def _update(apps):
@@ -169,7 +300,8 @@ def _update(apps):
         return
     names = [name for name, _type in UPDATED_FIELDS]
     if connection.vendor != "postgresql":
-        Application.objects.bulk_update(apps, names, batch_size=500)
+        instances = [Application(id=app.id, **{name: getattr(app, name) for name in names}) for app in apps]
+        Application.objects.bulk_update(instances, names, batch_size=500)
         return
     table = connection.ops.quote_name(Application._meta.db_table)
     columns = [Application._meta.get_field(name).column for name in names]
@@ -181,7 +313,7 @@ def _update(apps):
         )
         with cursor.cursor.copy(f"COPY _decision_update (id, {', '.join(columns)}) FROM STDIN") as copy:
             for app in apps:
-                copy.write_row([app.pk, *(getattr(app, name) for name in names)])
+                copy.write_row([app.id, *(getattr(app, name) for name in names)])
         cursor.execute(
             f"UPDATE {table} AS a SET {', '.join(f'{c} = v.{c}' for c in columns)} "
             "FROM _decision_update AS v WHERE a.id = v.id"
@@ -189,100 +321,68 @@ def _update(apps):
         cursor.execute("DROP TABLE _decision_update")
 
 
-def _lock_or_create(programme, decisions, *, actor, channel) -> dict:
-    """municipality id → (locked application, created?), creating the missing ones in bulk."""
-    by_id = {d.municipality.pk: d.municipality for d in decisions}
-    found = {}
-    for ids in _chunks(list(by_id)):
-        for app in Application.objects.select_for_update(of=("self",)).filter(
-            programme=programme, municipality_id__in=ids
-        ):
-            found[app.municipality_id] = (app, False)
-    missing = [
-        Application(programme=programme, municipality=by_id[m], budget=Decimal("0.00"))
-        for m in by_id
-        if m not in found
-    ]
-    if missing:
-        _insert_applications(missing)
-        app_type = ContentType.objects.get_for_model(Application)
-        now = timezone.now()
-        events = []
-        for app in missing:
-            found[app.municipality_id] = (app, True)
-            events.append(
-                audit.row(
-                    action="application.create",
-                    channel=channel,
-                    actor=actor,
-                    created_at=now,
-                    obj=app,
-                    content_type_id=app_type.pk,
-                    municipality_id=app.municipality_id,
-                    application_id=app.pk,
-                    after=audit.snapshot(app, CREATED_AUDITED),
-                )
-            )
-        audit.insert_rows(events)
-    for app, _created in found.values():
-        # The caller's objects carry the region and population already: no join, no query per row.
-        app.programme = programme
-        app.municipality = by_id[app.municipality_id]
-    return found
-
-
-def _insert_applications(apps):
-    """Insert new applications and set their ids. On PostgreSQL: COPY into a temporary table, then one
-    INSERT … SELECT … RETURNING, since bulk_create's parameter handling dominates a 100,000-row import."""
-    now = timezone.now()
-    for app in apps:
-        app.created_at = app.updated_at = now
-    if connection.vendor != "postgresql":
-        Application.objects.bulk_create(apps, batch_size=2000)
+def _insert_applications(blank, apps, now):
+    """Insert new applications with their decided values and set their ids. On PostgreSQL the ids are
+    taken from the table's sequence and the rows COPied straight in: bulk_create's parameter handling
+    dominated a 100,000-row import. The columns a decision does not set keep `blank`'s defaults."""
+    if not apps:
         return
-    fields = [f for f in Application._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    by_municipality = {app.municipality_id: app for app in apps}
+    fields = Application._meta.concrete_fields
+    own = set(_App.__slots__) - {"programme", "municipality"}
+    for app in apps:
+        app.updated_at = now
+
+    def values(app):
+        return [
+            now if f.attname == "created_at" else getattr(app if f.attname in own else blank, f.attname)
+            for f in fields
+        ]
+
+    if connection.vendor != "postgresql":
+        instances = [
+            Application(**dict(zip((f.attname for f in fields), values(app), strict=True))) for app in apps
+        ]
+        Application.objects.bulk_create(instances, batch_size=2000)
+        for app, instance in zip(apps, instances, strict=True):
+            app.id = instance.pk
+        return
+    table = Application._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMPORARY TABLE _new_application ON COMMIT DROP AS "
-            f"SELECT {columns} FROM {Application._meta.db_table} WITH NO DATA"
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(apps)]
         )
-        with cursor.cursor.copy(f"COPY _new_application ({columns}) FROM STDIN") as copy:
+        for app, (pk,) in zip(apps, cursor.fetchall(), strict=True):
+            app.id = pk
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
             for app in apps:
-                copy.write_row([getattr(app, f.attname) for f in fields])
-        cursor.execute(
-            f"INSERT INTO {Application._meta.db_table} ({columns}) SELECT {columns} FROM _new_application "
-            "RETURNING id, municipality_id"
+                copy.write_row(values(app))
+
+
+def notify_status_changes(changed: dict):
+    """notify_status_change for many applications (`changed`: application id → municipality id), with
+    one SMTP connection. Who has someone to tell is read once for all municipalities (few have contacts
+    or accounts), so a 100,000-line import sends no list of 100,000 ids; only the applications to
+    notify are loaded whole."""
+    emails = {}
+    accounts = (
+        MunicipalityAccount.objects.filter(user__is_active=True)
+        .exclude(user__email="")
+        .values_list("municipality_id", "user__email")
+    )
+    for municipality_id, email in accounts:
+        emails.setdefault(municipality_id, []).append(email)
+    with_contacts = {
+        pk
+        for pk, contacts in Municipality.objects.exclude(contact_emails="").values_list(
+            "pk", "contact_emails"
         )
-        for pk, municipality_id in cursor.fetchall():
-            app = by_municipality[municipality_id]
-            app.pk = pk
-            app._state.adding = False
-        cursor.execute("DROP TABLE _new_application")
-
-
-def notify_status_changes(application_ids):
-    """notify_status_change for many applications: a few queries per chunk and one SMTP connection.
-    Only the applications whose municipality has someone to tell are loaded whole."""
+        if contacts.strip()
+    }
+    to_tell = [pk for pk, m in changed.items() if m in with_contacts or m in emails]
     messages = []
-    for ids in _chunks(list(application_ids)):
-        rows = Application.objects.filter(pk__in=ids).values_list(
-            "pk", "municipality_id", "municipality__contact_emails"
-        )
-        contacts = {pk: (m, emails) for pk, m, emails in rows}
-        accounts = (
-            MunicipalityAccount.objects.filter(
-                municipality_id__in={m for m, _e in contacts.values()}, user__is_active=True
-            )
-            .exclude(user__email="")
-            .values_list("municipality_id", "user__email")
-        )
-        emails = {}
-        for municipality_id, email in accounts:
-            emails.setdefault(municipality_id, []).append(email)
-        to_tell = [pk for pk, (m, contact) in contacts.items() if contact.strip() or m in emails]
-        for app in Application.objects.filter(pk__in=to_tell).select_related("municipality", "programme"):
+    for ids in _chunks(to_tell):
+        for app in Application.objects.filter(pk__in=ids).select_related("municipality", "programme"):
             recipients = app.municipality.contact_email_list + emails.get(app.municipality_id, [])
             messages.append(status_change_message(app, recipients))
     if messages:

@@ -162,6 +162,21 @@ def test_batch_counts_earlier_rows_towards_the_programme_total(registry):
     assert any("total" in w for w in second.warnings)
 
 
+def test_batch_tells_the_municipalities_that_have_someone_to_tell(
+    registry, pyli, pyli_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    with_contact, blank_contact = Municipality.objects.exclude(pk=pyli.pk).order_by("pk")[:2]
+    Municipality.objects.filter(pk=with_contact.pk).update(contact_emails="dimos@example.gr")
+    Municipality.objects.filter(pk=blank_contact.pk).update(contact_emails="  \n ")
+    fields = {"status": "to_be_included", "budget": Decimal("1000.00"), "inclusion_date": None}
+    rows = [Decision(m, fields) for m in (pyli, with_contact, blank_contact)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record_decisions(registry, rows, actor=None)
+
+    assert sorted(m.to for m in mailoutbox) == [["dimos@example.gr"], [pyli_user.email]]
+
+
 # --- catalogue ------------------------------------------------------------------------------------
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "projects" / "data" / "catalogue.csv"

@@ -6,7 +6,9 @@ Latin look-alike capitals turned Greek, «ΔΗΜΟΣ» and an honorary title («
 ΠΟΛΗΣ», «ΗΡΩΙΚΗΣ ΝΗΣΟΥ») removed from both the published and the registry name, since either side may
 carry it. «ΝΟΜΟΥ <prefecture>» (or a trailing prefecture name, «ΗΡΑΚΛΕΙΟΥ ΑΤΤΙΚΗΣ», when the whole name
 is no municipality) must then agree with the municipality's regional unit or region; it is what tells
-Ηρακλείου Αττικής (4604) from Ηρακλείου Κρήτης (7101). The index is built from one query per import.
+Ηρακλείου Αττικής (4604) from Ηρακλείου Κρήτης (7101). The index is built from one query per import,
+into light records (MunicipalityRef) rather than model instances: a list of 100,000 lines is matched
+against as many municipalities, and instantiating them cost more than the matching itself.
 """
 
 import difflib
@@ -81,25 +83,66 @@ def name_key(name) -> str:
     return _TITLES.sub("", key).strip()
 
 
+class MunicipalityRef:
+    """What an import needs of a municipality: matching, the cap (population) and the eligibility
+    warning. It stands in for a Municipality wherever the workflow's batch reads one; the name and
+    the eligibility rule are the model's own, not copies."""
+
+    __slots__ = (
+        "pk",
+        "name",
+        "elstat_code",
+        "unit_code",
+        "unit_name",
+        "population_2011",
+        "population_2021",
+        "eligible",
+        "eligibility_override",
+    )
+    FIELDS = (
+        "pk",
+        "name",
+        "elstat_code",
+        "regional_unit__code",
+        "regional_unit__name",
+        "population_2011",
+        "population_2021",
+        "eligible",
+        "eligibility_override",
+    )
+
+    def __init__(self, *values):
+        for name, value in zip(self.__slots__, values, strict=True):
+            setattr(self, name, value)
+
+    __str__ = Municipality.__str__
+    is_eligible = Municipality.is_eligible
+
+
 class MunicipalityIndex:
-    def __init__(self, municipalities):
+    def __init__(self, municipalities, regions):
+        """`municipalities`: MunicipalityRef; `regions`: (regional unit code, its name, region name)."""
         self.by_key = defaultdict(list)
         self.prefectures = defaultdict(set)
-        units = {}
         for municipality in municipalities:
             self.by_key[name_key(municipality.name)].append(municipality)
-            units[municipality.regional_unit_id] = municipality.regional_unit
-        for unit in units.values():
-            self.prefectures[_clean(unit.name)].add(unit.code)
-            self.prefectures[_clean(unit.region.name)].add(unit.code)
+        for code, unit_name, region_name in regions:
+            self.prefectures[_clean(unit_name)].add(code)
+            self.prefectures[_clean(region_name)].add(code)
         for name, codes in PREFECTURES.items():
             self.prefectures[name] |= codes
 
     @classmethod
     def load(cls) -> "MunicipalityIndex":
-        return cls(Municipality.objects.select_related("regional_unit__region"))
+        rows = Municipality.objects.values_list(*MunicipalityRef.FIELDS, "regional_unit__region__name")
+        municipalities, regions = [], {}
+        for *values, region_name in rows:
+            municipality = MunicipalityRef(*values)
+            municipalities.append(municipality)
+            regions[municipality.unit_code] = (municipality.unit_code, municipality.unit_name, region_name)
+        return cls(municipalities, regions.values())
 
-    def match(self, published) -> tuple[Municipality | None, str]:
+    def match(self, published) -> tuple[MunicipalityRef | None, str]:
         """(municipality, "") or (None, the reason with the closest candidates)."""
         cleaned = _PREFIX.sub("", _clean(published))
         if not cleaned:
@@ -117,7 +160,7 @@ class MunicipalityIndex:
             candidates = self.by_key.get(key, []) if prefecture else []
         if prefecture is not None and candidates:
             codes = self.prefectures[prefecture]
-            in_prefecture = [m for m in candidates if m.regional_unit.code in codes]
+            in_prefecture = [m for m in candidates if m.unit_code in codes]
             if not in_prefecture:
                 return None, _("«%(n)s»: no municipality of that name in «%(p)s» (%(c)s)") % {
                     "n": published,
@@ -146,7 +189,7 @@ class MunicipalityIndex:
         return key, None
 
     def _describe(self, municipalities) -> str:
-        return ", ".join(f"{m.name} ({m.regional_unit.name}, {m.elstat_code})" for m in municipalities)
+        return ", ".join(f"{m.name} ({m.unit_name}, {m.elstat_code})" for m in municipalities)
 
     def _closest(self, key: str) -> str:
         close = difflib.get_close_matches(key, list(self.by_key), n=3, cutoff=0.6)

@@ -14,6 +14,8 @@ from grants.text import fold
 CENT = Decimal("0.01")
 _AMOUNT_CHARS = re.compile(r"^[0-9.,]+$")
 _GROUPED = re.compile(r"^[1-9][0-9]{0,2}([.,][0-9]{3})+$")
+# The published form («1,234.56», «1234.5», «12»): what the rules below make of it, read at once.
+_PUBLISHED = re.compile(r"^(?:[1-9][0-9]{0,2}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?$")
 MISSING_DATE = {"", "-", "–", "—", "―", "−"}
 _DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -81,12 +83,14 @@ def parse_amount(value) -> Decimal:
 
 
 def _parse_amount_text(raw: str) -> Decimal:
+    if _PUBLISHED.match(raw):
+        return Decimal(raw.replace(",", ""))
     text = raw.replace("€", "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "").strip()
     if not text:
         raise ValueError(_("the budget is missing"))
     if not _AMOUNT_CHARS.match(text):
         raise ValueError(_("«%(v)s» is not an amount (e.g. 1,234.56 or 1.234,56)") % {"v": raw})
-    bad = ValueError(_("«%(v)s» is not a well-formed amount (e.g. 1,234.56 or 1.234,56)") % {"v": raw})
+    bad = _MalformedAmount(raw)
     last_comma, last_point = text.rfind(","), text.rfind(".")
     if last_comma >= 0 and last_point >= 0:
         decimal_mark = "," if last_comma > last_point else "."
@@ -112,6 +116,15 @@ def _parse_amount_text(raw: str) -> Decimal:
         return Decimal(f"{whole}.{cents}")
     except InvalidOperation:
         raise bad from None
+
+
+class _MalformedAmount(ValueError):
+    # Its message is translated only when it is raised: most amounts are well formed.
+    def __init__(self, raw):
+        super().__init__(raw)
+
+    def __str__(self):
+        return _("«%(v)s» is not a well-formed amount (e.g. 1,234.56 or 1.234,56)") % {"v": self.args[0]}
 
 
 def parse_date(value) -> datetime.date | None:

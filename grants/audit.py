@@ -6,8 +6,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection as default_connection
-from django.db import models
+from django.db import connection, models
 
 from grants.models import AuditEvent, Channel
 
@@ -127,14 +126,12 @@ def row(
     )
 
 
-def insert_rows(rows: list[tuple], *, db=None) -> int:
+def insert_rows(rows: list[tuple]) -> int:
     """Insert events built by `row`. On PostgreSQL through COPY, which an import of 100,000 lines needs:
     Django's bulk_create spends more time preparing parameters than the database spends storing them.
-    Still insert-only: the append-only trigger guards UPDATE and DELETE, not INSERT. `db` is the
-    connection to write with when it is not this thread's (grants.workflow_batch's writer thread)."""
+    Still insert-only: the append-only trigger guards UPDATE and DELETE, not INSERT."""
     if not rows:
         return 0
-    connection = db or default_connection
     if connection.vendor != "postgresql":
         AuditEvent.objects.bulk_create(
             [AuditEvent(**dict(zip(ROW_FIELDS, values, strict=True))) for values in rows], batch_size=2000

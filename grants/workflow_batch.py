@@ -14,28 +14,18 @@ Applications are read into light records (_App), not model instances: building 1
 (and snapshotting them field by field) cost more than every query of the import together.
 """
 
-import queue
-import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property, partial
+from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mass_mail
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from grants import audit
-from grants.models import (
-    Application,
-    AuditEvent,
-    CapOverride,
-    Channel,
-    Municipality,
-    MunicipalityAccount,
-    Programme,
-)
+from grants.models import Application, CapOverride, Channel, Municipality, MunicipalityAccount, Programme
 from grants.models import ApplicationStatus as S
 from grants.workflow import (
     ACTIONS,
@@ -51,9 +41,6 @@ from grants.workflow import (
 
 # PostgreSQL accepts at most 65,535 parameters per statement; stay well below for IN (…) lists.
 CHUNK = 10_000
-# Decisions per write (and per progress report): large enough for COPY, small enough that the
-# database works on one chunk while the next is decided.
-WRITE_CHUNK = 5000
 CREATED_AUDITED = ["programme", "municipality", "status", "budget"]
 # (field, PostgreSQL array type) written by the batch; the other columns are not touched by a decision.
 UPDATED_FIELDS = [
@@ -141,16 +128,14 @@ def _chunks(items, size=CHUNK):
         yield items[start : start + size]
 
 
-def record_decisions(
-    programme, decisions, *, actor, channel=Channel.IMPORT, progress=None
-) -> list[DecisionOutcome]:
+def record_decisions(programme, decisions, *, actor, channel=Channel.IMPORT) -> list[DecisionOutcome]:
     """Record `decisions` (a list of Decision, one per municipality) in `programme`, all or nothing.
 
     `Decision.municipality` is a Municipality or anything with its pk, name, populations and
     is_eligible (grants.imports.matching.MunicipalityRef). Missing applications are created (audited
     as `application.create`, like grants.services.application_get_or_create). A decision equal to
     what is recorded is no change and writes nothing. Raises DecisionBatchError listing every
-    refused row. `progress(n, total)` is told after each chunk of WRITE_CHUNK decisions."""
+    refused row."""
     spec = ACTIONS["record_decision"]
     seen = set()
     for i, decision in enumerate(decisions):
@@ -169,86 +154,76 @@ def record_decisions(
         # A new application starts with the model's defaults, as get_or_create would give it.
         blank = Application(programme=programme, budget=Decimal("0.00"))
         blank_values = [getattr(blank, name) for name in LOCKED]
-        new_ids = iter(_new_ids(sum(d.municipality.pk not in found for d in decisions)))
-        write = partial(
-            _write,
-            blank=blank,
-            spec=spec,
-            actor=actor,
-            channel=channel,
-            now=timezone.now(),
-            app_type=ContentType.objects.get_for_model(Application).pk,
-        )
 
-        outcomes, errors, status_changed = [], [], []
-        with _Writer() as writer:
-            for start in range(0, len(decisions), WRITE_CHUNK):
-                created, changes = [], []
-                for i in range(start, min(start + WRITE_CHUNK, len(decisions))):
-                    decision = decisions[i]
-                    municipality = decision.municipality
-                    app = found.get(municipality.pk)
-                    if app is None:
-                        app = _App(programme, municipality, blank_values)
-                        app.id, app.municipality_id = next(new_ids), municipality.pk
-                        created.append(app)
-                    else:
-                        app.municipality = municipality
-                    outcome = DecisionOutcome(record=app, created=municipality.pk not in found)
-                    outcomes.append(outcome)
-                    try:
-                        _check_static(spec, app, actor, channel)
-                        before = app.values()
-                        counted_before = app.budget if app.status == S.INCLUDED else Decimal("0")
-                        status = _set_decision(app, decision.fields)
-                    except TransitionError as exc:
-                        errors.append((i, _message(exc)))
-                        continue
-                    elsewhere = committed - counted_before
-                    override = overrides.get(municipality.pk)
-                    outcome.warnings = decision_warnings(
-                        app,
-                        status=status,
-                        budget=app.budget,
-                        cap=programme.cap_for(municipality, override=override),
-                        committed_elsewhere=elsewhere,
-                    )
-                    app.status = status
-                    committed = elsewhere + (app.budget if status == S.INCLUDED else Decimal("0"))
-                    after = app.values()
-                    # Raw values compare as their audit form does (amounts are in cents, dates are
-                    # dates), so only changed rows pay for the dictionaries of audit.changed.
-                    if after == before:
-                        continue
-                    old, new = audit.changed(
-                        dict(zip(AUDITED, before, strict=True)), dict(zip(AUDITED, after, strict=True))
-                    )
-                    outcome.changed = True
-                    app.version += 1
-                    changes.append((app, outcome.created, decision, outcome.warnings, before, old, new))
-                    if "status" in new:
-                        status_changed.append(app)
-                if not errors:
-                    writer.submit(write, created, changes)
-                if progress:
-                    progress(min(WRITE_CHUNK, len(decisions) - start), len(decisions))
+        outcomes, errors, created, changes = [], [], [], []
+        caps = {}
+        for i, decision in enumerate(decisions):
+            municipality = decision.municipality
+            app = found.get(municipality.pk)
+            if app is None:
+                app = _App(programme, municipality, blank_values)
+                app.municipality_id = municipality.pk
+                created.append(app)
+            else:
+                app.municipality = municipality
+            outcome = DecisionOutcome(record=app, created=app.id is None)
+            outcomes.append(outcome)
+            try:
+                _check_static(spec, app, actor, channel)
+                before = app.values()
+                counted_before = app.budget if app.status == S.INCLUDED else Decimal("0")
+                status = _set_decision(app, decision.fields)
+            except TransitionError as exc:
+                errors.append((i, _message(exc)))
+                continue
+            elsewhere = committed - counted_before
+            outcome.warnings = decision_warnings(
+                app,
+                status=status,
+                budget=app.budget,
+                cap=_cap(programme, municipality, overrides.get(municipality.pk), caps),
+                committed_elsewhere=elsewhere,
+            )
+            app.status = status
+            committed = elsewhere + (app.budget if status == S.INCLUDED else Decimal("0"))
+            after = app.values()
+            # Raw values compare as their audit form does (amounts are in cents, dates are dates),
+            # so only changed rows pay for the dictionaries of audit.changed.
+            if after == before:
+                continue
+            old, new = audit.changed(
+                dict(zip(AUDITED, before, strict=True)), dict(zip(AUDITED, after, strict=True))
+            )
+            outcome.changed = True
+            app.version += 1
+            changes.append((app, decision, outcome.warnings, before, old, new))
         if errors:
             raise DecisionBatchError(errors)
-        if status_changed:
-            notify = {app.pk: app.municipality_id for app in status_changed}
-            transaction.on_commit(lambda: notify_status_changes(notify))
+        _write(blank, created, changes, spec=spec, actor=actor, channel=channel)
     return outcomes
 
 
-def _write(db, created, changes, *, blank, spec, actor, channel, now, app_type):
-    """Store the new and changed applications of a chunk and their audit events: the created ones
-    first (as application.create, with the values they were created with), then each decision in
-    the batch's order. A new application is inserted once, with its decision, rather than inserted
-    then updated."""
+def _cap(programme, municipality, override, caps) -> Decimal:
+    """Programme.cap_for, once per population: the cap depends on nothing else but an override."""
+    if override is not None:
+        return programme.cap_for(municipality, override=override)
+    key = (municipality.population_2011, municipality.population_2021)
+    if key not in caps:
+        caps[key] = programme.cap_for(municipality, override=None)
+    return caps[key]
+
+
+def _write(blank, created, changes, *, spec, actor, channel):
+    """Store the new and changed applications and their audit events: the created ones first (as
+    application.create, with the values they were created with), then each decision in the batch's
+    order. A new application is inserted once, with its decision, rather than inserted then updated."""
+    now = timezone.now()
+    updated = [app for app, *_rest in changes if app.id is not None]
     for app, *_rest in changes:
         app.updated_at = now
-    _insert_applications(db, blank, created, now)
-    _update(db, [app for app, is_new, *_rest in changes if not is_new])
+    _insert_applications(blank, created, now)
+    _update(updated)
+    app_type = ContentType.objects.get_for_model(Application).pk
     initial = {
         name: getattr(blank, attname) for name, attname in zip(CREATED_AUDITED, CREATED_ATTNAMES, strict=True)
     }
@@ -266,7 +241,10 @@ def _write(db, created, changes, *, blank, spec, actor, channel, now, app_type):
         )
         for app in created
     ]
-    for app, _is_new, decision, warnings, before, old, new in changes:
+    notify = {}
+    for app, decision, warnings, before, old, new in changes:
+        if "status" in new:
+            notify[app.pk] = app.municipality_id
         note = "\n".join([decision.note.strip(), *[f"⚠ {w}" for w in warnings]]).strip()
         events.append(
             audit.row(
@@ -283,84 +261,9 @@ def _write(db, created, changes, *, blank, spec, actor, channel, now, app_type):
                 note=note,
             )
         )
-    audit.insert_rows(events, db=db)
-
-
-class _Writer:
-    """Runs a batch's writes, chunk by chunk, on the transaction's own connection in a second thread,
-    so that PostgreSQL indexes and checks one chunk while Python decides the next: the database's
-    share of an import is about half of it, and done one after the other the halves add up. The
-    foreign keys of the written tables are checked IMMEDIATE meanwhile (at the end of each COPY, in
-    the writer's time) instead of all at commit, and set back to deferred after the last chunk.
-    The caller's thread does not use the connection until the writer is joined; on any error the
-    writer stops and the caller's transaction rolls everything back. Other databases write in the
-    caller's thread."""
-
-    def __init__(self):
-        self.db = connections[DEFAULT_DB_ALIAS]
-        self.threaded = self.db.vendor == "postgresql"
-        self.error = None
-
-    def __enter__(self):
-        if self.threaded:
-            self._set_foreign_keys("IMMEDIATE")
-            self.jobs = queue.Queue(maxsize=2)
-            self.db.inc_thread_sharing()
-            self.thread = threading.Thread(target=self._run, name="record_decisions writer", daemon=True)
-            self.thread.start()
-        return self
-
-    def submit(self, fn, *args):
-        if not self.threaded:
-            fn(self.db, *args)
-            return
-        if self.error is not None:
-            raise self.error
-        self.jobs.put((fn, args))
-
-    def _run(self):
-        while (job := self.jobs.get()) is not None:
-            if self.error is None:
-                fn, args = job
-                try:
-                    fn(self.db, *args)
-                except BaseException as exc:  # handed to the caller's thread
-                    self.error = exc
-
-    def __exit__(self, exc_type, exc, tb):
-        if not self.threaded:
-            return False
-        self.jobs.put(None)
-        self.thread.join()
-        self.db.dec_thread_sharing()
-        if exc is None and self.error is not None:
-            raise self.error
-        if exc is None:
-            self._set_foreign_keys("DEFERRED")
-        return False
-
-    def _set_foreign_keys(self, mode):
-        with self.db.cursor() as cursor:
-            names = [
-                name
-                for model in (Application, AuditEvent)
-                for name, info in self.db.introspection.get_constraints(cursor, model._meta.db_table).items()
-                if info["foreign_key"]
-            ]
-            cursor.execute(f"SET CONSTRAINTS {', '.join(map(self.db.ops.quote_name, names))} {mode}")
-
-
-def _new_ids(count) -> list:
-    """Ids for `count` new applications, so that a chunk's events can name them before the chunk is
-    written. Other databases assign them when inserting."""
-    if not count or connection.vendor != "postgresql":
-        return [None] * count
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [Application._meta.db_table, count],
-        )
-        return [pk for (pk,) in cursor.fetchall()]
+    audit.insert_rows(events)
+    if notify:
+        transaction.on_commit(lambda: notify_status_changes(notify))
 
 
 def _lock(programme, municipality_ids) -> dict:
@@ -389,20 +292,20 @@ def _lock(programme, municipality_ids) -> dict:
     return found
 
 
-def _update(db, apps):
+def _update(apps):
     """COPY the new values into a temporary table and UPDATE … FROM it, once per batch. Django's
     bulk_update builds a CASE per row and field, and even array parameters cost more to send than the
     database takes to apply them."""
     if not apps:
         return
     names = [name for name, _type in UPDATED_FIELDS]
-    if db.vendor != "postgresql":
+    if connection.vendor != "postgresql":
         instances = [Application(id=app.id, **{name: getattr(app, name) for name in names}) for app in apps]
         Application.objects.bulk_update(instances, names, batch_size=500)
         return
-    table = db.ops.quote_name(Application._meta.db_table)
+    table = connection.ops.quote_name(Application._meta.db_table)
     columns = [Application._meta.get_field(name).column for name in names]
-    with db.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE _decision_update (id bigint, "
             + ", ".join(f"{c} {t}" for c, (_n, t) in zip(columns, UPDATED_FIELDS, strict=True))
@@ -418,10 +321,10 @@ def _update(db, apps):
         cursor.execute("DROP TABLE _decision_update")
 
 
-def _insert_applications(db, blank, apps, now):
-    """Insert new applications with their decided values. On PostgreSQL they carry their ids already
-    (_new_ids) and are COPied straight in: bulk_create's parameter handling dominated a 100,000-row
-    import. The columns a decision does not set keep `blank`'s defaults."""
+def _insert_applications(blank, apps, now):
+    """Insert new applications with their decided values and set their ids. On PostgreSQL the ids are
+    taken from the table's sequence and the rows COPied straight in: bulk_create's parameter handling
+    dominated a 100,000-row import. The columns a decision does not set keep `blank`'s defaults."""
     if not apps:
         return
     fields = Application._meta.concrete_fields
@@ -435,7 +338,7 @@ def _insert_applications(db, blank, apps, now):
             for f in fields
         ]
 
-    if db.vendor != "postgresql":
+    if connection.vendor != "postgresql":
         instances = [
             Application(**dict(zip((f.attname for f in fields), values(app), strict=True))) for app in apps
         ]
@@ -443,10 +346,17 @@ def _insert_applications(db, blank, apps, now):
         for app, instance in zip(apps, instances, strict=True):
             app.id = instance.pk
         return
-    table, columns = db.ops.quote_name(Application._meta.db_table), [f.column for f in fields]
-    with db.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for app in apps:
-            copy.write_row(values(app))
+    table = Application._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(apps)]
+        )
+        for app, (pk,) in zip(apps, cursor.fetchall(), strict=True):
+            app.id = pk
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
+            for app in apps:
+                copy.write_row(values(app))
 
 
 def notify_status_changes(changed: dict):

@@ -18,7 +18,7 @@ from grants.models import Application, AuditEvent, Municipality, MunicipalityAcc
 from grants.reference import load_reference_data
 from grants.services import application_get_or_create
 from grants.workflow import transition
-from grants.workflow_batch import Decision, DecisionBatchError, record_decisions
+from grants.workflow_batch import Decision, record_decisions
 from projects.models import CatalogueProject, Selection
 
 SAMPLE = Path(__file__).resolve().parent.parent / "grants" / "data" / "inclusions_published_sample.txt"
@@ -160,22 +160,6 @@ def test_batch_counts_earlier_rows_towards_the_programme_total(registry):
 
     assert not any("total" in w for w in first.warnings)
     assert any("total" in w for w in second.warnings)
-
-
-def test_batch_refused_after_chunks_were_written_leaves_nothing(registry, monkeypatch):
-    # One decision per write chunk: the first two are written (by the writer thread on PostgreSQL)
-    # before the third is refused, and the transaction must still take them back.
-    monkeypatch.setattr("grants.workflow_batch.WRITE_CHUNK", 1)
-    fields = {"status": "to_be_included", "budget": Decimal("1000.00"), "inclusion_date": None}
-    first, second, third = Municipality.objects.order_by("pk")[:3]
-    rows = [Decision(first, fields), Decision(second, fields), Decision(third, {**fields, "status": "draft"})]
-    events = AuditEvent.objects.count()
-
-    with pytest.raises(DecisionBatchError) as refused:
-        record_decisions(registry, rows, actor=None)
-
-    assert [i for i, _reason in refused.value.errors] == [2]
-    assert Application.objects.count() == 0 and AuditEvent.objects.count() == events
 
 
 def test_batch_tells_the_municipalities_that_have_someone_to_tell(

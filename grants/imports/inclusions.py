@@ -20,6 +20,8 @@ from grants.models import ApplicationStatus, Channel, Programme
 from grants.workflow_batch import Decision, DecisionBatchError, record_decisions
 from projects.services import format_eur
 
+CHUNK = 5000
+
 
 class ProgrammeChoiceError(ValueError):
     pass
@@ -141,7 +143,7 @@ def import_inclusions(
     content, *, fmt: str, programme, actor=None, dry_run=False, source="", progress=None
 ) -> InclusionReport:
     """Check `content` (bytes or text) and, if every row is right, record it. `progress(n, total)` is
-    told how many rows were applied after each chunk (grants.workflow_batch.WRITE_CHUNK)."""
+    told how many rows were applied after each chunk."""
     report = InclusionReport(source=source, dry_run=dry_run)
     raw_rows, report.errors = read_rows(content, fmt)
     rows, row_errors = check_rows(raw_rows, MunicipalityIndex.load())
@@ -154,28 +156,36 @@ def import_inclusions(
     where = source or _("the imported list")
     # Translated once: gettext per line cost as much as recording the line.
     line_note = _("Published list %(s)s, line %(n)d.")
-    decisions = [
-        Decision(
-            municipality=row.municipality,
-            fields={"status": row.status, "budget": row.budget, "inclusion_date": row.inclusion_date},
-            note=line_note % {"s": where, "n": row.line},
-        )
-        for row in rows
-    ]
     try:
         with transaction.atomic():
-            try:
-                outcomes = record_decisions(
-                    programme, decisions, actor=actor, channel=Channel.IMPORT, progress=progress
-                )
-            except DecisionBatchError as exc:
-                report.errors = [RowError(rows[i].line, reason) for i, reason in exc.errors]
-                raise _RolledBack from None
-            for row, outcome in zip(rows, outcomes, strict=True):
-                row.outcome = "created" if outcome.created else "updated" if outcome.changed else "unchanged"
-                report.warnings.extend(
-                    RowError(row.line, f"{row.municipality.name}: {w}") for w in outcome.warnings
-                )
+            for start in range(0, len(rows), CHUNK):
+                chunk = rows[start : start + CHUNK]
+                decisions = [
+                    Decision(
+                        municipality=row.municipality,
+                        fields={
+                            "status": row.status,
+                            "budget": row.budget,
+                            "inclusion_date": row.inclusion_date,
+                        },
+                        note=line_note % {"s": where, "n": row.line},
+                    )
+                    for row in chunk
+                ]
+                try:
+                    outcomes = record_decisions(programme, decisions, actor=actor, channel=Channel.IMPORT)
+                except DecisionBatchError as exc:
+                    report.errors = [RowError(chunk[i].line, reason) for i, reason in exc.errors]
+                    raise _RolledBack from None
+                for row, outcome in zip(chunk, outcomes, strict=True):
+                    row.outcome = (
+                        "created" if outcome.created else "updated" if outcome.changed else "unchanged"
+                    )
+                    report.warnings.extend(
+                        RowError(row.line, f"{row.municipality.name}: {w}") for w in outcome.warnings
+                    )
+                if progress:
+                    progress(len(chunk), len(rows))
             if dry_run:
                 transaction.set_rollback(True)
     except _RolledBack:

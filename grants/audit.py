@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 from grants.models import AuditEvent, Channel
 
@@ -71,6 +71,31 @@ def record(
         after={k: _jsonable(v) for k, v in (after or {}).items()},
         note=note,
     )
+
+
+def save_with_audit(obj, fields, *, action: str, actor=None, channel=Channel.CODE, note=""):
+    """Validate and save `obj`, new or changed, recording the `fields` that changed as
+    `<action>.create` or `<action>.change`; an unchanged object is neither saved nor recorded."""
+    with transaction.atomic():
+        before = {}
+        if obj.pk:
+            before = snapshot(type(obj)._default_manager.select_for_update().get(pk=obj.pk), fields)
+        obj.full_clean()
+        old, new = changed(before, snapshot(obj, fields))
+        if not new:
+            return obj
+        created = obj.pk is None
+        obj.save()
+        record(
+            action=f"{action}.create" if created else f"{action}.change",
+            channel=channel,
+            actor=actor,
+            obj=obj,
+            before=old,
+            after=new,
+            note=note,
+        )
+    return obj
 
 
 # The columns of a bulk-written event, in COPY order (attnames, which are also the column names).

@@ -187,28 +187,9 @@ def selection_remove(*, selection, actor=None, channel=Channel.CODE) -> None:
 
 def catalogue_project_save(*, project: CatalogueProject, actor=None, channel=Channel.CODE, note=""):
     """Create or edit a catalogue entry, audited with before/after values."""
-    with transaction.atomic():
-        before = {}
-        if project.pk:
-            old = CatalogueProject.objects.select_for_update().get(pk=project.pk)
-            before = audit.snapshot(old, CATALOGUE_AUDITED)
-        project.full_clean()
-        after = audit.snapshot(project, CATALOGUE_AUDITED)
-        old_values, new_values = audit.changed(before, after)
-        if not new_values:
-            return project
-        created = project.pk is None
-        project.save()
-        audit.record(
-            action="catalogue.create" if created else "catalogue.change",
-            channel=channel,
-            actor=actor,
-            obj=project,
-            before=old_values,
-            after=new_values,
-            note=note,
-        )
-    return project
+    return audit.save_with_audit(
+        project, CATALOGUE_AUDITED, action="catalogue", actor=actor, channel=channel, note=note
+    )
 
 
 CATEGORY_AUDITED = ["order", "title_el", "title_en"]
@@ -216,24 +197,6 @@ CATEGORY_AUDITED = ["order", "title_el", "title_en"]
 
 def category_save(*, category, actor=None, channel=Channel.CODE, note=""):
     """Create or edit a catalogue category, audited like catalogue entries (the API writes here)."""
-    with transaction.atomic():
-        before = {}
-        if category.pk:
-            old = type(category).objects.select_for_update().get(pk=category.pk)
-            before = audit.snapshot(old, CATEGORY_AUDITED)
-        category.full_clean()
-        old_values, new_values = audit.changed(before, audit.snapshot(category, CATEGORY_AUDITED))
-        if not new_values:
-            return category
-        created = category.pk is None
-        category.save()
-        audit.record(
-            action="category.create" if created else "category.change",
-            channel=channel,
-            actor=actor,
-            obj=category,
-            before=old_values,
-            after=new_values,
-            note=note,
-        )
-    return category
+    return audit.save_with_audit(
+        category, CATEGORY_AUDITED, action="category", actor=actor, channel=channel, note=note
+    )

@@ -122,3 +122,19 @@ def pyli_user(pyli):
     user = _user("pyli", roles.MUNICIPALITIES)
     MunicipalityAccount.objects.create(user=user, municipality=pyli)
     return user
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_leftover_sessions(django_db_setup, django_db_blocker):
+    """A thread of the live server may still hold a connection on a kept-alive socket when the run
+    ends, and PostgreSQL refuses to drop a database that is in use: end such sessions first."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )

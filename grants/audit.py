@@ -5,8 +5,10 @@ import json
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
+from django.utils.translation import gettext as _
 
 from grants.models import AuditEvent, Channel
 
@@ -96,6 +98,50 @@ def save_with_audit(obj, fields, *, action: str, actor=None, channel=Channel.COD
             note=note,
         )
     return obj
+
+
+def update_with_audit(
+    obj,
+    fields,
+    changes: dict,
+    *,
+    action,
+    actor=None,
+    channel=Channel.CODE,
+    note="",
+    check=None,
+    municipality=None,
+):
+    """Apply `changes` to a locked fresh copy of `obj`, validate, and save and record the `fields` that
+    changed. `check(locked)` adds a model's own rule before validation; `action` and `note` may be
+    callables of (locked, new values) when they depend on what changed. Returns the saved copy."""
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    with transaction.atomic():
+        locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+        before = snapshot(locked, fields)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        if check is not None:
+            check(locked)
+        locked.full_clean()
+        old, new = changed(before, snapshot(locked, fields))
+        if not new:
+            return locked
+        locked.save()
+        record(
+            action=action(locked, new) if callable(action) else action,
+            channel=channel,
+            actor=actor,
+            obj=locked,
+            before=old,
+            after=new,
+            note=note(locked, new) if callable(note) else note,
+            municipality=municipality(locked) if callable(municipality) else municipality,
+        )
+    obj.refresh_from_db()
+    return locked
 
 
 # The columns of a bulk-written event, in COPY order (attnames, which are also the column names).

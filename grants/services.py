@@ -60,43 +60,30 @@ def application_get_or_create(*, programme, municipality, actor=None, channel=Ch
 
 def municipality_update(*, municipality: Municipality, actor=None, channel=Channel.CODE, note="", **changes):
     """Change registry fields; an eligibility override always carries its reason."""
-    unknown = set(changes) - set(MUNICIPALITY_AUDITED)
-    if unknown:
-        raise ValidationError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    with transaction.atomic():
-        locked = Municipality.objects.select_for_update().get(pk=municipality.pk)
-        before = audit.snapshot(locked, MUNICIPALITY_AUDITED)
-        for field, value in changes.items():
-            setattr(locked, field, value)
+
+    def check(locked):
         if locked.eligibility_override is not None and not locked.eligibility_override_reason.strip():
             raise ValidationError(
                 {"eligibility_override_reason": _("An eligibility override needs a reason.")}
             )
         if locked.eligibility_override is None:
             locked.eligibility_override_reason = ""
-        locked.full_clean()
-        after = audit.snapshot(locked, MUNICIPALITY_AUDITED)
-        old, new = audit.changed(before, after)
-        if not new:
-            return locked
-        locked.save()
-        action = (
-            "municipality.eligibility_override"
-            if "eligibility_override" in new or "eligibility_override_reason" in new
-            else "municipality.update"
-        )
-        audit.record(
-            action=action,
-            channel=channel,
-            actor=actor,
-            obj=locked,
-            before=old,
-            after=new,
-            note=note or locked.eligibility_override_reason,
-            municipality=locked,
-        )
-    municipality.refresh_from_db()
-    return locked
+
+    def action(locked, new):
+        overridden = "eligibility_override" in new or "eligibility_override_reason" in new
+        return "municipality.eligibility_override" if overridden else "municipality.update"
+
+    return audit.update_with_audit(
+        municipality,
+        MUNICIPALITY_AUDITED,
+        changes,
+        action=action,
+        actor=actor,
+        channel=channel,
+        note=lambda locked, new: note or locked.eligibility_override_reason,
+        check=check,
+        municipality=lambda locked: locked,
+    )
 
 
 def cap_override_set(
@@ -168,32 +155,15 @@ PROGRAMME_AUDITED = [
 def programme_update(*, programme, actor=None, channel=Channel.CODE, note="", **changes):
     """Change a programme's parameters (the cap rule among them), audited with before/after values:
     every municipality's cap follows from these figures."""
-    from grants.models import Programme
-
-    unknown = set(changes) - set(PROGRAMME_AUDITED)
-    if unknown:
-        raise ValidationError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    with transaction.atomic():
-        locked = Programme.objects.select_for_update().get(pk=programme.pk)
-        before = audit.snapshot(locked, PROGRAMME_AUDITED)
-        for field, value in changes.items():
-            setattr(locked, field, value)
-        locked.full_clean()
-        old, new = audit.changed(before, audit.snapshot(locked, PROGRAMME_AUDITED))
-        if not new:
-            return locked
-        locked.save()
-        audit.record(
-            action="programme.update",
-            channel=channel,
-            actor=actor,
-            obj=locked,
-            before=old,
-            after=new,
-            note=note,
-        )
-    programme.refresh_from_db()
-    return locked
+    return audit.update_with_audit(
+        programme,
+        PROGRAMME_AUDITED,
+        changes,
+        action="programme.update",
+        actor=actor,
+        channel=channel,
+        note=note,
+    )
 
 
 def municipality_account_set(*, user, municipality, actor=None, channel=Channel.CODE):

@@ -8,41 +8,31 @@ from grants.models import Application, AuditEvent, Municipality
 from projects.models import Selection
 
 
-def _own_municipality_id(user):
-    municipality = roles.municipality_of(user)
-    return municipality.pk if municipality else None
+def _scoped(qs: QuerySet, user, municipality_field: str, **extra) -> QuerySet:
+    """Staff roles see every row; a municipality account only rows of its municipality; anyone else none."""
+    if roles.is_staff_role(user):
+        return qs
+    own = roles.municipality_of(user)
+    return qs.filter(**{municipality_field: own.pk}, **extra) if own else qs.none()
 
 
 def municipalities_for(user) -> QuerySet[Municipality]:
-    qs = Municipality.objects.select_related("regional_unit__region")
-    if roles.is_staff_role(user):
-        return qs
-    own = _own_municipality_id(user)
-    return qs.filter(pk=own) if own else qs.none()
+    return _scoped(Municipality.objects.select_related("regional_unit__region"), user, "pk")
 
 
 def applications_for(user) -> QuerySet[Application]:
     qs = Application.objects.select_related("programme", "municipality__regional_unit__region")
-    if roles.is_staff_role(user):
-        return qs
-    own = _own_municipality_id(user)
-    return qs.filter(municipality_id=own) if own else qs.none()
+    return _scoped(qs, user, "municipality_id")
 
 
 def selections_for(user) -> QuerySet[Selection]:
     qs = Selection.objects.select_related(
         "project__category", "application__municipality__regional_unit__region", "application__programme"
     )
-    if roles.is_staff_role(user):
-        return qs
-    own = _own_municipality_id(user)
-    return qs.filter(application__municipality_id=own) if own else qs.none()
+    return _scoped(qs, user, "application__municipality_id")
 
 
 def audit_events_for(user) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.select_related("municipality", "content_type")
-    if roles.is_staff_role(user):
-        return qs
-    own = _own_municipality_id(user)
     # A municipality sees the history of its own application, never other objects' history.
-    return qs.filter(municipality_id=own, application__isnull=False) if own else qs.none()
+    return _scoped(qs, user, "municipality_id", application__isnull=False)

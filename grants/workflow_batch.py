@@ -41,7 +41,6 @@ from grants.workflow import (
 
 # PostgreSQL accepts at most 65,535 parameters per statement; stay well below for IN (…) lists.
 CHUNK = 10_000
-CREATED_AUDITED = ["programme", "municipality", "status", "budget"]
 # (field, PostgreSQL array type) written by the batch; the other columns are not touched by a decision.
 UPDATED_FIELDS = [
     ("status", "varchar"),
@@ -59,7 +58,6 @@ def _attnames(names):
 
 
 AUDITED_ATTNAMES = _attnames(AUDITED)
-CREATED_ATTNAMES = _attnames(CREATED_AUDITED)
 # What is read (and locked) of an existing application: its id, municipality and every field a
 # decision reads or writes.
 LOCKED = ("id", "municipality_id", *dict.fromkeys(AUDITED_ATTNAMES + ("version",)))
@@ -132,8 +130,8 @@ def record_decisions(programme, decisions, *, actor, channel=Channel.IMPORT) -> 
     """Record `decisions` (a list of Decision, one per municipality) in `programme`, all or nothing.
 
     `Decision.municipality` is a Municipality or anything with its pk, name, populations and
-    is_eligible (grants.imports.matching.MunicipalityRef). Missing applications are created (audited
-    as `application.create`, like grants.services.application_get_or_create). A decision equal to
+    is_eligible (grants.imports.matching.MunicipalityRef). Missing applications are created with the
+    decision, in one audit event whose `before` is empty (see _write). A decision equal to
     what is recorded is no change and writes nothing. Raises DecisionBatchError listing every
     refused row."""
     spec = ACTIONS["record_decision"]
@@ -214,38 +212,29 @@ def _cap(programme, municipality, override, caps) -> Decimal:
 
 
 def _write(blank, created, changes, *, spec, actor, channel):
-    """Store the new and changed applications and their audit events: the created ones first (as
-    application.create, with the values they were created with), then each decision in the batch's
-    order. A new application is inserted once, with its decision, rather than inserted then updated."""
+    """Store the new and changed applications and one audit event per decision, in the batch's order.
+    A new application is inserted once, with its decision, and audited once: its event has an empty
+    `before` (nothing existed) and the programme and municipality in `after`, so that history says
+    the decision created it. Two events (create, then decide) would double the import's writes for no
+    extra fact."""
     now = timezone.now()
     updated = [app for app, *_rest in changes if app.id is not None]
     for app, *_rest in changes:
         app.updated_at = now
     _insert_applications(blank, created, now)
     _update(updated)
+    created_ids = {app.id for app in created}
     app_type = ContentType.objects.get_for_model(Application).pk
-    initial = {
-        name: getattr(blank, attname) for name, attname in zip(CREATED_AUDITED, CREATED_ATTNAMES, strict=True)
-    }
-    events = [
-        audit.row(
-            action="application.create",
-            channel=channel,
-            actor=actor,
-            created_at=now,
-            obj=app,
-            content_type_id=app_type,
-            municipality_id=app.municipality_id,
-            application_id=app.pk,
-            after={**initial, "municipality": app.municipality_id},
-        )
-        for app in created
-    ]
-    notify = {}
+    events, notify = [], {}
     for app, decision, warnings, before, old, new in changes:
         if "status" in new:
             notify[app.pk] = app.municipality_id
         note = "\n".join([decision.note.strip(), *[f"⚠ {w}" for w in warnings]]).strip()
+        if app.id in created_ids:
+            before = {}
+            after = {"programme": app.programme_id, "municipality": app.municipality_id, "status": app.status}
+        else:
+            before, after = {"status": before[0], **old}, {"status": app.status}
         events.append(
             audit.row(
                 action=f"workflow.{spec.name}",
@@ -256,8 +245,8 @@ def _write(blank, created, changes, *, spec, actor, channel):
                 content_type_id=app_type,
                 municipality_id=app.municipality_id,
                 application_id=app.pk,
-                before={"status": before[0], **old},
-                after={"status": app.status, **new, **_extra_fields(spec, decision.fields)},
+                before=before,
+                after={**after, **new, **_extra_fields(spec, decision.fields)},
                 note=note,
             )
         )

@@ -17,7 +17,7 @@ from grants.imports.catalogue import import_catalogue
 from grants.models import Application, AuditEvent, Municipality, MunicipalityAccount, Programme
 from grants.reference import load_reference_data
 from grants.services import application_get_or_create
-from grants.workflow import transition
+from grants.workflow import replay, transition
 from grants.workflow_batch import Decision, record_decisions
 from projects.models import CatalogueProject, Selection
 
@@ -132,6 +132,7 @@ def test_batch_and_transition_write_the_same_values_and_audit(registry, pyli):
     fields = {"status": "to_be_included", "budget": Decimal("500000.00"), "inclusion_date": None}
     app, _ = application_get_or_create(programme=other, municipality=pyli, channel="import")
     one = transition(app, "record_decision", actor=None, channel="import", note="n", **fields)
+    application_get_or_create(programme=registry, municipality=pyli, channel="import")
     [batch] = record_decisions(registry, [Decision(pyli, fields, note="n")], actor=None)
 
     assert (batch.application.status, batch.application.budget) == (one.status, one.budget)
@@ -145,6 +146,24 @@ def test_batch_and_transition_write_the_same_values_and_audit(registry, pyli):
         by_transition.after,
         by_transition.note,
     )
+
+
+def test_an_application_the_batch_creates_has_one_event_with_what_two_transitions_record(registry, pyli):
+    other = Programme.objects.create(
+        code="OTHER", title="Other", managing_authority="x", total_budget=registry.total_budget
+    )
+    fields = {"status": "included", "budget": Decimal("300000.00"), "inclusion_date": "2024-07-02"}
+    app, _ = application_get_or_create(programme=other, municipality=pyli, channel="import")
+    transition(app, "record_decision", actor=None, channel="import", note="n", **fields)
+    created, decided = AuditEvent.objects.filter(application=app).order_by("id")
+
+    [batch] = record_decisions(registry, [Decision(pyli, fields, note="n")], actor=None)
+
+    [event] = AuditEvent.objects.filter(application=batch.application)
+    assert batch.created and event.action == "workflow.record_decision" and event.before == {}
+    assert event.after == {**created.after, **decided.after, "programme": registry.pk}
+    assert event.note == decided.note
+    assert replay(batch.application) == {"status": "included", "budget": Decimal("300000.00")}
 
 
 def test_batch_counts_earlier_rows_towards_the_programme_total(registry):

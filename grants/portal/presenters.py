@@ -91,6 +91,11 @@ def describe(event: AuditEvent, projects: dict) -> str:
         status = S(after["status"]).label if after["status"] in S.values else after["status"]
         if action == "workflow.submit":
             return _("The application was submitted (status «%(s)s»).") % {"s": status}
+        if not before:
+            # An imported published decision that created the application (grants.workflow_batch).
+            return _("The application was recorded from a published decision (status «%(s)s»).") % {
+                "s": status
+            }
         return _("The status changed to «%(s)s».") % {"s": status}
     return event.action
 

@@ -12,6 +12,7 @@ from grants.models import Application, ApplicationStatus, Channel
 from grants.portal import urls as portal_urls
 from grants.portal.forms import parse_amount
 from grants.workflow import transition
+from grants.workflow_batch import Decision, record_decisions
 from projects.models import Selection
 
 # Every portal URL, classified. A new URL that is not listed here fails test_every_url_is_classified.
@@ -325,3 +326,15 @@ def test_login_page_language_switch_and_password_reset(client, kalamata_user, ma
     assert '<html lang="en">' in client.get("/portal/").content.decode()
     client.post(reverse("password_reset"), {"email": "kalamata@example.gr"})
     assert len(mailoutbox) == 1 and "/accounts/reset/" in mailoutbox[0].body
+
+
+def test_an_imported_decision_that_created_the_application_reads_as_such(
+    client, programme, kalamata, kalamata_user
+):
+    fields = {"status": "to_be_included", "budget": Decimal("900000.00"), "inclusion_date": None}
+    record_decisions(programme, [Decision(kalamata, fields)], actor=None)
+    client.force_login(kalamata_user)
+
+    home = client.get(reverse("portal:home")).content.decode()
+
+    assert "recorded from a published decision (status «To be included»)" in home

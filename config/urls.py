@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from grants import accounts
 from grants.imports import admin_views as import_views
 
 admin.site.site_header = "Smart Cities Grants"
@@ -11,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Before admin.site.urls, whose catch-all would otherwise answer these paths.
     *import_views.urls(),
+    *accounts.urls(),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("reports/", include("grants.reports.urls")),

@@ -213,3 +213,61 @@ def user_set_active(*, user, active: bool, actor=None, channel=Channel.CODE, not
         )
     user.is_active = active
     return locked
+
+
+# --- accounts -------------------------------------------------------------------------------------
+# Roles are groups (grants.roles), so who joined which group, and who was made staff or superuser, is
+# as much a part of history as a change of budget. Django's user admin and password views do the
+# editing; these functions are what they call to keep the record. Password hashes are never recorded,
+# only that a password was set and by whom. is_active belongs to user_set_active.
+
+ACCOUNT_AUDITED = ["username", "first_name", "last_name", "email", "is_staff", "is_superuser"]
+
+
+def account_snapshot(user) -> dict:
+    """What an account edit can change, as the audit trail keeps it."""
+    values = {name: getattr(user, name) for name in ACCOUNT_AUDITED}
+    values["groups"] = sorted(user.groups.values_list("name", flat=True))
+    values["user_permissions"] = sorted(
+        f"{app}.{codename}"
+        for app, codename in user.user_permissions.values_list("content_type__app_label", "codename")
+    )
+    return values
+
+
+def account_edit_record(*, user, before: dict | None, actor=None, channel=Channel.CODE):
+    """Record an edit already saved by a form (with its groups): `before` is account_snapshot taken
+    before the save, None for a new account. An edit that changed nothing records nothing."""
+    after = account_snapshot(user)
+    if before is None:
+        return audit.record(action="account.create", channel=channel, actor=actor, obj=user, after=after)
+    old, new = audit.changed(before, after)
+    if not new:
+        return None
+    return audit.record(
+        action="account.change", channel=channel, actor=actor, obj=user, before=old, after=new
+    )
+
+
+def account_password_record(*, user, actor=None, channel=Channel.CODE):
+    """Record that `user`'s password was set (by an administrator, or by the user: actor == user)."""
+    return audit.record(action="account.password", channel=channel, actor=actor, obj=user)
+
+
+def account_has_history(user) -> bool:
+    """Whether `user` has acted: their events name them (AuditEvent.actor is PROTECT)."""
+    from grants.models import AuditEvent
+
+    return AuditEvent.objects.filter(actor=user).exists()
+
+
+def account_delete(*, user, actor=None, channel=Channel.CODE):
+    """Delete an account that has never acted; one with history must be deactivated instead, so that
+    the trail keeps pointing at a real account."""
+    with transaction.atomic():
+        if account_has_history(user):
+            raise ValidationError(_("%(user)s has history: deactivate the account instead.") % {"user": user})
+        audit.record(
+            action="account.delete", channel=channel, actor=actor, obj=user, before=account_snapshot(user)
+        )
+        user.delete()

@@ -1,20 +1,20 @@
 """Accounts: anyone who has acted leaves history (AuditEvent.actor is PROTECT), so such accounts
-are deactivated, never deleted; activating and deactivating is itself audited."""
+are deactivated, never deleted. Every other edit — creation, name, e-mail, groups (which are the
+roles), staff and superuser flags, passwords set here — is recorded through grants.services."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from grants import services
-from grants.models import AuditEvent, Channel
+from grants.models import Channel
 
 User = get_user_model()
-
-
-def has_history(user) -> bool:
-    return AuditEvent.objects.filter(actor=user).exists()
 
 
 if admin.site.is_registered(User):
@@ -27,32 +27,33 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and has_history(obj):
+        if obj is not None and services.account_has_history(obj):
             return False
         return super().has_delete_permission(request, obj)
 
     def delete_model(self, request, obj):
-        if has_history(obj):
-            messages.error(
-                request, gettext("%(user)s has history: deactivate the account instead.") % {"user": obj}
-            )
-            return
-        super().delete_model(request, obj)
+        try:
+            services.account_delete(user=obj, actor=request.user, channel=Channel.ADMIN)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
 
     def delete_queryset(self, request, queryset):
-        with_history = queryset.filter(
-            pk__in=AuditEvent.objects.filter(actor__isnull=False).values("actor_id")
-        )
-        refused = list(with_history)
+        refused = []
+        for user in queryset:
+            try:
+                services.account_delete(user=user, actor=request.user, channel=Channel.ADMIN)
+            except ValidationError:
+                refused.append(user)
         if refused:
             messages.error(
                 request,
                 gettext("Not deleted, they have history (deactivate them instead): %(users)s")
                 % {"users": ", ".join(str(u) for u in refused)},
             )
-        super().delete_queryset(request, queryset.exclude(pk__in=[u.pk for u in refused]))
 
     def save_model(self, request, obj, form, change):
+        # The database still holds the old values (and groups, saved later by save_related).
+        form.account_before = services.account_snapshot(User.objects.get(pk=obj.pk)) if change else None
         if change and "is_active" in form.changed_data:
             wanted = obj.is_active
             obj.is_active = not wanted  # the service flips it, under a lock, with its record
@@ -60,6 +61,23 @@ class UserAdmin(DjangoUserAdmin):
             services.user_set_active(user=obj, active=wanted, actor=request.user, channel=Channel.ADMIN)
         else:
             super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.account_edit_record(
+            user=form.instance, before=form.account_before, actor=request.user, channel=Channel.ADMIN
+        )
+        if not change and form.instance.has_usable_password():
+            services.account_password_record(user=form.instance, actor=request.user, channel=Channel.ADMIN)
+
+    def user_change_password(self, request, id, form_url=""):
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            # Django redirects only once the password is saved; a refused form renders again (200).
+            if request.method == "POST" and response.status_code == 302:
+                user = User.objects.get(pk=unquote(id))
+                services.account_password_record(user=user, actor=request.user, channel=Channel.ADMIN)
+        return response
 
     def _set_active(self, request, queryset, active):
         changed = 0

@@ -149,6 +149,8 @@ PROGRAMME_AUDITED = [
     "max_projects",
     "opens_on",
     "closes_on",
+    "cofinancing_less_developed",
+    "cofinancing_transition",
 ]
 
 

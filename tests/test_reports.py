@@ -148,6 +148,15 @@ def test_selections_popularity_and_open_data_reconcile(client, world, auditor):
     assert row["purpose"] == "Έργο 1; Έργο 2" and row["fund"] == "ERDF" and row["cofinancing_rate"] == "0.85"
 
 
+def test_open_data_states_the_programmes_own_cofinancing_rate(client, world, auditor, programme):
+    services.programme_update(programme=programme, cofinancing_less_developed=Decimal("0.8"), actor=None)
+
+    [row] = _json(client, auditor, "open-data")
+
+    assert Decimal(row["cofinancing_rate"]) == Decimal("0.8")
+    assert "80,00 %" in _get(client, auditor, "/reports/open-data/").content.decode()
+
+
 def test_budgets_and_caps_reconcile(client, world, auditor, programme):
     budgets = _json(client, auditor, "budgets")
     assert _sum(budgets, "budget") == Application.objects.aggregate(s=Sum("budget"))["s"]

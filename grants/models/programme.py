@@ -2,12 +2,19 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grants.models.geography import RegionCategory
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# Region category → the programme's field holding its Union co-financing rate.
+COFINANCING_FIELDS = {
+    RegionCategory.LESS_DEVELOPED: "cofinancing_less_developed",
+    RegionCategory.TRANSITION: "cofinancing_transition",
+}
 
 
 class CensusYear(models.IntegerChoices):
@@ -53,6 +60,24 @@ class Programme(models.Model):
     max_projects = models.PositiveSmallIntegerField(_("maximum projects"), default=38)
     opens_on = models.DateField(_("opens on"), null=True, blank=True)
     closes_on = models.DateField(_("closes on"), null=True, blank=True)
+    # The Union's share of eligible cost, by the category of the operation's region. Defaults are the
+    # ceilings of Regulation (EU) 2021/1060, art. 112(3); a programme may set lower rates.
+    cofinancing_less_developed = models.DecimalField(
+        _("Union co-financing rate, less developed regions"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.85"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("A fraction: 0.85 is 85%."),
+    )
+    cofinancing_transition = models.DecimalField(
+        _("Union co-financing rate, transition regions"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.70"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("A fraction: 0.70 is 70%."),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -69,6 +94,12 @@ class Programme(models.Model):
                 condition=models.Q(min_projects__lte=models.F("max_projects")),
                 name="programme_min_lte_max_projects",
             ),
+            *[
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{name}__gte": 0, f"{name}__lte": 1}), name=f"programme_{name}_0_1"
+                )
+                for name in ("cofinancing_less_developed", "cofinancing_transition")
+            ],
         ]
 
     def __str__(self):
@@ -114,6 +145,9 @@ class Programme(models.Model):
     def cap_for(self, municipality, override=...) -> Decimal:
         """The only place a municipality's cap is computed."""
         return self.cap_breakdown(municipality, override=override).cap
+
+    def cofinancing_rate(self, region_category) -> Decimal:
+        return getattr(self, COFINANCING_FIELDS[region_category])
 
 
 class CapOverride(models.Model):

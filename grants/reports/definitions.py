@@ -3,15 +3,14 @@
 Every report starts from the scoping selectors (grants.selectors) and one FilterSet; rows, totals and
 every download come from that filtered queryset."""
 
-from decimal import Decimal
-
-from django.db.models import Case, CharField, DecimalField, TextField, Value, When
+from django.db.models import Case, CharField, DecimalField, F, TextField, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 
 from grants import selectors
 from grants.filters import ApplicationFilterSet, AuditEventFilterSet, SelectionFilterSet
 from grants.models import ApplicationStatus, Channel, RegionCategory
+from grants.models.programme import COFINANCING_FIELDS
 from projects.models import Selection
 
 from .base import Column, QuerysetReport, choice_label
@@ -22,10 +21,6 @@ from .formats import DATE, DATETIME, INT, MONEY, PERCENT, TEXT
 PUBLISHED_STATUS = {ApplicationStatus.INCLUDED: "Ενταγμένη", ApplicationStatus.TO_BE_INCLUDED: "Προς ένταξη"}
 PUBLISHED_HEADINGS = ("ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ", "ΔΙΚΑΙΟΥΧΟΣ", "Π/Υ", "ΗΜΕΡΟΜΗΝΙΑ ΕΝΤΑΞΗΣ")
 MISSING_DATE = "–"
-
-# Union co-financing ceilings by region category (Regulation (EU) 2021/1060, art. 112(3)). The
-# programme's own rates belong on Programme; until then the open data states the ceiling.
-COFINANCING = {RegionCategory.LESS_DEVELOPED: Decimal("0.85"), RegionCategory.TRANSITION: Decimal("0.70")}
 
 REGION = "municipality__regional_unit__region"
 
@@ -223,8 +218,11 @@ class OpenDataReport(QuerysetReport):
             _("Union co-financing rate"),
             kind=PERCENT,
             field=lambda: Case(
-                *[When(**{f"{REGION}__category": k}, then=Value(v)) for k, v in COFINANCING.items()],
-                output_field=DecimalField(max_digits=4, decimal_places=2),
+                *[
+                    When(**{f"{REGION}__category": category}, then=F(f"programme__{name}"))
+                    for category, name in COFINANCING_FIELDS.items()
+                ],
+                output_field=DecimalField(max_digits=5, decimal_places=4),
             ),
             width=9,
         ),

@@ -83,7 +83,7 @@ ACTIONS: dict[str, Action] = {
             S.INCLUDED,
             (APPROVER,),
             fields=("inclusion_date", "decision_ada"),
-            optional_fields=("budget", "mis_code"),
+            optional_fields=("budget", "mis_code", "end_date"),
         ),
         _a(
             "reject",
@@ -112,7 +112,7 @@ ACTIONS: dict[str, Action] = {
             None,
             (OFFICER, APPROVER, SYSTEM),
             fields=("status", "budget"),
-            optional_fields=("inclusion_date", "decision_ada", "mis_code"),
+            optional_fields=("inclusion_date", "decision_ada", "mis_code", "end_date"),
             listed=False,
         ),
     ]
@@ -360,7 +360,16 @@ def submission_hash(app: Application) -> str:
 
 # --- writing ------------------------------------------------------------------------------------
 
-AUDITED = ["status", "budget", "inclusion_date", "decision_ada", "mis_code", "deinclusion_ada", "proposed_by"]
+AUDITED = [
+    "status",
+    "budget",
+    "inclusion_date",
+    "end_date",
+    "decision_ada",
+    "mis_code",
+    "deinclusion_ada",
+    "proposed_by",
+]
 
 
 def _apply(action: Action, app: Application, user, note, fields) -> tuple[str, list[str]]:
@@ -392,6 +401,7 @@ def _apply(action: Action, app: Application, user, note, fields) -> tuple[str, l
         app.inclusion_date = _date(fields["inclusion_date"], "inclusion_date")
         app.decision_ada = normalize_ada(fields["decision_ada"])
         app.mis_code = str(fields.get("mis_code") or app.mis_code).strip()
+        _set_end_date(app, fields)
         # Serialise inclusions of the whole programme: the committed total spans applications.
         Programme.objects.select_for_update().filter(pk=app.programme_id).first()
         _check_budget_room(app, budget)
@@ -421,7 +431,17 @@ def _set_decision(app: Application, fields) -> str:
         app.decision_ada = normalize_ada(fields["decision_ada"])
     if fields.get("mis_code"):
         app.mis_code = str(fields["mis_code"]).strip()
+    _set_end_date(app, fields)
     return status
+
+
+def _set_end_date(app: Application, fields):
+    """The expected end date, when the decision gives one; it cannot come before the inclusion."""
+    if fields.get("end_date") in (None, ""):
+        return
+    app.end_date = _date(fields["end_date"], "end_date")
+    if app.inclusion_date is not None and app.end_date < app.inclusion_date:
+        raise TransitionError({"end_date": _("The expected end date cannot be before the inclusion date.")})
 
 
 def transition(application: Application, action: str, *, actor, note="", channel=Channel.COMMAND, **fields):

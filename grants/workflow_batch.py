@@ -46,6 +46,7 @@ UPDATED_FIELDS = [
     ("status", "varchar"),
     ("budget", "numeric"),
     ("inclusion_date", "date"),
+    ("end_date", "date"),
     ("decision_ada", "varchar"),
     ("mis_code", "varchar"),
     ("version", "integer"),

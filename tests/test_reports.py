@@ -157,6 +157,19 @@ def test_open_data_states_the_programmes_own_cofinancing_rate(client, world, aud
     assert "80,00 %" in _get(client, auditor, "/reports/open-data/").content.decode()
 
 
+def test_open_data_states_the_expected_end_date_of_the_decision(client, world, auditor, officer):
+    app = world["included"]
+    fields = {"status": S.INCLUDED, "budget": app.budget, "inclusion_date": app.inclusion_date}
+    workflow.transition(
+        app, "record_decision", actor=officer, channel="import", end_date="2027-06-30", **fields
+    )
+
+    [row] = _json(client, auditor, "open-data")
+
+    assert row["end_date"] == "2027-06-30"
+    assert "30/06/2027" in _get(client, auditor, "/reports/open-data/").content.decode()
+
+
 def test_budgets_and_caps_reconcile(client, world, auditor, programme):
     budgets = _json(client, auditor, "budgets")
     assert _sum(budgets, "budget") == Application.objects.aggregate(s=Sum("budget"))["s"]

@@ -131,6 +131,8 @@ def test_four_eyes_proposer_cannot_include(app, officer, approver):
         ({**FIELDS["include"], "budget": "0"}, "greater than zero"),
         ({**FIELDS["include"], "budget": "abc"}, "amount in euros"),
         ({**FIELDS["include"], "colour": "red"}, "Unexpected fields"),
+        ({**FIELDS["include"], "end_date": "2020-01-01"}, "cannot be before the inclusion date"),
+        ({**FIELDS["include"], "end_date": "2027-13-01"}, "real date"),
     ],
 )
 def test_include_field_guards(app, approver, officer2, fields, message):
@@ -151,6 +153,23 @@ def test_include_stores_ada_uppercase_greek(app, approver, officer2):
     app.refresh_from_db()
     assert app.decision_ada == "ΕΨΚ446ΜΤΛ6-ΡΞΥ"
     assert app.inclusion_date == datetime.date(2024, 7, 2)
+
+
+def test_include_records_the_expected_end_date_and_a_decision_can_change_it(app, approver, officer2):
+    _force_status(app, S.TO_BE_INCLUDED, officer2)
+    workflow.transition(app, "include", actor=approver, **FIELDS["include"], end_date="2027-06-30")
+    event = AuditEvent.objects.filter(application=app).latest("id")
+    assert app.end_date == datetime.date(2027, 6, 30) and event.after["end_date"] == "2027-06-30"
+
+    fields = {"status": S.INCLUDED, "budget": app.budget, "inclusion_date": app.inclusion_date}
+    workflow.transition(
+        app, "record_decision", actor=approver, channel="import", **fields, end_date="2028-12-31"
+    )
+    event = AuditEvent.objects.filter(application=app).latest("id")
+    assert (event.before, event.after) == (
+        {"status": "included", "end_date": "2027-06-30"},
+        {"status": "included", "end_date": "2028-12-31"},
+    )
 
 
 def test_include_refused_over_programme_total(app, approver, officer2, programme):

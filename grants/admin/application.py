@@ -79,6 +79,7 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
         "budget_col",
         "cap_summary",
         "inclusion_date_col",
+        "end_date_col",
         "decision_ada",
         "mis_code",
         "deinclusion_ada",
@@ -93,7 +94,16 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
         (_("Money"), {"fields": ("budget_col", "cap_summary")}),
         (
             _("Decision"),
-            {"fields": ("inclusion_date_col", "decision_ada", "mis_code", "deinclusion_ada", "proposed_by")},
+            {
+                "fields": (
+                    "inclusion_date_col",
+                    "end_date_col",
+                    "decision_ada",
+                    "mis_code",
+                    "deinclusion_ada",
+                    "proposed_by",
+                )
+            },
         ),
         (_("Record"), {"fields": ("submitted_at", "version", "is_demo")}),
         (_("History"), {"fields": ("history",), "classes": ("collapse-open",)}),
@@ -150,6 +160,10 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
     @admin.display(description=_("inclusion date"), ordering="inclusion_date")
     def inclusion_date_col(self, obj):
         return date_gr(obj.inclusion_date)
+
+    @admin.display(description=_("expected end date"), ordering="end_date")
+    def end_date_col(self, obj):
+        return date_gr(obj.end_date)
 
     @admin.display(description=_("tracking number"))
     def tracking_number(self, obj):

@@ -27,6 +27,12 @@ FIELDS = {
         input_formats=DATE_INPUTS,
         widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "size": 10}),
     ),
+    "end_date": lambda required: forms.DateField(
+        label=_("expected end date"),
+        required=required,
+        input_formats=DATE_INPUTS,
+        widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "size": 10}),
+    ),
     "decision_ada": lambda required: forms.CharField(
         label=_("decision ΑΔΑ"),
         required=required,
@@ -36,7 +42,7 @@ FIELDS = {
     "mis_code": lambda required: forms.CharField(label=_("MIS code"), required=required, max_length=20),
 }
 # Values that belong to one application, not to a batch: a bulk form never asks for them.
-PER_APPLICATION = {"budget", "mis_code"}
+PER_APPLICATION = {"budget", "mis_code", "end_date"}
 
 
 def action_form_class(action, *, bulk=False) -> type[forms.Form]:

@@ -97,6 +97,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "budget",
             "selections_count",
             "inclusion_date",
+            "end_date",
             "decision_ada",
             "mis_code",
             "deinclusion_ada",
@@ -193,6 +194,7 @@ class TransitionRequestSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
     budget = serializers.DecimalField(**MONEY, min_value=0, required=False)
     inclusion_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False)
     decision_ada = serializers.CharField(required=False, max_length=40)
     mis_code = serializers.CharField(required=False, max_length=20)
     version = VersionField()

@@ -45,6 +45,8 @@ class Application(models.Model):
     )
     budget = models.DecimalField(_("budget"), **MONEY, default=0)
     inclusion_date = models.DateField(_("inclusion date"), null=True, blank=True)
+    # The inclusion decision sets when the operation is to be completed; the open-data list publishes it.
+    end_date = models.DateField(_("expected end date"), null=True, blank=True)
     decision_ada = models.CharField(_("decision ΑΔΑ"), max_length=20, blank=True)
     mis_code = models.CharField(_("MIS code"), max_length=20, blank=True)
     deinclusion_ada = models.CharField(_("de-inclusion ΑΔΑ"), max_length=20, blank=True)

@@ -203,14 +203,7 @@ class OpenDataReport(QuerysetReport):
         ),
         Column("purpose", _("Purpose and achievements"), width=50),
         Column("start_date", _("Start date"), kind=DATE, field="inclusion_date", width=11),
-        # No end date is recorded yet (a model field is needed); the column is kept so the layout is stable.
-        Column(
-            "end_date",
-            _("Expected end date"),
-            kind=DATE,
-            field=lambda: Value(None, output_field=CharField()),
-            width=11,
-        ),
+        Column("end_date", _("Expected end date"), kind=DATE, field="end_date", width=11),
         Column("total_cost", _("Total cost"), kind=MONEY, field="budget", total=True, width=15),
         Column("fund", _("Fund"), field="programme__fund", width=7),
         Column(

@@ -216,6 +216,8 @@ def _build(item: Planned, programme, municipality, catalogue, staff, *, report):
                 "inclusion_date": item.inclusion_date,
                 "decision_ada": item.ada,
                 "mis_code": item.mis_code,
+                # Operations of the action run for about three years from inclusion.
+                "end_date": item.inclusion_date + timedelta(days=3 * 365),
             }
         elif action == "deinclude":
             actor, fields = staff["approver"], {"decision_ada": item.deinclusion_ada}

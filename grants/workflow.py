@@ -252,6 +252,22 @@ def _over_total(committed: Decimal, total: Decimal) -> str:
     }
 
 
+def _check_within_cap(app: Application, budget: Decimal):
+    """An officer's or approver's budget obeys the same cap as the municipality's selections: money is
+    never committed over a cap. A published decision that breaks it is recorded with a warning instead
+    (decision_warnings); a justified exception is a cap override."""
+    if budget <= 0:
+        raise TransitionError({"budget": _("The budget must be greater than zero.")})
+    cap = app.programme.cap_for(app.municipality)
+    if budget > cap:
+        raise TransitionError(
+            {
+                "budget": _("The budget %(total)s exceeds the cap %(cap)s by %(excess)s.")
+                % {"total": format_eur(budget), "cap": format_eur(cap), "excess": format_eur(budget - cap)}
+            }
+        )
+
+
 def _check_budget_room(app: Application, budget: Decimal):
     message = _over_total(_committed_elsewhere(app) + budget, app.programme.total_budget)
     if message:
@@ -377,7 +393,9 @@ def _apply(action: Action, app: Application, user, note, fields) -> tuple[str, l
     Returns the new status and any warnings (record_decision only)."""
     unknown = set(fields) - set(action.fields) - set(action.optional_fields)
     if unknown:
-        raise TransitionError(_("Unexpected fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+        raise TransitionError(
+            {f: _("«%(a)s» does not take this field.") % {"a": action.label} for f in sorted(unknown)}
+        )
     missing = [f for f in action.fields if fields.get(f) in (None, "")]
     if missing:
         raise TransitionError({f: _("This field is required.") for f in missing})
@@ -393,11 +411,11 @@ def _apply(action: Action, app: Application, user, note, fields) -> tuple[str, l
     elif name == "propose_inclusion":
         if fields.get("budget") not in (None, ""):
             app.budget = _money(fields["budget"], "budget")
+        _check_within_cap(app, app.budget)
         app.proposed_by = user
     elif name == "include":
         budget = _money(fields["budget"], "budget") if fields.get("budget") not in (None, "") else app.budget
-        if budget <= 0:
-            raise TransitionError({"budget": _("The budget must be greater than zero.")})
+        _check_within_cap(app, budget)
         app.inclusion_date = _date(fields["inclusion_date"], "inclusion_date")
         app.decision_ada = normalize_ada(fields["decision_ada"])
         app.mis_code = str(fields.get("mis_code") or app.mis_code).strip()

@@ -130,7 +130,7 @@ def test_four_eyes_proposer_cannot_include(app, officer, approver):
         ({"decision_ada": "ΕΨΚ446ΜΤΛ6-ΡΞΥ"}, "required"),
         ({**FIELDS["include"], "budget": "0"}, "greater than zero"),
         ({**FIELDS["include"], "budget": "abc"}, "amount in euros"),
-        ({**FIELDS["include"], "colour": "red"}, "Unexpected fields"),
+        ({**FIELDS["include"], "colour": "red"}, "does not take this field"),
         ({**FIELDS["include"], "end_date": "2020-01-01"}, "cannot be before the inclusion date"),
         ({**FIELDS["include"], "end_date": "2027-13-01"}, "real date"),
     ],
@@ -170,6 +170,35 @@ def test_include_records_the_expected_end_date_and_a_decision_can_change_it(app,
         {"status": "included", "end_date": "2027-06-30"},
         {"status": "included", "end_date": "2028-12-31"},
     )
+
+
+@pytest.mark.parametrize("budget, message", [("1950000.01", "exceeds the cap"), ("0", "greater than zero")])
+def test_propose_and_include_keep_the_budget_within_the_cap(app, officer, approver, budget, message):
+    # Καλαμάτα's cap is 1.950.000 €; the app's selections total 300.000 €.
+    _force_status(app, S.UNDER_REVIEW, None)
+    with pytest.raises(workflow.TransitionError) as refused:
+        workflow.transition(app, "propose_inclusion", actor=officer, budget=budget)
+    assert message in " ".join(refused.value.message_dict["budget"])
+
+    workflow.transition(app, "propose_inclusion", actor=officer, budget="1950000.00")
+    with pytest.raises(workflow.TransitionError) as refused:
+        workflow.transition(app, "include", actor=approver, **FIELDS["include"], budget=budget)
+    assert message in " ".join(refused.value.message_dict["budget"])
+    app.refresh_from_db()
+    assert (app.status, app.budget) == (S.TO_BE_INCLUDED, Decimal("1950000.00"))
+
+
+def test_a_cap_override_lets_a_larger_budget_be_included(app, officer, approver, programme, kalamata):
+    from grants.services import cap_override_set
+
+    cap_override_set(
+        programme=programme, municipality=kalamata, amount=Decimal("2500000"), reason="ΚΥΑ 12/2024"
+    )
+    _force_status(app, S.UNDER_REVIEW, None)
+    workflow.transition(app, "propose_inclusion", actor=officer, budget="2400000")
+    workflow.transition(app, "include", actor=approver, **FIELDS["include"])
+    app.refresh_from_db()
+    assert (app.status, app.budget) == (S.INCLUDED, Decimal("2400000.00"))
 
 
 def test_include_refused_over_programme_total(app, approver, officer2, programme):

@@ -150,6 +150,18 @@ def test_login_is_throttled(kalamata_user):
     assert codes[:10] == [400] * 10 and codes[10] == 429
 
 
+def test_a_forged_forwarded_for_header_does_not_dodge_the_throttle(kalamata_user):
+    client = APIClient()
+    url = reverse("api:auth-token")
+    codes = [
+        client.post(
+            url, {"username": "kalamata", "password": "wrong"}, format="json", HTTP_X_FORWARDED_FOR=f"1.2.3.{i}"
+        ).status_code
+        for i in range(11)
+    ]
+    assert codes[10] == 429
+
+
 def test_municipality_creates_its_own_draft(clients, programme, pyli):
     response = clients["municipality_b"].post(
         reverse("api:application-list"), {"programme": programme.code}, format="json"

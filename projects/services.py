@@ -69,7 +69,12 @@ def _check_may_edit(app: Application, actor):
         )
 
 
-def _check_cap(app: Application, new_total: Decimal):
+def _check_cap(app: Application, new_total: Decimal, old_total: Decimal | None = None):
+    """Refuse a change that takes the total over the cap. A total already over it (the cap was lowered
+    by an override after the selections were made) may still go down or stay: refusing those would
+    stop the clerk from correcting a text or moving towards the cap."""
+    if old_total is not None and new_total <= old_total:
+        return
     cap = app.programme.cap_for(app.municipality)
     if new_total > cap:
         raise SelectionError(
@@ -89,6 +94,15 @@ def _total_without(app: Application, exclude_pk=None) -> Decimal:
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     return qs.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+
+
+def _lock_selection(app: Application, selection) -> Selection:
+    """The selection, locked, read after its application's lock: a concurrent removal that won the
+    lock is a refusal the clerk can understand, not a crash."""
+    current = Selection.objects.select_for_update().filter(pk=selection.pk, application=app).first()
+    if current is None:
+        raise SelectionError(_("This project was removed from the application meanwhile; reload the page."))
+    return current
 
 
 def _sync_budget(app: Application, total: Decimal):
@@ -136,16 +150,18 @@ def selection_update(
     with transaction.atomic():
         app = _lock(selection.application)
         _check_may_edit(app, actor)
-        current = Selection.objects.select_for_update().get(pk=selection.pk)
+        current = _lock_selection(app, selection)
         before = audit.snapshot(current, SELECTION_AUDITED)
+        others = _total_without(app, exclude_pk=current.pk)
+        old_total = others + current.amount
         if amount is not None:
             current.amount = money(amount)
             if current.amount <= 0:
                 raise SelectionError({"amount": _("The amount must be greater than zero.")})
         if justification is not None:
             current.justification = justification
-        new_total = _total_without(app, exclude_pk=current.pk) + current.amount
-        _check_cap(app, new_total)
+        new_total = others + current.amount
+        _check_cap(app, new_total, old_total=old_total)
         old, new = audit.changed(before, audit.snapshot(current, SELECTION_AUDITED))
         if not new:
             return current
@@ -168,7 +184,7 @@ def selection_remove(*, selection, actor=None, channel=Channel.CODE) -> None:
     with transaction.atomic():
         app = _lock(selection.application)
         _check_may_edit(app, actor)
-        current = Selection.objects.select_for_update().get(pk=selection.pk)
+        current = _lock_selection(app, selection)
         before = audit.snapshot(current, SELECTION_AUDITED)
         repr_ = str(current)
         audit.record(

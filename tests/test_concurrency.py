@@ -11,7 +11,7 @@ from grants.models import Application, AuditEvent
 from grants.models import ApplicationStatus as S
 from grants.services import application_get_or_create
 from projects.models import Selection
-from projects.services import SelectionError, selection_add
+from projects.services import SelectionError, selection_add, selection_remove, selection_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,3 +95,25 @@ def test_ten_threads_add_selections_that_together_break_the_cap(
     assert app.budget == total
     assert AuditEvent.objects.filter(application=app, action="selection.add").count() == len(saved)
     assert workflow.replay(app) == {"status": app.status, "budget": app.budget}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_removing_and_editing_one_selection_at_once_refuses_the_losers_cleanly(
+    programme, kalamata, catalogue, kalamata_user
+):
+    app, _ = application_get_or_create(programme=programme, municipality=kalamata)
+    selection = selection_add(application=app, project=catalogue[0], amount="1000", actor=kalamata_user)
+
+    def work(i):
+        current = Selection.objects.get(pk=selection.pk)  # read before the lock, as a view does
+        if i < 2:
+            return selection_remove(selection=current, actor=kalamata_user)
+        return selection_update(selection=current, amount="7.00", actor=kalamata_user)
+
+    results = run_at_once(3, work)
+
+    # One removal always wins; the other loses, and so does the edit if it came after the removal.
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert len(errors) in (1, 2), results
+    assert all(isinstance(e, SelectionError) and not hasattr(e, "error_dict") for e in errors), results
+    assert not Selection.objects.filter(pk=selection.pk).exists()

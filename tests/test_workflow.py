@@ -327,3 +327,22 @@ def test_municipality_opens_a_draft_only_when_eligible_and_open(
     with pytest.raises(ValidationError, match="not open"):
         application_get_or_create(programme=programme, municipality=kalamata, actor=kalamata_user)
     assert application_get_or_create(programme=programme, municipality=kalamata, actor=officer)[1] is True
+
+
+def test_after_the_cap_is_lowered_a_clerk_may_still_reduce_or_reword_but_not_raise(
+    programme, kalamata, catalogue, kalamata_user
+):
+    from grants.services import cap_override_set
+
+    app, _ = application_get_or_create(programme=programme, municipality=kalamata)
+    big = selection_add(application=app, project=catalogue[0], amount="1500000", actor=kalamata_user)
+    cap_override_set(programme=programme, municipality=kalamata, amount=Decimal("1000000"), reason="ΚΥΑ")
+
+    selection_update(selection=big, justification="Διόρθωση κειμένου", actor=kalamata_user)
+    selection_update(selection=big, amount="1200000", actor=kalamata_user)
+    with pytest.raises(SelectionError, match="exceeds the cap"):
+        selection_update(selection=big, amount="1200000.01", actor=kalamata_user)
+    with pytest.raises(SelectionError, match="exceeds the cap"):
+        selection_add(application=app, project=catalogue[1], amount="1", actor=kalamata_user)
+    big.refresh_from_db()
+    assert (big.amount, big.justification) == (Decimal("1200000.00"), "Διόρθωση κειμένου")

@@ -155,7 +155,10 @@ def test_a_forged_forwarded_for_header_does_not_dodge_the_throttle(kalamata_user
     url = reverse("api:auth-token")
     codes = [
         client.post(
-            url, {"username": "kalamata", "password": "wrong"}, format="json", HTTP_X_FORWARDED_FOR=f"1.2.3.{i}"
+            url,
+            {"username": "kalamata", "password": "wrong"},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"1.2.3.{i}",
         ).status_code
         for i in range(11)
     ]

@@ -16,7 +16,7 @@ class _Recorded:
     def form_valid(self, form):
         with transaction.atomic():
             response = super().form_valid(form)
-            services.account_password_record(user=form.user, actor=form.user, channel=self.channel)
+            services.account_password_set(user=form.user, actor=form.user, channel=self.channel)
         return response
 
 

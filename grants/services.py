@@ -251,9 +251,37 @@ def account_edit_record(*, user, before: dict | None, actor=None, channel=Channe
     )
 
 
-def account_password_record(*, user, actor=None, channel=Channel.CODE):
-    """Record that `user`'s password was set (by an administrator, or by the user: actor == user)."""
-    return audit.record(action="account.password", channel=channel, actor=actor, obj=user)
+def account_password_set(*, user, actor=None, channel=Channel.CODE):
+    """After `user`'s password was set (by an administrator, or by the user: actor == user): revoke the
+    API token, which would otherwise outlive the password it was obtained with (a reset after a leak
+    must lock the leaked credentials out), and record the fact."""
+    from rest_framework.authtoken.models import Token
+
+    with transaction.atomic():
+        revoked = Token.objects.filter(user=user).delete()[0]
+        note = _("The API token was revoked.") if revoked else ""
+        return audit.record(action="account.password", channel=channel, actor=actor, obj=user, note=note)
+
+
+def api_token_get_or_create(*, user, channel=Channel.API) -> str:
+    """The account's API token, issued (and recorded) when it has none."""
+    from rest_framework.authtoken.models import Token
+
+    with transaction.atomic():
+        token, created = Token.objects.get_or_create(user=user)
+        if created:
+            audit.record(action="account.token_issue", channel=channel, actor=user, obj=user)
+    return token.key
+
+
+def api_token_revoke(*, user, channel=Channel.API) -> bool:
+    from rest_framework.authtoken.models import Token
+
+    with transaction.atomic():
+        revoked = Token.objects.filter(user=user).delete()[0] > 0
+        if revoked:
+            audit.record(action="account.token_revoke", channel=channel, actor=user, obj=user)
+    return revoked
 
 
 def account_has_history(user) -> bool:

@@ -171,3 +171,36 @@ def test_the_service_refuses_to_delete_an_account_with_history(officer, programm
     with pytest.raises(ValidationError, match="has history"):
         services.account_delete(user=officer)
     assert User.objects.filter(pk=officer.pk).exists() and not events("account.delete")
+
+
+def test_setting_a_password_revokes_the_api_token(client, superuser, kalamata_user):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    token = api.post(
+        reverse("api:auth-token"), {"username": "kalamata", "password": PASSWORD}, format="json"
+    ).data["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get(reverse("api:application-list")).status_code == 200
+    [issued] = events("account.token_issue")
+    assert (issued.actor, issued.channel) == (kalamata_user, Channel.API)
+
+    url = reverse("admin:auth_user_password_change", args=[kalamata_user.pk])
+    login(client, superuser).post(url, {"password1": "Xy-9876-secret", "password2": "Xy-9876-secret"})
+
+    assert api.get(reverse("api:application-list")).status_code == 401
+    [password] = events("account.password")
+    assert password.note == "The API token was revoked."
+
+
+def test_revoking_a_token_is_recorded(kalamata_user):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    token = api.post(
+        reverse("api:auth-token"), {"username": "kalamata", "password": PASSWORD}, format="json"
+    ).data["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.delete(reverse("api:auth-token")).status_code == 204
+    [revoked] = events("account.token_revoke")
+    assert (revoked.actor, revoked.object_id) == (kalamata_user, str(kalamata_user.pk))

@@ -68,7 +68,7 @@ class UserAdmin(DjangoUserAdmin):
             user=form.instance, before=form.account_before, actor=request.user, channel=Channel.ADMIN
         )
         if not change and form.instance.has_usable_password():
-            services.account_password_record(user=form.instance, actor=request.user, channel=Channel.ADMIN)
+            services.account_password_set(user=form.instance, actor=request.user, channel=Channel.ADMIN)
 
     def user_change_password(self, request, id, form_url=""):
         with transaction.atomic():
@@ -76,7 +76,7 @@ class UserAdmin(DjangoUserAdmin):
             # Django redirects only once the password is saved; a refused form renders again (200).
             if request.method == "POST" and response.status_code == 302:
                 user = User.objects.get(pk=unquote(id))
-                services.account_password_record(user=user, actor=request.user, channel=Channel.ADMIN)
+                services.account_password_set(user=user, actor=request.user, channel=Channel.ADMIN)
         return response
 
     def _set_active(self, request, queryset, active):

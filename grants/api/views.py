@@ -5,7 +5,6 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, parsers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -70,12 +69,12 @@ class TokenView(APIView):
     def post(self, request):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        key = services.api_token_get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": key})
 
     @extend_schema(request=None, responses={204: OpenApiResponse(description="Token revoked.")})
     def delete(self, request):
-        Token.objects.filter(user=request.user).delete()
+        services.api_token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -346,3 +346,9 @@ def test_after_the_cap_is_lowered_a_clerk_may_still_reduce_or_reword_but_not_rai
         selection_add(application=app, project=catalogue[1], amount="1", actor=kalamata_user)
     big.refresh_from_db()
     assert (big.amount, big.justification) == (Decimal("1200000.00"), "Διόρθωση κειμένου")
+
+
+def test_a_new_application_is_recorded_with_its_budget_as_money(programme, kalamata):
+    app, _ = application_get_or_create(programme=programme, municipality=kalamata)
+    event = AuditEvent.objects.get(application=app, action="application.create")
+    assert event.after["budget"] == "0.00" and event.after["status"] == "draft"

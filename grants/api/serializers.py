@@ -12,6 +12,18 @@ from grants.workflow import ACTIONS
 from projects.models import CatalogueProject, Category, Selection
 
 
+class CodeField(serializers.SlugRelatedField):
+    """A related object by its public code. A NUL character is refused here, as this field's error:
+    PostgreSQL cannot hold one in text, so the lookup would fail as a database error instead."""
+
+    default_error_messages = {"null_characters": _("Null characters are not allowed.")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("null_characters")
+        return super().to_internal_value(data)
+
+
 class MunicipalitySerializer(serializers.ModelSerializer):
     regional_unit = serializers.CharField(source="regional_unit.code", read_only=True)
     regional_unit_name = serializers.CharField(source="regional_unit.name", read_only=True)
@@ -112,7 +124,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
-    programme = serializers.SlugRelatedField(slug_field="code", queryset=Programme.objects.all())
+    programme = CodeField(slug_field="code", queryset=Programme.objects.all())
 
 
 class VersionField(serializers.IntegerField):
@@ -155,7 +167,7 @@ class SelectionSerializer(serializers.ModelSerializer):
 
 
 class SelectionCreateSerializer(serializers.Serializer):
-    project = serializers.SlugRelatedField(slug_field="code", queryset=CatalogueProject.objects.all())
+    project = CodeField(slug_field="code", queryset=CatalogueProject.objects.all())
     amount = serializers.DecimalField(**MONEY, min_value=0)
     justification = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     version = VersionField()

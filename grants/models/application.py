@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -43,7 +45,8 @@ class Application(models.Model):
         choices=ApplicationStatus.choices,
         default=ApplicationStatus.DRAFT,
     )
-    budget = models.DecimalField(_("budget"), **MONEY, default=0)
+    # A Decimal, not 0: the default is what the audit trail records for a new application (as "0.00").
+    budget = models.DecimalField(_("budget"), **MONEY, default=Decimal("0.00"))
     inclusion_date = models.DateField(_("inclusion date"), null=True, blank=True)
     # The inclusion decision sets when the operation is to be completed; the open-data list publishes it.
     end_date = models.DateField(_("expected end date"), null=True, blank=True)

@@ -111,6 +111,13 @@ def test_every_field_error_at_once(clients, application_a):
     assert duplicate.status_code == 400 and "order" in duplicate.data
 
 
+def test_a_nul_character_in_a_code_is_that_fields_error(clients, application_a):
+    response = clients["municipality_a"].post(
+        urls(application_a)["selections"], {"project": "T0\u00002", "amount": "5"}, format="json"
+    )
+    assert response.status_code == 400 and list(response.data) == ["project"]
+
+
 def test_wrong_content_type_is_415(clients, application_a):
     u = urls(application_a)
     response = clients["municipality_a"].post(

@@ -1,14 +1,18 @@
 """Greek is the default language and English is complete: the catalogues are checked as files
 (nothing empty, nothing fuzzy, placeholders kept, the committed .mo matching its .po) and as
-behaviour (published status terms, a workflow refusal in each language)."""
+behaviour (published status terms, a workflow refusal in each language). locale_django/ fills the
+gaps of Django's and the installed apps' own Greek catalogues, checked the same way and on the
+pages where those strings show."""
 
 import ast
 import gettext
+import json
 import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 
 from grants import workflow
@@ -16,6 +20,12 @@ from grants.models import ApplicationStatus as S
 from grants.services import application_get_or_create
 
 LOCALE = Path(settings.LOCALE_PATHS[0])
+GAPS = settings.BASE_DIR / "locale_django"
+
+OWN = [pytest.param(LOCALE, lang, "django", id=f"locale-{lang}") for lang in ("el", "en")]
+CATALOGUES = OWN + [
+    pytest.param(GAPS, "el", domain, id=f"locale_django-el-{domain}") for domain in ("django", "djangojs")
+]
 
 # The terms under which the statuses are published (inclusion decisions, open-data lists).
 PUBLISHED = {
@@ -30,7 +40,8 @@ PUBLISHED = {
     S.DEINCLUDED: "Απενταγμένη",
 }
 
-NAMED = re.compile(r"%\([^)]+\)[sdif]")
+# Named and positional printf placeholders, and str.format ones (DRF, django-axes, the admin).
+PLACEHOLDERS = re.compile(r"%\([^)]+\)[sdifr]|%[sdif]|\{[^{}]*\}")
 
 
 def read_po(path):
@@ -82,8 +93,8 @@ def read_po(path):
     return entries
 
 
-def catalogue(lang):
-    entries = read_po(LOCALE / lang / "LC_MESSAGES" / "django.po")
+def catalogue(lang, locale=LOCALE, domain="django"):
+    entries = read_po(locale / lang / "LC_MESSAGES" / f"{domain}.po")
     header = next(e for e in entries if e["msgid"] == "")
     return header, [e for e in entries if e["msgid"] != ""]
 
@@ -92,13 +103,13 @@ def label(e):
     return f"{e.get('msgctxt', '')}|{e['msgid']}"
 
 
-@pytest.mark.parametrize("lang", ["el", "en"])
-def test_catalogue_is_complete_and_not_fuzzy(lang):
-    header, entries = catalogue(lang)
+@pytest.mark.parametrize("locale, lang, domain", CATALOGUES)
+def test_catalogue_is_complete_and_not_fuzzy(locale, lang, domain):
+    header, entries = catalogue(lang, locale, domain)
     assert "fuzzy" not in header["flags"], "a fuzzy header is skipped by msgfmt, and Plural-Forms with it"
     assert f"Language: {lang}\n" in header["msgstr"][0]
     assert "Plural-Forms: nplurals=2; plural=(n != 1);" in header["msgstr"][0]
-    assert len(entries) > 100
+    assert entries
     fuzzy = [label(e) for e in entries if "fuzzy" in e["flags"]]
     empty = [label(e) for e in entries if not all(e["msgstr"])]
     assert fuzzy == []
@@ -107,31 +118,32 @@ def test_catalogue_is_complete_and_not_fuzzy(lang):
 
 
 def test_both_catalogues_hold_the_same_strings():
+    assert len(catalogue("el")[1]) > 100
     assert {label(e) for e in catalogue("el")[1]} == {label(e) for e in catalogue("en")[1]}
 
 
-@pytest.mark.parametrize("lang", ["el", "en"])
-def test_every_placeholder_survives_translation(lang):
+@pytest.mark.parametrize("locale, lang, domain", CATALOGUES)
+def test_every_placeholder_survives_translation(locale, lang, domain):
     wrong = []
-    for e in catalogue(lang)[1]:
+    for e in catalogue(lang, locale, domain)[1]:
         sources = [e["msgid"], e.get("msgid_plural", e["msgid"])]
         for i, msgstr in enumerate(e["msgstr"]):
             # Greek has two forms; the singular may keep the plural's placeholders and vice versa.
-            expected = sorted(NAMED.findall(sources[min(i, 1)]))
-            if sorted(NAMED.findall(msgstr)) != expected:
+            expected = sorted(PLACEHOLDERS.findall(sources[min(i, 1)]))
+            if sorted(PLACEHOLDERS.findall(msgstr)) != expected:
                 wrong.append((e["msgid"], msgstr))
             if "python-format" in e["flags"] and msgstr.count("%%") != sources[min(i, 1)].count("%%"):
                 wrong.append((e["msgid"], msgstr))
     assert wrong == []
 
 
-@pytest.mark.parametrize("lang", ["el", "en"])
-def test_committed_mo_matches_its_po(lang):
+@pytest.mark.parametrize("locale, lang, domain", CATALOGUES)
+def test_committed_mo_matches_its_po(locale, lang, domain):
     # CI may lack msgfmt, so the .mo is committed: it must not lag behind the .po.
-    with open(LOCALE / lang / "LC_MESSAGES" / "django.mo", "rb") as fh:
+    with open(locale / lang / "LC_MESSAGES" / f"{domain}.mo", "rb") as fh:
         compiled = gettext.GNUTranslations(fh)
     stale = []
-    for e in catalogue(lang)[1]:
+    for e in catalogue(lang, locale, domain)[1]:
         ctx = e.get("msgctxt")
         if "msgid_plural" in e:
             got = [compiled.ngettext(e["msgid"], e["msgid_plural"], n) for n in (1, 2)]
@@ -184,3 +196,55 @@ def test_workflow_refusal_in_english(draft, officer):
     with translation.override("en"):
         messages = _refusal(draft, officer)
     assert messages == ["«Start review» is not possible while the application is «Draft»."]
+
+
+def test_our_catalogue_comes_before_the_gaps_of_djangos():
+    # The first of LOCALE_PATHS wins where two translate the same string: our wording stays ours.
+    assert [Path(p) for p in settings.LOCALE_PATHS] == [settings.BASE_DIR / "locale", GAPS]
+
+
+# Strings missing from the Greek catalogue of Django's admin, with the Greek our pages show. "Skip to
+# main content" is translated by our own catalogue (the portal has it too), the others by locale_django.
+ADMIN_GAPS = {
+    "/admin/": {
+        "Skip to main content": "Μετάβαση στο κύριο περιεχόμενο",
+        "Toggle theme (current theme: auto)": "Εναλλαγή θέματος (τρέχον θέμα: αυτόματο)",
+        "Model name": "Όνομα μοντέλου",
+        "Change or view list link": "Σύνδεσμος αλλαγής ή προβολής λίστας",
+    },
+    "/admin/auth/user/": {
+        "Breadcrumbs": "Διαδρομή πλοήγησης",
+        "Start typing to filter…": "Πληκτρολογήστε για φιλτράρισμα…",
+        "Show counts": "Εμφάνιση πλήθους",
+    },
+    "/admin/auth/user/add/": {
+        "Password-based authentication": "Πιστοποίηση με κωδικό πρόσβασης",
+        "Enabled": "Ενεργοποιημένη",
+    },
+}
+
+
+@pytest.mark.parametrize("url", ADMIN_GAPS)
+def test_greek_admin_shows_no_english_from_djangos_gaps(admin_client, url):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "el"
+    page = admin_client.get(url).content.decode()
+    for english, greek in ADMIN_GAPS[url].items():
+        assert greek in page
+        assert english not in page
+
+
+def test_greek_admin_javascript_catalogue_fills_djangos_gaps(admin_client):
+    # JavaScriptCatalog reads LOCALE_PATHS too, whatever packages the admin asks for.
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "el"
+    script = admin_client.get(reverse("admin:jsi18n")).content.decode()
+    assert json.dumps("Κυριακή") in script
+    assert f'"Choose all %s": {json.dumps("Επιλογή όλων (%s)")}' in script
+
+
+def test_a_locked_out_login_is_refused_in_greek(client, kalamata_user):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        locked = client.post(
+            reverse("login"), {"username": "kalamata", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="el"
+        )
+    assert locked.status_code == 429
+    assert locked.content.decode().startswith("Ο λογαριασμός κλειδώθηκε: πάρα πολλές προσπάθειες σύνδεσης.")

@@ -3,6 +3,7 @@ of the stored keys, codes and ids, with the stored events left as they were writ
 
 import datetime
 import re
+from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 from django.utils import translation
@@ -102,3 +103,11 @@ def test_names_cost_one_query_per_related_model_whatever_the_number_of_events(
     with django_assert_num_queries(0):
         for event in many:
             history.changes(event, names)
+
+
+def test_an_event_is_titled_in_athens_time_day_first(programme, kalamata, officer):
+    services.application_get_or_create(programme=programme, municipality=kalamata, actor=officer)
+    event = AuditEvent.objects.get()
+    # A frozen time of the event itself: 13:05 UTC on 26 November is 15:05 in Athens (UTC+2).
+    event.created_at = datetime.datetime(2026, 11, 26, 13, 5, tzinfo=ZoneInfo("UTC"))
+    assert str(event).startswith("26/11/2026 15:05 ")

@@ -233,7 +233,7 @@ def _write(blank, created, changes, *, spec, actor, channel):
         note = decision.note.strip()
         if warnings:
             with audit.site_language():
-                note = "\n".join([note, *[f"⚠ {w}" for w in warnings]])
+                note = "\n".join([note, *[f"⚠ {w}" for w in warnings]]).strip()
         if app.id in created_ids:
             before = {}
             after = {"programme": app.programme_id, "municipality": app.municipality_id, "status": app.status}

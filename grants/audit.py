@@ -4,13 +4,40 @@ and its record commit together or not at all."""
 import json
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
+from django.utils import translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from grants.models import AuditEvent, Channel
+
+
+def site_language():
+    """The language of the notes code writes: the site's, whatever the request's or the command's.
+    Notes are stored text that the managing authority's auditors read later, and commands run with
+    translations deactivated, which would store English."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
+def _fill(message, params=None) -> str:
+    text = str(message)
+    return text % params if params is not None else text
+
+
+def note_text(message, params=None) -> str:
+    """`message` (a gettext_lazy string) filled with `params`, in the site's language, for a note.
+    Lazy parameters (a model's verbose name) are said in that language too."""
+    with site_language():
+        return _fill(message, params)
+
+
+# A message said in the language active when it is read: a warning is shown to the user in theirs
+# and written into the audit note in the site's (inside site_language()).
+lazy_text = lazy(_fill, str)
 
 
 def actor_display(actor) -> str:

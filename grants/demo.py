@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from grants import audit, roles
 from grants.models import Application, Channel, Municipality, Programme
@@ -187,7 +188,7 @@ def _user(username, group, *, is_staff=False, password=None):
             channel=Channel.COMMAND,
             obj=user,
             after={"username": username, "is_staff": is_staff, "groups": [group]},
-            note="Demo account.",
+            note=audit.note_text(gettext_lazy("Demo account.")),
         )
     return user
 
@@ -240,7 +241,10 @@ def _record_published(row: Published, programme, municipality, *, report):
         app,
         "record_decision",
         actor=None,
-        note=f"Published list of July 2024 ({PUBLISHED_FILE.name}, line {row.line}).",
+        note=audit.note_text(
+            gettext_lazy("Published list of July 2024 (%(s)s, line %(n)d)."),
+            {"s": PUBLISHED_FILE.name, "n": row.line},
+        ),
         channel=Channel.COMMAND,
         status=row.status,
         budget=row.budget,

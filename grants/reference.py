@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from grants import audit
 from grants.models import Channel, Municipality, Programme, Region, RegionalUnit
@@ -95,6 +96,10 @@ def load_reference_data(*, data_dir=None, catalogue_path=None, actor=None, chann
     return report
 
 
+def _updated_note(source) -> str:
+    return audit.note_text(gettext_lazy("Reference data: updated from %(source)s."), {"source": source})
+
+
 def _summary(model, kind, keys, source, *, actor, channel, report):
     """One event for a bulk creation: which keys were created, and from which file."""
     report.created[kind] = len(keys)
@@ -104,7 +109,10 @@ def _summary(model, kind, keys, source, *, actor, channel, report):
             channel=channel,
             actor=actor,
             after={"model": model._meta.label_lower, "count": len(keys), "keys": sorted(keys)},
-            note=f"Reference data: {len(keys)} {kind} created from {source}.",
+            note=audit.note_text(
+                gettext_lazy("Reference data: %(n)d %(what)s created from %(source)s."),
+                {"n": len(keys), "what": model._meta.verbose_name_plural, "source": source},
+            ),
         )
 
 
@@ -112,6 +120,7 @@ def _sync_owned(model, key, rows: dict, owned, kind, source, *, actor, channel, 
     """Create the missing rows, update owned fields of the others; returns key → object."""
     existing = {getattr(o, key): o for o in model.objects.select_for_update()}
     new, updated = [], 0
+    note = _updated_note(source)
     for code, values in rows.items():
         obj = existing.get(code)
         if obj is None:
@@ -132,7 +141,7 @@ def _sync_owned(model, key, rows: dict, owned, kind, source, *, actor, channel, 
             obj=obj,
             before=old,
             after=changes,
-            note=f"Reference data: updated from {source}.",
+            note=note,
         )
     model.objects.bulk_create(new)
     _summary(model, kind, [getattr(o, key) for o in new], source, actor=actor, channel=channel, report=report)
@@ -158,6 +167,7 @@ def _sync_municipalities(data: ReferenceData, units, *, actor, channel, report):
     source = data.sources["municipality"]
     existing = {m.elstat_code: m for m in Municipality.objects.select_for_update()}
     new, updated = [], 0
+    note = _updated_note(source)
     for code, values in data.municipalities.items():
         wanted = {
             "name": values["name"],
@@ -184,7 +194,7 @@ def _sync_municipalities(data: ReferenceData, units, *, actor, channel, report):
             municipality=obj,
             actor=actor,
             channel=channel,
-            note=f"Reference data: updated from {source}.",
+            note=note,
             **{name: wanted[name] for name in changes},
         )
     Municipality.objects.bulk_create(new)
@@ -212,7 +222,9 @@ def _seed_programme(*, actor, channel, report):
         actor=actor,
         obj=programme,
         after=audit.snapshot(programme, PROGRAMME_AUDITED),
-        note="Reference data: the Smart Cities programme (call of 24-01-2023).",
+        note=audit.note_text(
+            gettext_lazy("Reference data: the Smart Cities programme (call of 24-01-2023).")
+        ),
     )
 
 

@@ -243,13 +243,13 @@ def _committed_elsewhere(app: Application) -> Decimal:
 
 
 def _over_total(committed: Decimal, total: Decimal) -> str:
+    """Lazy: said as a refusal in the reader's language, or as a warning in the audit note."""
     if committed <= total:
         return ""
-    return _("Including it would commit %(c)s, over the programme's total %(t)s by %(x)s.") % {
-        "c": format_eur(committed),
-        "t": format_eur(total),
-        "x": format_eur(committed - total),
-    }
+    return audit.lazy_text(
+        gettext_lazy("Including it would commit %(c)s, over the programme's total %(t)s by %(x)s."),
+        {"c": format_eur(committed), "t": format_eur(total), "x": format_eur(committed - total)},
+    )
 
 
 def _check_within_cap(app: Application, budget: Decimal):
@@ -344,17 +344,24 @@ def decision_warnings(
     """Rules a submission must meet that a published decision may break: reported, not refused.
 
     Batch callers (grants.workflow_batch) pass `cap` and `committed_elsewhere` computed for many rows at
-    once; otherwise they are read here."""
+    once; otherwise they are read here. Lazy: shown in the reader's language, recorded in the audit
+    note in the site's."""
     warnings = []
     municipality, programme = application.municipality, application.programme
     if not municipality.is_eligible:
-        warnings.append(_("%(m)s is not eligible under the programme's rule.") % {"m": municipality})
+        warnings.append(
+            audit.lazy_text(
+                gettext_lazy("%(m)s is not eligible under the programme's rule."), {"m": municipality.name}
+            )
+        )
     if cap is None:
         cap = programme.cap_for(municipality)
     if budget > cap:
         warnings.append(
-            _("Budget %(b)s exceeds the cap %(c)s by %(x)s.")
-            % {"b": format_eur(budget), "c": format_eur(cap), "x": format_eur(budget - cap)}
+            audit.lazy_text(
+                gettext_lazy("Budget %(b)s exceeds the cap %(c)s by %(x)s."),
+                {"b": format_eur(budget), "c": format_eur(cap), "x": format_eur(budget - cap)},
+            )
         )
     if status == S.INCLUDED:
         if committed_elsewhere is None:
@@ -487,7 +494,8 @@ def transition(application: Application, action: str, *, actor, note="", channel
             return application
         app.version += 1
         app.save()
-        audit_note = "\n".join([note, *[f"⚠ {w}" for w in warnings]]).strip()
+        with audit.site_language():
+            audit_note = "\n".join([note, *[f"⚠ {w}" for w in warnings]]).strip()
         audit.record(
             action=f"workflow.{action}",
             channel=channel,

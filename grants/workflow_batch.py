@@ -230,7 +230,10 @@ def _write(blank, created, changes, *, spec, actor, channel):
     for app, decision, warnings, before, old, new in changes:
         if "status" in new:
             notify[app.pk] = app.municipality_id
-        note = "\n".join([decision.note.strip(), *[f"⚠ {w}" for w in warnings]]).strip()
+        note = decision.note.strip()
+        if warnings:
+            with audit.site_language():
+                note = "\n".join([note, *[f"⚠ {w}" for w in warnings]]).strip()
         if app.id in created_ids:
             before = {}
             after = {"programme": app.programme_id, "municipality": app.municipality_id, "status": app.status}

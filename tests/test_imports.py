@@ -124,7 +124,8 @@ def test_sample_text_records_every_row_as_published(registry):
     assert report.total_budget == D("9110544.17")
     events = AuditEvent.objects.filter(action="workflow.record_decision", channel="import")
     assert events.count() == 10
-    assert "sample.txt, line 2" in events.get(municipality__elstat_code="4607").note
+    # Notes are in the site's language (Greek), whatever the importer's.
+    assert "sample.txt, γραμμή 2" in events.get(municipality__elstat_code="4607").note
 
 
 @pytest.mark.parametrize(
@@ -193,6 +194,9 @@ def test_rule_breaks_are_recorded_with_warnings_per_line(registry):
     assert Application.objects.get(municipality__elstat_code="2603").budget == D("500000.00")
     note = AuditEvent.objects.get(action="workflow.record_decision", municipality__elstat_code="2603").note
     assert "⚠" in note and "410.000,00" in note
+    # Shown to the importer in their language, recorded in the site's.
+    assert any("exceeds the cap" in w.message for w in report.warnings)
+    assert "υπερβαίνει το ανώτατο όριο" in note and "exceeds" not in note
 
 
 def test_dry_run_reports_and_saves_nothing(registry):
@@ -359,6 +363,9 @@ def test_the_index_is_one_query(registry, django_assert_num_queries):
 def test_command_imports_a_file_and_refuses_a_wrong_one(registry, tmp_path, capsys):
     call_command("import_inclusions", str(SAMPLE))
     assert state(registry) == EXPECTED
+    # Commands run with translations deactivated; the notes they write are still in Greek.
+    note = AuditEvent.objects.filter(action="workflow.record_decision").latest("id").note
+    assert note.startswith(f"Δημοσιευμένος κατάλογος {SAMPLE.name}, γραμμή ")
     bad = tmp_path / "bad.csv"
     bad.write_text("ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ;ΔΙΚΑΙΟΥΧΟΣ;Π/Υ\nΕνταγμένη;ΔΗΜΟΣ ΠΥΛΗΣ;1.000,00\n", encoding="utf-8")
     before = counts()

@@ -125,15 +125,16 @@ def test_auditor_and_municipality_users_are_refused(client, registry, auditor, p
 # --- the batch agrees with transition() -----------------------------------------------------------
 
 
-def test_batch_and_transition_write_the_same_values_and_audit(registry, pyli):
+@pytest.mark.parametrize("note", ["n", ""])  # without a note, the warnings alone make the note
+def test_batch_and_transition_write_the_same_values_and_audit(registry, pyli, note):
     other = Programme.objects.create(
         code="OTHER", title="Other", managing_authority="x", total_budget=registry.total_budget
     )
     fields = {"status": "to_be_included", "budget": Decimal("500000.00"), "inclusion_date": None}
     app, _ = application_get_or_create(programme=other, municipality=pyli, channel="import")
-    one = transition(app, "record_decision", actor=None, channel="import", note="n", **fields)
+    one = transition(app, "record_decision", actor=None, channel="import", note=note, **fields)
     application_get_or_create(programme=registry, municipality=pyli, channel="import")
-    [batch] = record_decisions(registry, [Decision(pyli, fields, note="n")], actor=None)
+    [batch] = record_decisions(registry, [Decision(pyli, fields, note=note)], actor=None)
 
     assert (batch.application.status, batch.application.budget) == (one.status, one.budget)
     assert batch.warnings == one.transition_warnings and batch.warnings  # over the cap

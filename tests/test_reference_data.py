@@ -101,6 +101,10 @@ def test_first_load_is_audited(loaded):
     assert events.get(action="municipality.bulk_create").after["count"] == 332
     assert "4604" in events.get(action="municipality.bulk_create").after["keys"]
     assert events.get(action="programme.create").after["total_budget"] == "235285163.00"
+    # Written by a command (translations deactivated), yet in the site's language: the model's name is
+    # Greek, the file's name and the count are the file's.
+    note = events.get(action="region.bulk_create").note
+    assert "13 περιφέρειες" in note and "13 regions" not in note
 
 
 def test_second_run_changes_nothing(loaded):

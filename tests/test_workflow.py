@@ -275,7 +275,14 @@ def test_record_decision_is_a_fact_with_warnings(programme, pyli, officer):
     )
     assert app.status == S.INCLUDED
     event = AuditEvent.objects.latest("id")
-    assert "not eligible" in event.note and "exceeds the cap" in event.note
+    # The caller reads the warnings in their language (English here); the note keeps them in the
+    # site's (Greek).
+    assert [str(w) for w in app.transition_warnings] == [
+        "ΔΗΜΟΣ ΠΥΛΗΣ is not eligible under the programme's rule.",
+        "Budget 999.999,00 € exceeds the cap 410.000,00 € by 589.999,00 €.",
+    ]
+    assert "δεν είναι επιλέξιμος" in event.note and "υπερβαίνει το ανώτατο όριο" in event.note
+    assert "not eligible" not in event.note
     count = AuditEvent.objects.count()
     workflow.transition(
         app,

@@ -3,29 +3,20 @@ even a superuser. The model and (on PostgreSQL) a trigger refuse changes as well
 admin from offering them."""
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+# The module, not its names: grants.history imports this package's formatting in turn.
+from grants import history
 from grants.models import AuditEvent
 
 from .formatting import EMPTY, datetime_gr
 
 
-def _value(value):
-    if value is None or value == "":
-        return EMPTY
-    return str(value)
-
-
-def before_after_rows(event) -> list[tuple[str, str, str]]:
-    before, after = event.before or {}, event.after or {}
-    keys = list(before) + [k for k in after if k not in before]
-    return [(key, _value(before.get(key)), _value(after.get(key))) for key in keys]
-
-
-def render_before_after(event):
-    rows = before_after_rows(event)
+def render_before_after(event, names: history.Names):
+    rows = history.changes(event, names)
     if not rows:
         return EMPTY
     return format_html_join(mark_safe("<br>"), "{}: {} → {}", rows)
@@ -33,13 +24,15 @@ def render_before_after(event):
 
 def render_history(events):
     """A read-only table of events: time, who, channel, action, before → after, note."""
+    events = list(events)
+    names = history.names_for(events)
     rows = [
         (
             datetime_gr(e.created_at),
             e.actor_name or EMPTY,
             e.get_channel_display(),
             e.action,
-            render_before_after(e),
+            render_before_after(e, names),
             e.note or "",
         )
         for e in events
@@ -59,6 +52,16 @@ def render_history(events):
         "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows
     )
     return format_html("<table class='sc-history'><thead>{}</thead><tbody>{}</tbody></table>", head, body)
+
+
+class _NamedChangeList(ChangeList):
+    """Names the page's referenced objects once, for the whole page, after the page is known."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        names = history.names_for(self.result_list)
+        for event in self.result_list:
+            event.history_names = names
 
 
 @admin.register(AuditEvent)
@@ -100,6 +103,11 @@ class AuditEventAdmin(admin.ModelAdmin):
     def time_col(self, obj):
         return datetime_gr(obj.created_at)
 
+    def get_changelist(self, request, **kwargs):
+        return _NamedChangeList
+
     @admin.display(description=_("before → after"))
     def changes_col(self, obj):
-        return render_before_after(obj)
+        # On the list the page's names are attached; the single event's page names its own.
+        names = getattr(obj, "history_names", None)
+        return render_before_after(obj, history.names_for([obj]) if names is None else names)

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from grants import audit
 from grants.imports.readers import RowError, TableSpec, read_records
 from grants.models import Channel
 from grants.text import fold
@@ -137,7 +139,12 @@ def import_catalogue(content, *, fmt: str, actor=None, source="", dry_run=False)
         report.errors.append(RowError(None, _("The file has no entries.")))
         return report
     categories = {str(c.order): c for c in Category.objects.all()}
-    where = source or _("the imported catalogue")
+    # Notes are in the site's language, whoever imports.
+    where = source or audit.note_text(gettext_lazy("the imported catalogue"))
+    line_note = audit.note_text(gettext_lazy("Catalogue %(s)s, line %(n)d."))
+    unlisted_note = audit.note_text(
+        gettext_lazy("Not listed in %(s)s: deactivated, not deleted."), {"s": where}
+    )
     with transaction.atomic():
         existing = {p.code: p for p in CatalogueProject.objects.select_for_update()}
         before = {
@@ -158,7 +165,7 @@ def import_catalogue(content, *, fmt: str, actor=None, source="", dry_run=False)
                 project=project,
                 actor=actor,
                 channel=Channel.IMPORT,
-                note=_("Catalogue %(s)s, line %(n)d.") % {"s": where, "n": line},
+                note=line_note % {"s": where, "n": line},
             )
             state = (
                 project.title_el,
@@ -190,7 +197,7 @@ def import_catalogue(content, *, fmt: str, actor=None, source="", dry_run=False)
                 project=project,
                 actor=actor,
                 channel=Channel.IMPORT,
-                note=_("Not listed in %(s)s: deactivated, not deleted.") % {"s": where},
+                note=unlisted_note,
             )
             (report.deactivated_in_use if code in in_use else report.deactivated_unused).append(code)
         if dry_run:

@@ -14,7 +14,9 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from grants import audit
 from grants.imports.matching import MunicipalityIndex
 from grants.imports.readers import RowError, read_rows
 from grants.imports.values import parse_amount, parse_date, parse_status
@@ -174,9 +176,10 @@ def _import(content, fmt, programme, actor, dry_run, source, progress) -> Inclus
     report.rows = rows
     if report.errors:
         return report
-    where = source or _("the imported list")
-    # Translated once: gettext per line cost as much as recording the line.
-    line_note = _("Published list %(s)s, line %(n)d.")
+    # Translated once, in the site's language (the notes'): gettext per line cost as much as recording
+    # the line.
+    where = source or audit.note_text(gettext_lazy("the imported list"))
+    line_note = audit.note_text(gettext_lazy("Published list %(s)s, line %(n)d."))
     try:
         with transaction.atomic():
             for start in range(0, len(rows), CHUNK):

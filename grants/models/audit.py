@@ -94,7 +94,9 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name or '—'} {self.action} {self.object_repr}"
+        # The admin's titles and breadcrumbs sit beside times shown in Athens time, dd/mm/yyyy.
+        at = timezone.localtime(self.created_at) if timezone.is_aware(self.created_at) else self.created_at
+        return f"{at:%d/%m/%Y %H:%M} {self.actor_name or '—'} {self.action} {self.object_repr}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -6,9 +6,14 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from grants import history
+from grants.models import Application, AuditEvent
 from grants.models import ApplicationStatus as S
-from grants.models import AuditEvent
+from projects.models import Selection
 from projects.services import EDITABLE_STATUSES, format_eur
+
+# The only references the timeline names; officers who proposed an inclusion stay unnamed.
+NAMED_KEYS = ("project",)
 
 
 @dataclass(frozen=True)
@@ -58,23 +63,19 @@ class TimelineEntry:
     note: str
 
 
-def _project_label(projects, project_id, fallback):
-    project = projects.get(project_id)
-    return f"{project.code} {project.title}" if project else fallback
-
-
-def describe(event: AuditEvent, projects: dict) -> str:
-    """One audit event as a sentence a municipal clerk understands."""
+def describe(event: AuditEvent, names: history.Names) -> str:
+    """One audit event as a sentence a municipal clerk understands; `names` from
+    history.names_for(events, NAMED_KEYS)."""
     action, before, after = event.action, event.before or {}, event.after or {}
     if action == "application.create":
         return _("The application was created as a draft.")
     if action.startswith("selection."):
         project_id = after.get("project", before.get("project"))
-        label = _project_label(projects, project_id, event.object_repr)
+        label = history.value(Selection, "project", project_id, names, missing=event.object_repr)
         if action == "selection.add":
             return _("Project «%(p)s» was added with %(a)s.") % {
                 "p": label,
-                "a": format_eur(Decimal(after.get("amount", "0"))),
+                "a": history.value(Selection, "amount", after.get("amount", "0"), names),
             }
         if action == "selection.remove":
             return _("Project «%(p)s» was removed.") % {"p": label}
@@ -82,13 +83,16 @@ def describe(event: AuditEvent, projects: dict) -> str:
         if "amount" in after:
             parts.append(
                 _("its amount went from %(old)s to %(new)s")
-                % {"old": format_eur(Decimal(before["amount"])), "new": format_eur(Decimal(after["amount"]))}
+                % {
+                    "old": history.value(Selection, "amount", before.get("amount"), names),
+                    "new": history.value(Selection, "amount", after["amount"], names),
+                }
             )
         if "justification" in after:
             parts.append(_("its justification was rewritten"))
         return _("Project «%(p)s» was changed: %(what)s.") % {"p": label, "what": "; ".join(parts)}
     if action.startswith("workflow.") and "status" in after:
-        status = S(after["status"]).label if after["status"] in S.values else after["status"]
+        status = history.value(Application, "status", after["status"], names)
         if action == "workflow.submit":
             return _("The application was submitted (status «%(s)s»).") % {"s": status}
         if not before:
@@ -100,7 +104,7 @@ def describe(event: AuditEvent, projects: dict) -> str:
     return event.action
 
 
-def timeline(events, projects: dict, own_user_ids: set) -> list[TimelineEntry]:
+def timeline(events, names: history.Names, own_user_ids: set) -> list[TimelineEntry]:
     entries = []
     for event in events:
         # Officers' names stay with the managing authority; the municipality sees who of its own acted.
@@ -111,7 +115,7 @@ def timeline(events, projects: dict, own_user_ids: set) -> list[TimelineEntry]:
         else:
             by = _("the managing authority")
         shown_note = event.note if event.action.startswith("workflow.") else ""
-        entries.append(TimelineEntry(event=event, text=describe(event, projects), by=by, note=shown_note))
+        entries.append(TimelineEntry(event=event, text=describe(event, names), by=by, note=shown_note))
     return entries
 
 

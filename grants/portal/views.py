@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from grants import selectors
+from grants import history, selectors
 from grants.models import ApplicationStatus, Channel, MunicipalityAccount, Programme
 from grants.services import application_get_or_create
 from grants.text import fold
@@ -53,10 +53,7 @@ def home(request):
         .filter(application__in=list(applications.values()))
         .order_by("created_at", "id")
     )
-    project_ids = {
-        e.after.get("project", e.before.get("project")) for e in events if "selection." in e.action
-    }
-    projects = CatalogueProject.objects.in_bulk([p for p in project_ids if p is not None])
+    names = history.names_for(events, presenters.NAMED_KEYS)
     own_users = set(
         MunicipalityAccount.objects.filter(municipality=municipality).values_list("user_id", flat=True)
     )
@@ -75,7 +72,7 @@ def home(request):
                 "bar": presenters.CapBar(total=application.budget, cap=breakdown.cap)
                 if application
                 else None,
-                "timeline": presenters.timeline(own_events, projects, own_users),
+                "timeline": presenters.timeline(own_events, names, own_users),
                 "return_note": presenters.return_note(own_events),
                 "next_step": presenters.next_step(application, actions.get("submit")),
                 "withdraw": actions.get("withdraw"),

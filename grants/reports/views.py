@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequ
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from grants import audit, roles, selectors
@@ -198,7 +199,14 @@ def _export(request, report, fmt, fs, filters: dict, shown_filters):
         channel=Channel.ADMIN,
         actor=request.user,
         after={"report": report.name, "format": fmt, "filters": filters, "rows": rows_written},
-        note=f"{report.name}.{fmt}: {rows_written} rows; filters: {urlencode(filters, doseq=True) or '-'}",
+        note=audit.note_text(
+            gettext_lazy("%(file)s: %(n)d rows; filters: %(filters)s"),
+            {
+                "file": f"{report.name}.{fmt}",
+                "n": rows_written,
+                "filters": urlencode(filters, doseq=True) or "-",
+            },
+        ),
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"{report.name}-{stamp}.{fmt}"

@@ -1,0 +1,126 @@
+"""How a stored audit value reads: the field's label, a status's label, a name instead of an id,
+«1.234.567,89 €», dd/mm/yyyy. The events keep the raw values they were written with (history is
+append-only); only what is shown changes. Used by the admin's history and the portal's timeline.
+
+Related objects are named in bulk: `names_for(events)` runs one query per related model for a whole
+page of events, and the renderers below read only that result."""
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext
+
+from grants.admin.formatting import EMPTY, date_gr, datetime_gr, eur
+
+# (related model, pk) → the object's name as shown now.
+Names = dict[tuple[type, object], str]
+
+
+def model_of(event):
+    """The model the event is about (None for events about no single object, such as an export).
+    ContentType's own cache answers, so a page of events costs no query here."""
+    if event.content_type_id is None:
+        return None
+    return ContentType.objects.get_for_id(event.content_type_id).model_class()
+
+
+def _field(model, key):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return None
+
+
+def _is_reference(field) -> bool:
+    return field is not None and field.is_relation and (field.many_to_one or field.one_to_one)
+
+
+def _name(obj) -> str:
+    if hasattr(obj, "get_username"):
+        from grants.audit import actor_display  # the same words as the event's own actor_name
+
+        return actor_display(obj)
+    return str(obj)
+
+
+def names_for(events, keys=None) -> Names:
+    """The names of every object the events' values refer to by id (only under `keys`, when given):
+    one query per related model."""
+    wanted: dict[type, set] = {}
+    for event in events:
+        model = model_of(event)
+        for values in (event.before or {}, event.after or {}):
+            for key, value in values.items():
+                if keys is not None and key not in keys:
+                    continue
+                field = _field(model, key)
+                if _is_reference(field) and value not in (None, ""):
+                    wanted.setdefault(field.related_model, set()).add(value)
+    names: Names = {}
+    for related, ids in wanted.items():
+        for pk, obj in related._default_manager.in_bulk(ids).items():
+            names[(related, pk)] = _name(obj)
+    return names
+
+
+def label(model, key) -> str:
+    """The field's verbose name in the current language, capitalised as a label; the key itself for
+    values that are not fields (an export's filters, a bulk creation's count)."""
+    field = _field(model, key)
+    if field is None or not hasattr(field, "verbose_name"):
+        return key
+    text = str(field.verbose_name)
+    return text[:1].upper() + text[1:]
+
+
+def _decimal(value) -> str:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return str(number).replace(".", ",")
+
+
+def value(model, key, raw, names: Names, missing=None) -> str:
+    """One stored value as a reader says it; a reference not in `names` reads as `missing` when
+    given (the name the event kept, say), else as its id."""
+    if raw is None or raw == "" or raw == []:
+        return EMPTY
+    field = _field(model, key)
+    if isinstance(raw, list):
+        return ", ".join(str(item) for item in raw)
+    if field is None:
+        return str(raw)
+    if _is_reference(field):
+        return names.get((field.related_model, raw), str(raw) if missing is None else missing)
+    if field.choices:
+        return str(dict(field.flatchoices).get(raw, raw))
+    if isinstance(field, models.BooleanField):
+        return gettext("Yes") if raw else gettext("No")
+    if isinstance(field, models.DecimalField):
+        # Amounts carry cents; rates (four places) are fractions, not money.
+        return eur(raw) if field.decimal_places == 2 else _decimal(raw)
+    if isinstance(field, models.DateTimeField):
+        parsed = raw if isinstance(raw, datetime) else parse_datetime(str(raw))
+        return datetime_gr(parsed) if parsed else str(raw)
+    if isinstance(field, models.DateField):
+        parsed = raw if isinstance(raw, date) else parse_date(str(raw))
+        return date_gr(parsed) if parsed else str(raw)
+    return str(raw)
+
+
+def changes(event, names: Names) -> list[tuple[str, str, str]]:
+    """(label, before, after) for every key the event recorded, in the order recorded."""
+    model = model_of(event)
+    before, after = event.before or {}, event.after or {}
+    keys = list(before) + [k for k in after if k not in before]
+    return [
+        (label(model, k), value(model, k, before.get(k), names), value(model, k, after.get(k), names))
+        for k in keys
+    ]

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grants import audit
 from grants.models import Application, CapOverride, Channel, Municipality
@@ -259,7 +260,7 @@ def account_password_set(*, user, actor=None, channel=Channel.CODE):
 
     with transaction.atomic():
         revoked = Token.objects.filter(user=user).delete()[0]
-        note = _("The API token was revoked.") if revoked else ""
+        note = audit.note_text(gettext_lazy("The API token was revoked.")) if revoked else ""
         return audit.record(action="account.password", channel=channel, actor=actor, obj=user, note=note)
 
 

@@ -190,7 +190,7 @@ def test_setting_a_password_revokes_the_api_token(client, superuser, kalamata_us
 
     assert api.get(reverse("api:application-list")).status_code == 401
     [password] = events("account.password")
-    assert password.note == "The API token was revoked."
+    assert password.note == "Το διακριτικό πρόσβασης (token) του API ανακλήθηκε."  # in the site's language
 
 
 def test_revoking_a_token_is_recorded(kalamata_user):

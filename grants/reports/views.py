@@ -1,6 +1,6 @@
 """Report pages, downloads and the dashboard. Read-only (GET only), for officers, approvers and
 auditors; municipality accounts get 403 and anonymous users the login page. Every download writes
-an AuditEvent before its first byte leaves."""
+an AuditEvent once it is built (streamed ones: before their first byte leaves)."""
 
 import datetime
 from decimal import Decimal
@@ -191,8 +191,11 @@ def export_queryset_response(request, report_name, fmt, queryset):
 def _export(request, report, fmt, fs, filters: dict, shown_filters):
     qs = fs.qs
     count = report.count(qs)
-    title = str(report.title)
     rows_written = min(count, PDF_ROWS) if fmt == "pdf" else count
+    response = _export_response(report, fmt, fs, qs, count, shown_filters)
+    # Recorded once the response exists: an XLSX or PDF that failed to build is never recorded as
+    # exported. CSV, TXT and JSON are generated lazily while they are sent, so for them this is
+    # before their first byte: a download cut short is still recorded, never one that went unrecorded.
     audit.record(
         action="report.export",
         channel=Channel.ADMIN,
@@ -200,6 +203,11 @@ def _export(request, report, fmt, fs, filters: dict, shown_filters):
         after={"report": report.name, "format": fmt, "filters": filters, "rows": rows_written},
         note=f"{report.name}.{fmt}: {rows_written} rows; filters: {urlencode(filters, doseq=True) or '-'}",
     )
+    return response
+
+
+def _export_response(report, fmt, fs, qs, count, shown_filters):
+    title = str(report.title)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"{report.name}-{stamp}.{fmt}"
     if fmt == "csv":

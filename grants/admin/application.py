@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grants import services
-from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel
+from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
 
 from .audit import render_history
 from .common import FoldedSearchMixin
@@ -114,6 +114,7 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
+            .annotate(committed=committed_to_cap())
             .prefetch_related(
                 Prefetch(
                     "municipality__cap_overrides", queryset=CapOverride.objects.all(), to_attr="_overrides"
@@ -155,7 +156,8 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
 
     @admin.display(description=_("remaining"))
     def remaining_col(self, obj):
-        return eur(cap_of(obj) - obj.budget)
+        # The same rule as the caps report: a rejected, withdrawn or de-included budget holds nothing.
+        return eur(cap_of(obj) - obj.committed)
 
     @admin.display(description=_("inclusion date"), ordering="inclusion_date")
     def inclusion_date_col(self, obj):

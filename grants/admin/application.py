@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grants import services
+from grants.filters import ApplicationFilterSet
 from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
 
 from .audit import render_history
@@ -58,8 +59,8 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
     list_select_related = ("programme", "municipality__regional_unit__region")
     search_fields = ("municipality__name",)
     search_help_text = _("Municipality in any case, with or without accents; MIS code or ΑΔΑ.")
-    folded_search_fields = ("municipality__search_key",)
-    exact_search_fields = ("municipality__elstat_code", "mis_code", "decision_ada")
+    folded_search_fields = ApplicationFilterSet.folded_search_fields
+    exact_search_fields = ApplicationFilterSet.exact_search_fields
     list_per_page = 100
     inlines = [SelectionInline]
     actions = [

@@ -66,3 +66,37 @@ def test_pdf_amounts_and_codes_never_break_inside(client, auditor, programme, re
         assert any(amount in line for line in lines), amount
     assert "EL65" in budgets.splitlines()
     assert format_eur(Decimal("0")) in caps
+
+
+def test_pdf_filters_line_shows_labels_and_greek_dates(client, auditor, programme):
+    text = _pdf_text(
+        client,
+        auditor,
+        "/reports/operations.pdf",
+        status=["included", "to_be_included"],
+        inclusion_date_after="2024-01-01",
+        region_category="less_developed",
+    )
+    filters = " ".join(text[text.index("Φίλτρα") :].split("\n")[:3])
+
+    assert "Ενταγμένη" in filters and "Προς ένταξη" in filters and "included" not in filters
+    assert "01/01/2024" in filters and "2024-01-01" not in filters
+    assert "Λιγότερο αναπτυγμένη" in filters
+
+
+def test_admin_export_pdf_names_its_filters(rf, auditor, region):
+    from grants.models import Application
+    from grants.reports.views import export_queryset_response
+
+    request = rf.get(
+        "/admin/grants/application/",
+        {"status__exact": "included", "municipality__regional_unit__region__id__exact": region.pk, "o": "1"},
+    )
+    request.user = auditor
+
+    response = export_queryset_response(request, "operations", "pdf", Application.objects.all())
+
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    filters = text[text.index("Φίλτρα") :].split("\n")[0]
+    assert "Ενταγμένη" in filters and "ΠΕΛΟΠΟΝΝΗΣΟΥ" in filters
+    assert "__exact" not in filters and "included" not in filters

@@ -20,7 +20,7 @@ from grants import audit, roles, selectors
 from grants.models import ApplicationStatus, Channel, Programme
 from projects.services import format_eur
 
-from . import charts, formats
+from . import charts, filter_labels, formats
 from .definitions import REPORTS, stream_published_text
 
 HTML_ROWS = 500
@@ -51,18 +51,6 @@ def _report(name):
         return REPORTS[name]()
     except KeyError:
         raise Http404(name) from None
-
-
-def _applied_filters(fs) -> list[tuple[str, str]]:
-    """The filters in force, as labels and values, for the PDF header and the page."""
-    shown = []
-    data = fs.form.cleaned_data if fs.is_bound and fs.is_valid() else {}
-    for name, value in data.items():
-        if value in (None, "", [], ()):
-            continue
-        label = str(fs.filters[name].label or name)
-        shown.append((label, ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)))
-    return shown
 
 
 def _filter_params(params) -> dict:
@@ -170,7 +158,7 @@ def report_download(request, name, fmt):
     if not fs.is_valid():
         # A silently ignored filter would export more than the auditor asked for.
         return HttpResponseBadRequest(fs.errors.as_text())
-    return _export(request, report, fmt, fs, _filter_params(request.GET), _applied_filters(fs))
+    return _export(request, report, fmt, fs, _filter_params(request.GET), filter_labels.applied(fs))
 
 
 def export_queryset_response(request, report_name, fmt, queryset):
@@ -185,7 +173,7 @@ def export_queryset_response(request, report_name, fmt, queryset):
     base = report.scoped(request.user).filter(pk__in=queryset.values("pk"))
     fs = report.filterset(request.user, {}, base=base)
     filters = {"admin": [request.GET.urlencode()]} if request.GET else {}
-    return _export(request, report, fmt, fs, filters, [(_("Admin list"), request.GET.urlencode())])
+    return _export(request, report, fmt, fs, filters, filter_labels.admin(queryset.model, request.GET))
 
 
 def _export(request, report, fmt, fs, filters: dict, shown_filters):

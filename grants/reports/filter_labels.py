@@ -6,6 +6,9 @@ import datetime
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
+from grants.portal.forms import AmountField
+from projects.services import format_eur
+
 # Changelist parameters that are not filters: ordering, page, "show all", popups, errors.
 ADMIN_NOT_FILTERS = {"o", "p", "all", "e", "_to_field", "_popup", "_changelist_filters"}
 
@@ -25,6 +28,8 @@ def applied(fs) -> list[tuple[str, str]]:
 
 
 def _form_value(field, value) -> str:
+    if isinstance(field, AmountField):
+        return format_eur(value)
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     choices = {str(k): v for k, v in getattr(field, "choices", ()) if not isinstance(v, list | tuple)}

@@ -1,6 +1,8 @@
-"""`?q=` finds the same rows in the reports and in the admin: folded words in any order, exact codes."""
+"""Report filters read what people type: `?q=` finds the same rows as the admin (folded words in any
+order, exact codes), and amounts are taken with Greek or English separators."""
 
 import datetime
+import io
 import json
 from decimal import Decimal
 
@@ -76,3 +78,38 @@ def test_a_word_that_matches_nothing_finds_nothing(client, applications, officer
     client.force_login(officer)
 
     assert _report(client, "operations", "Καλαμάτας Πύλης") == []
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "found"),
+    [
+        ("1.000", "1.000,00", ["ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ"]),
+        ("999,50", "1000", ["ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ"]),
+        ("1.500", "1.000.000", ["ΔΗΜΟΣ ΠΥΛΗΣ"]),
+        ("1000000,50", "", []),
+        ("", "2.000 €", ["ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ", "ΔΗΜΟΣ ΠΥΛΗΣ"]),
+    ],
+)
+def test_budget_filters_take_amounts_as_people_type_them(client, applications, officer, low, high, found):
+    client.force_login(officer)
+
+    response = client.get("/reports/operations.json", {"budget_min": low, "budget_max": high})
+
+    assert response.status_code == 200, response.content
+    assert sorted(r["beneficiary"] for r in json.loads(b"".join(response.streaming_content))) == found
+
+
+def test_budget_filter_refuses_what_is_not_an_amount(client, applications, officer):
+    client.force_login(officer)
+
+    assert client.get("/reports/operations.csv", {"budget_min": "πολλά"}).status_code == 400
+
+
+def test_pdf_states_the_budget_filter_in_euros(client, applications, officer):
+    from pypdf import PdfReader
+
+    client.force_login(officer)
+    response = client.get("/reports/operations.pdf", {"budget_min": "1.000.000"})
+
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "1.000.000,00 €" in text

@@ -145,7 +145,9 @@ def test_selections_popularity_and_open_data_reconcile(client, world, auditor):
     assert _sum(opendata, "total_cost") == included.aggregate(s=Sum("budget"))["s"]
     row = opendata[0]
     assert row["operation_code"] == world["included"].mis_code and row["nuts"] == "EL65"
-    assert row["purpose"] == "Έργο 1; Έργο 2" and row["fund"] == "ERDF" and row["cofinancing_rate"] == "0.85"
+    assert (
+        row["purpose"] == "Έργο 1; Έργο 2" and row["fund"] == "ERDF" and row["cofinancing_rate"] == "0.8500"
+    )
 
 
 def test_open_data_states_the_programmes_own_cofinancing_rate(client, world, auditor, programme):

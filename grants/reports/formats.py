@@ -122,9 +122,14 @@ def stream_csv_copy(columns, values_queryset, *, chunk_bytes=1 << 16):
             yield bytes(block)
 
 
-def _json_value(value):
+# Decimal places of a column's figures in JSON, as in the CSV: cents for money, 0.2703 for a share.
+JSON_DECIMALS = {MONEY: 2, PERCENT: 4}
+
+
+def _json_value(kind, value):
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        places = JSON_DECIMALS.get(kind)
+        return f"{value:.{places}f}" if places is not None else str(value)
     if isinstance(value, datetime.datetime):
         return _local(value).isoformat()
     if isinstance(value, datetime.date):
@@ -136,10 +141,11 @@ def stream_json(columns, rows):
     """A JSON array of objects keyed by the columns' stable keys; amounts as strings so that no
     reader turns them into floats."""
     keys = [c.key for c in columns]
+    kinds = [c.kind for c in columns]
     yield b"["
     first = True
     for row in rows:
-        obj = {k: _json_value(v) for k, v in zip(keys, row, strict=True)}
+        obj = {k: _json_value(kind, v) for k, kind, v in zip(keys, kinds, row, strict=True)}
         yield (("" if first else ",") + "\n" + json.dumps(obj, ensure_ascii=False)).encode()
         first = False
     yield b"\n]\n"

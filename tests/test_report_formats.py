@@ -38,3 +38,11 @@ def test_json_keeps_a_shares_four_decimals_like_the_csv(client, three_applicants
     assert first["share"] == "0.6667" and first["amount"] == "2001.00"
     assert rows[1]["share"] == "0.3333"
     assert table[1][5] == first["share"]  # the CSV's share column
+
+
+@pytest.mark.parametrize("name", ["operations", "selections", "popularity", "audit-trail"])
+def test_csv_has_one_kind_of_line_ending(client, three_applicants, auditor, name):
+    body = _download(client, auditor, f"/reports/{name}.csv")
+
+    assert b"\r" not in body
+    assert body.endswith(b"\n") and body.count(b"\n") >= 2

@@ -25,6 +25,9 @@ from django.utils.translation import gettext as _
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
+# PostgreSQL's COPY ends rows with LF and has no option to change it; csv.writer's default is CRLF.
+# Every CSV uses LF, whichever path wrote it, so a file never mixes the two (Excel reads either).
+CSV_LINE_END = "\n"
 # Amount and date formats of the Greek-locale Excel user: the separators follow the reader's locale.
 XLSX_MONEY = '#,##0.00 "€"'
 XLSX_DATE = "dd/mm/yyyy"
@@ -73,7 +76,7 @@ def stream_csv(columns, rows, *, converters=None, chunk_rows=2000):
     """Yield the CSV as UTF-8 bytes (BOM first, so Excel reads Greek) in chunks of `chunk_rows`
     rows: memory holds one chunk, whatever the row count."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, lineterminator=CSV_LINE_END)
     writer.writerow([str(c.label) for c in columns])
     yield (BOM + buffer.getvalue()).encode()
     buffer.seek(0)
@@ -105,7 +108,7 @@ def stream_csv_copy(columns, values_queryset, *, chunk_bytes=1 << 16):
     from django.db import connections
 
     buffer = io.StringIO()
-    csv.writer(buffer).writerow([str(c.label) for c in columns])
+    csv.writer(buffer, lineterminator=CSV_LINE_END).writerow([str(c.label) for c in columns])
     yield (BOM + buffer.getvalue()).encode()
     sql, params = values_queryset.query.sql_with_params()
     connection = connections[values_queryset.db]

@@ -113,3 +113,14 @@ def test_pdf_states_the_budget_filter_in_euros(client, applications, officer):
 
     text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
     assert "1.000.000,00 €" in text
+
+
+def test_caps_refuse_an_unknown_programme(client, programme, kalamata, auditor):
+    client.force_login(auditor)
+
+    page = client.get("/reports/caps/", {"programme": "NOPE"})
+    download = client.get("/reports/caps.csv", {"programme": "NOPE"})
+
+    assert page.status_code == 400 and "NOPE" in page.content.decode()
+    assert download.status_code == 400 and "NOPE" in download.content.decode()
+    assert client.get("/reports/caps/", {"programme": programme.code}).status_code == 200

@@ -201,9 +201,9 @@ class CapsReport(ListReport):
 
     def filterset(self, user, params, base=None):
         fs = super().filterset(user, params, base)
-        code = params.get("programme") if hasattr(params, "get") else None
-        programmes = Programme.objects.order_by("pk")
-        self.programme = (programmes.filter(code=code) if code else programmes).first()
+        # An invalid filterset is answered with 400 before any row is built.
+        chosen = fs.form.cleaned_data.get("programme") if fs.is_valid() else None
+        self.programme = chosen or Programme.objects.order_by("pk").first()
         return fs
 
     def build(self, qs):

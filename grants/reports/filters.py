@@ -6,6 +6,7 @@ import django_filters as df
 from django.utils.translation import gettext_lazy as _
 
 from grants.filters import ApplicationFilterSet, MunicipalityFilterSet
+from grants.models import Programme
 from grants.portal.forms import AmountField
 
 
@@ -27,8 +28,15 @@ class OperationsFilterSet(ApplicationFilterSet):
 
 
 class CapsFilterSet(MunicipalityFilterSet):
-    # Chooses whose cap rule applies; it filters no municipality out.
-    programme = df.CharFilter(method="keep", label=_("Programme"))
+    # Chooses whose cap rule applies; it filters no municipality out. An unknown code is an error,
+    # not silently the first programme: the caps would be another programme's.
+    programme = df.ModelChoiceFilter(
+        queryset=Programme.objects.order_by("pk"),
+        to_field_name="code",
+        method="keep",
+        label=_("Programme"),
+        error_messages={"invalid_choice": _("Unknown programme «%(value)s».")},
+    )
 
     class Meta(MunicipalityFilterSet.Meta):
         fields = [*MunicipalityFilterSet.Meta.fields, "programme"]

@@ -6,19 +6,24 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grants.models import Application, ApplicationStatus, AuditEvent, Channel, Municipality, RegionCategory
-from grants.text import fold
+from grants.text import search_q
 from projects.models import CatalogueProject, Selection
 
 
 class SearchMixin:
-    search_field = "search_key"
+    """`q` by the admin's search rule (grants.text.search_q) over the same fields: the admins read
+    their fields from these FilterSets."""
+
+    folded_search_fields: tuple[str, ...] = ("search_key",)
+    exact_search_fields: tuple[str, ...] = ()
 
     def filter_q(self, queryset, name, value):
-        term = fold(value)
-        return queryset.filter(**{f"{self.search_field}__contains": term}) if term else queryset
+        condition = search_q(value, self.folded_search_fields, self.exact_search_fields)
+        return queryset if condition is None else queryset.filter(condition)
 
 
 class MunicipalityFilterSet(SearchMixin, df.FilterSet):
+    exact_search_fields = ("elstat_code",)
     q = df.CharFilter(method="filter_q", label=_("Search"))
     region = df.CharFilter(field_name="regional_unit__region__code", label=_("Region (NUTS2)"))
     regional_unit = df.CharFilter(field_name="regional_unit__code", label=_("Regional unit"))
@@ -38,7 +43,8 @@ class MunicipalityFilterSet(SearchMixin, df.FilterSet):
 
 
 class ApplicationFilterSet(SearchMixin, df.FilterSet):
-    search_field = "municipality__search_key"
+    folded_search_fields = ("municipality__search_key",)
+    exact_search_fields = ("municipality__elstat_code", "mis_code", "decision_ada")
     q = df.CharFilter(method="filter_q", label=_("Search"))
     status = df.MultipleChoiceFilter(choices=ApplicationStatus.choices, label=_("Status"))
     programme = df.CharFilter(field_name="programme__code", label=_("Programme"))
@@ -80,7 +86,8 @@ class ApplicationFilterSet(SearchMixin, df.FilterSet):
 
 
 class SelectionFilterSet(SearchMixin, df.FilterSet):
-    search_field = "project__search_key"
+    folded_search_fields = ("application__municipality__search_key", "project__search_key")
+    exact_search_fields = ("application__municipality__elstat_code", "project__code")
     q = df.CharFilter(method="filter_q", label=_("Search"))
     status = df.MultipleChoiceFilter(
         field_name="application__status", choices=ApplicationStatus.choices, label=_("Status")
@@ -96,6 +103,7 @@ class SelectionFilterSet(SearchMixin, df.FilterSet):
 
 
 class CatalogueFilterSet(SearchMixin, df.FilterSet):
+    exact_search_fields = ("code",)
     q = df.CharFilter(method="filter_q", label=_("Search"))
     category = df.NumberFilter(field_name="category__order", label=_("Category"))
 

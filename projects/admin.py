@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 
 from grants.admin.common import FoldedSearchMixin, ReadOnlyAdminMixin
 from grants.admin.formatting import eur
+from grants.filters import CatalogueFilterSet, SelectionFilterSet
 from grants.models import Channel
 from projects import services
 from projects.models import CatalogueProject, Category, Selection
@@ -27,8 +28,8 @@ class CatalogueProjectAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_filter = ("category", "official", "active")
     list_select_related = ("category",)
     search_fields = ("title_el",)
-    folded_search_fields = ("search_key",)
-    exact_search_fields = ("code",)
+    folded_search_fields = CatalogueFilterSet.folded_search_fields
+    exact_search_fields = CatalogueFilterSet.exact_search_fields
     actions = ["deactivate", "activate"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -73,8 +74,8 @@ class SelectionAdmin(FoldedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("project__category", "application__status", "project")
     list_select_related = ("application__municipality", "application__programme", "project__category")
     search_fields = ("project__title_el",)
-    folded_search_fields = ("application__municipality__search_key", "project__search_key")
-    exact_search_fields = ("project__code",)
+    folded_search_fields = SelectionFilterSet.folded_search_fields
+    exact_search_fields = SelectionFilterSet.exact_search_fields
 
     @admin.display(description=_("application"), ordering="application__municipality__name")
     def application_link(self, obj):

@@ -145,7 +145,9 @@ def test_selections_popularity_and_open_data_reconcile(client, world, auditor):
     assert _sum(opendata, "total_cost") == included.aggregate(s=Sum("budget"))["s"]
     row = opendata[0]
     assert row["operation_code"] == world["included"].mis_code and row["nuts"] == "EL65"
-    assert row["purpose"] == "Έργο 1; Έργο 2" and row["fund"] == "ERDF" and row["cofinancing_rate"] == "0.85"
+    assert (
+        row["purpose"] == "Έργο 1; Έργο 2" and row["fund"] == "ERDF" and row["cofinancing_rate"] == "0.8500"
+    )
 
 
 def test_open_data_states_the_programmes_own_cofinancing_rate(client, world, auditor, programme):
@@ -181,10 +183,10 @@ def test_budgets_and_caps_reconcile(client, world, auditor, programme):
     caps = {r["elstat_code"]: r for r in _json(client, auditor, "caps")}
     assert len(caps) == Municipality.objects.count()
     for m in Municipality.objects.all():
-        selected = Selection.objects.filter(application__municipality=m).aggregate(s=Sum("amount"))["s"] or 0
+        committed = Application.objects.filter(municipality=m).aggregate(s=Sum("budget"))["s"] or 0
         assert Decimal(caps[m.elstat_code]["cap"]) == programme.cap_for(m)
-        assert Decimal(caps[m.elstat_code]["selected"]) == selected
-        assert Decimal(caps[m.elstat_code]["remaining"]) == programme.cap_for(m) - selected
+        assert Decimal(caps[m.elstat_code]["committed"]) == committed
+        assert Decimal(caps[m.elstat_code]["remaining"]) == programme.cap_for(m) - committed
     assert caps["4401"]["rule_cap"] == "1950000.00"  # 27.9 × 69,849 rounded up to 10,000
 
 

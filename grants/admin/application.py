@@ -13,7 +13,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grants import services
-from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel
+from grants.filters import ApplicationFilterSet
+from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
 
 from .audit import render_history
 from .common import FoldedSearchMixin
@@ -58,8 +59,8 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
     list_select_related = ("programme", "municipality__regional_unit__region")
     search_fields = ("municipality__name",)
     search_help_text = _("Municipality in any case, with or without accents; MIS code or ΑΔΑ.")
-    folded_search_fields = ("municipality__search_key",)
-    exact_search_fields = ("municipality__elstat_code", "mis_code", "decision_ada")
+    folded_search_fields = ApplicationFilterSet.folded_search_fields
+    exact_search_fields = ApplicationFilterSet.exact_search_fields
     list_per_page = 100
     inlines = [SelectionInline]
     actions = [
@@ -114,6 +115,7 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
+            .annotate(committed=committed_to_cap())
             .prefetch_related(
                 Prefetch(
                     "municipality__cap_overrides", queryset=CapOverride.objects.all(), to_attr="_overrides"
@@ -155,7 +157,8 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
 
     @admin.display(description=_("remaining"))
     def remaining_col(self, obj):
-        return eur(cap_of(obj) - obj.budget)
+        # The same rule as the caps report: a rejected, withdrawn or de-included budget holds nothing.
+        return eur(cap_of(obj) - obj.committed)
 
     @admin.display(description=_("inclusion date"), ordering="inclusion_date")
     def inclusion_date_col(self, obj):

@@ -1,9 +1,7 @@
 """Pieces every admin in this package shares: the current programme, folded search, the actor."""
 
-from django.db.models import Q
-
 from grants.models import Programme
-from grants.text import fold
+from grants.text import search_q
 
 
 def current_programme(request):
@@ -15,32 +13,18 @@ def current_programme(request):
 
 
 class FoldedSearchMixin:
-    """Case- and accent-insensitive search on a stored folded key (grants.text.fold), identical on
-    SQLite and PostgreSQL: «καλαματα» and «Καλαμάτα» both find «ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ»."""
+    """Case- and accent-insensitive search on a stored folded key, by the rule the reports and the
+    API use too (grants.text.search_q): «καλαματα» and «Καλαμάτα» both find «ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ».
+    Each admin takes its fields from its model's FilterSet, so both search the same fields."""
 
-    # Lookups on the folded key; every word of the term must match one of them.
+    # Stored folded keys; every word of the term must match one of them.
     folded_search_fields: tuple[str, ...] = ()
     # Exact matches on codes (ELSTAT code, MIS, ΑΔΑ) typed as they are published.
     exact_search_fields: tuple[str, ...] = ()
 
     def get_search_results(self, request, queryset, search_term):
-        term = (search_term or "").strip()
-        if not term:
-            return queryset, False
-        folded = fold(term)
-        whole = Q()
-        for field in self.folded_search_fields:
-            whole |= Q(**{f"{field}__contains": folded})
-        for field in self.exact_search_fields:
-            whole |= Q(**{f"{field}__iexact": term})
-        # Words in any order («καλαματας δημος») match too.
-        words = Q()
-        for word in folded.split():
-            per_word = Q()
-            for field in self.folded_search_fields:
-                per_word |= Q(**{f"{field}__contains": word})
-            words &= per_word
-        return queryset.filter(whole | words), False
+        condition = search_q(search_term, self.folded_search_fields, self.exact_search_fields)
+        return (queryset if condition is None else queryset.filter(condition)), False
 
 
 class ReadOnlyAdminMixin:

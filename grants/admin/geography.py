@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grants import services
+from grants.filters import MunicipalityFilterSet
 from grants.models import (
     Application,
     ApplicationStatus,
@@ -173,8 +174,8 @@ class MunicipalityAdmin(FoldedSearchMixin, admin.ModelAdmin):
     actions = export_actions("caps", _("caps"))
     search_fields = ("name",)  # shows the box; get_search_results folds the term
     search_help_text = _("Name in any case, with or without accents, or the ELSTAT code.")
-    folded_search_fields = ("search_key",)
-    exact_search_fields = ("elstat_code",)
+    folded_search_fields = MunicipalityFilterSet.folded_search_fields
+    exact_search_fields = MunicipalityFilterSet.exact_search_fields
     list_per_page = 100
     readonly_fields = ("elstat_code", "cap_derivation", "application_link")
     fieldsets = (

@@ -1,4 +1,4 @@
-from .application import Application, ApplicationStatus
+from .application import RELEASED_STATUSES, Application, ApplicationStatus, committed_to_cap
 from .audit import AuditEvent, Channel
 from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, RegionCategory
 from .programme import CapBreakdown, CapOverride, Programme
@@ -16,4 +16,6 @@ __all__ = [
     "Region",
     "RegionCategory",
     "RegionalUnit",
+    "RELEASED_STATUSES",
+    "committed_to_cap",
 ]

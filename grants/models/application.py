@@ -20,6 +20,23 @@ class ApplicationStatus(models.TextChoices):
     DEINCLUDED = "deincluded", _("De-included")
 
 
+# An application in one of these statuses no longer holds any part of its municipality's cap.
+RELEASED_STATUSES = (ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN, ApplicationStatus.DEINCLUDED)
+
+
+def committed_to_cap(prefix: str = "") -> models.Case:
+    """How much of its municipality's cap an application holds, as a database expression: its
+    budget (the selections' total while they are editable, the decided budget after a decision,
+    which may come with no selections at all), nothing once rejected, withdrawn or de-included.
+    The remaining of a cap is the cap less this; the admin's list and the caps report both read it
+    here, so they never disagree. `prefix` reaches the application through a relation ("x__")."""
+    return models.Case(
+        models.When(**{f"{prefix}status__in": RELEASED_STATUSES}, then=models.Value(Decimal("0.00"))),
+        default=models.F(f"{prefix}budget"),
+        output_field=models.DecimalField(**MONEY),
+    )
+
+
 class Application(models.Model):
     """A municipality's application (πράξη) to a programme. Status is written only by
     grants.workflow.transition; selections only by projects.services."""

@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy
 
 from grants import selectors
 from grants.filters import ApplicationFilterSet
-from grants.models import ApplicationStatus, CapOverride, Programme, RegionCategory
+from grants.models import (
+    Application,
+    ApplicationStatus,
+    CapOverride,
+    Programme,
+    RegionCategory,
+    committed_to_cap,
+)
 from projects.models import CatalogueProject, Selection
 from projects.services import format_eur
 
@@ -19,6 +26,7 @@ from .filters import CapsFilterSet
 from .formats import INT, MONEY, PERCENT
 
 ZERO = Decimal("0.00")
+MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 STATUS_ORDER = {value: i for i, value in enumerate(ApplicationStatus.values)}
 
 
@@ -160,11 +168,14 @@ def _status(value):
 
 
 class CapsReport(ListReport):
-    """Per municipality: the cap and how it was derived, the selected total and what remains."""
+    """Per municipality: the cap and how it was derived, what its application commits to it and what
+    remains (grants.models.committed_to_cap, the rule the admin's list shows too)."""
 
     name = "caps"
     title = gettext_lazy("Caps per municipality")
-    description = gettext_lazy("Each municipality's cap, how it was derived, selected total and remaining.")
+    description = gettext_lazy(
+        "Each municipality's cap, how it was derived, what is committed to it and what remains."
+    )
     filterset_class = CapsFilterSet
     columns = [
         Column("elstat_code", gettext_lazy("ELSTAT code"), width=8),
@@ -179,7 +190,8 @@ class CapsReport(ListReport):
         Column("override", gettext_lazy("Override"), kind=MONEY, width=15),
         Column("override_reason", gettext_lazy("Reason for the override"), width=24),
         Column("cap", gettext_lazy("Cap"), kind=MONEY, width=15),
-        Column("selected", gettext_lazy("Selected total"), kind=MONEY, width=15),
+        Column("status", gettext_lazy("Application status"), width=14),
+        Column("committed", gettext_lazy("Committed to the cap"), kind=MONEY, width=15),
         Column("remaining", gettext_lazy("Remaining"), kind=MONEY, width=15),
     ]
 
@@ -189,9 +201,9 @@ class CapsReport(ListReport):
 
     def filterset(self, user, params, base=None):
         fs = super().filterset(user, params, base)
-        code = params.get("programme") if hasattr(params, "get") else None
-        programmes = Programme.objects.order_by("pk")
-        self.programme = (programmes.filter(code=code) if code else programmes).first()
+        # An invalid filterset is answered with 400 before any row is built.
+        chosen = fs.form.cleaned_data.get("programme") if fs.is_valid() else None
+        self.programme = chosen or Programme.objects.order_by("pk").first()
         return fs
 
     def build(self, qs):
@@ -199,17 +211,15 @@ class CapsReport(ListReport):
         if programme is None:
             return [], {}
         overrides = {o.municipality_id: o for o in CapOverride.objects.filter(programme=programme)}
-        money = DecimalField(max_digits=14, decimal_places=2)
-        selected = (
-            Selection.objects.filter(
-                application__municipality=OuterRef("pk"), application__programme=programme
-            )
-            .order_by()
-            .values("application__municipality")
-            .annotate(s=Sum("amount"))
-            .values("s")
+        # At most one application per municipality and programme (a unique constraint).
+        application = Application.objects.filter(municipality=OuterRef("pk"), programme=programme)
+        municipalities = qs.annotate(
+            app_status=Subquery(application.values("status")[:1]),
+            committed=Coalesce(
+                Subquery(application.values(c=committed_to_cap())[:1], output_field=MONEY_FIELD), Value(ZERO)
+            ),
         )
-        municipalities = qs.annotate(selected=Coalesce(Subquery(selected, output_field=money), Value(ZERO)))
+        statuses = dict(ApplicationStatus.choices)
         rows = []
         for m in municipalities.order_by("name"):
             b = programme.cap_breakdown(m, override=overrides.get(m.pk))
@@ -227,14 +237,15 @@ class CapsReport(ListReport):
                     b.override,
                     b.override_reason,
                     b.cap,
-                    m.selected,
-                    b.cap - m.selected,
+                    str(statuses.get(m.app_status, "")),
+                    m.committed,
+                    b.cap - m.committed,
                 )
             )
         totals = {
             "cap": sum((r[11] for r in rows), ZERO),
-            "selected": sum((r[12] for r in rows), ZERO),
-            "remaining": sum((r[13] for r in rows), ZERO),
+            "committed": sum((r[13] for r in rows), ZERO),
+            "remaining": sum((r[14] for r in rows), ZERO),
         }
         self.programme = programme
         return rows, totals

@@ -6,11 +6,20 @@ import django_filters as df
 from django.utils.translation import gettext_lazy as _
 
 from grants.filters import ApplicationFilterSet, MunicipalityFilterSet
+from grants.models import Programme
+from grants.portal.forms import AmountField
+
+
+class AmountFilter(df.Filter):
+    """An amount as people type it («1.000.000», «1000000,50», «12 500 €»), read by the portal's
+    own parser rather than by a DecimalField that refuses the Greek separators."""
+
+    field_class = AmountField
 
 
 class OperationsFilterSet(ApplicationFilterSet):
-    budget_min = df.NumberFilter(field_name="budget", lookup_expr="gte", label=_("Budget from"))
-    budget_max = df.NumberFilter(field_name="budget", lookup_expr="lte", label=_("Budget up to"))
+    budget_min = AmountFilter(field_name="budget", lookup_expr="gte", label=_("Budget from"))
+    budget_max = AmountFilter(field_name="budget", lookup_expr="lte", label=_("Budget up to"))
     ada = df.CharFilter(field_name="decision_ada", lookup_expr="iexact", label=_("Decision ΑΔΑ"))
     mis = df.CharFilter(field_name="mis_code", lookup_expr="exact", label=_("MIS code"))
 
@@ -19,8 +28,15 @@ class OperationsFilterSet(ApplicationFilterSet):
 
 
 class CapsFilterSet(MunicipalityFilterSet):
-    # Chooses whose cap rule applies; it filters no municipality out.
-    programme = df.CharFilter(method="keep", label=_("Programme"))
+    # Chooses whose cap rule applies; it filters no municipality out. An unknown code is an error,
+    # not silently the first programme: the caps would be another programme's.
+    programme = df.ModelChoiceFilter(
+        queryset=Programme.objects.order_by("pk"),
+        to_field_name="code",
+        method="keep",
+        label=_("Programme"),
+        error_messages={"invalid_choice": _("Unknown programme «%(value)s».")},
+    )
 
     class Meta(MunicipalityFilterSet.Meta):
         fields = [*MunicipalityFilterSet.Meta.fields, "programme"]

@@ -25,6 +25,9 @@ from django.utils.translation import gettext as _
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
+# PostgreSQL's COPY ends rows with LF and has no option to change it; csv.writer's default is CRLF.
+# Every CSV uses LF, whichever path wrote it, so a file never mixes the two (Excel reads either).
+CSV_LINE_END = "\n"
 # Amount and date formats of the Greek-locale Excel user: the separators follow the reader's locale.
 XLSX_MONEY = '#,##0.00 "€"'
 XLSX_DATE = "dd/mm/yyyy"
@@ -73,7 +76,7 @@ def stream_csv(columns, rows, *, converters=None, chunk_rows=2000):
     """Yield the CSV as UTF-8 bytes (BOM first, so Excel reads Greek) in chunks of `chunk_rows`
     rows: memory holds one chunk, whatever the row count."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, lineterminator=CSV_LINE_END)
     writer.writerow([str(c.label) for c in columns])
     yield (BOM + buffer.getvalue()).encode()
     buffer.seek(0)
@@ -105,7 +108,7 @@ def stream_csv_copy(columns, values_queryset, *, chunk_bytes=1 << 16):
     from django.db import connections
 
     buffer = io.StringIO()
-    csv.writer(buffer).writerow([str(c.label) for c in columns])
+    csv.writer(buffer, lineterminator=CSV_LINE_END).writerow([str(c.label) for c in columns])
     yield (BOM + buffer.getvalue()).encode()
     sql, params = values_queryset.query.sql_with_params()
     connection = connections[values_queryset.db]
@@ -122,9 +125,14 @@ def stream_csv_copy(columns, values_queryset, *, chunk_bytes=1 << 16):
             yield bytes(block)
 
 
-def _json_value(value):
+# Decimal places of a column's figures in JSON, as in the CSV: cents for money, 0.2703 for a share.
+JSON_DECIMALS = {MONEY: 2, PERCENT: 4}
+
+
+def _json_value(kind, value):
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        places = JSON_DECIMALS.get(kind)
+        return f"{value:.{places}f}" if places is not None else str(value)
     if isinstance(value, datetime.datetime):
         return _local(value).isoformat()
     if isinstance(value, datetime.date):
@@ -136,10 +144,11 @@ def stream_json(columns, rows):
     """A JSON array of objects keyed by the columns' stable keys; amounts as strings so that no
     reader turns them into floats."""
     keys = [c.key for c in columns]
+    kinds = [c.kind for c in columns]
     yield b"["
     first = True
     for row in rows:
-        obj = {k: _json_value(v) for k, v in zip(keys, row, strict=True)}
+        obj = {k: _json_value(kind, v) for k, kind, v in zip(keys, kinds, row, strict=True)}
         yield (("" if first else ",") + "\n" + json.dumps(obj, ensure_ascii=False)).encode()
         first = False
     yield b"\n]\n"
@@ -229,18 +238,112 @@ def display_value(kind, value) -> str:
     return str(value)
 
 
+# PDF layout. Cell padding is narrower than reportlab's 6 pt so that wide money reports fit.
+PDF_FONT_SIZES = (7, 6.5, 6, 5.5, 5)
+PDF_PADDING = 3
+# A single word of free text (a JSON blob, a URL) may take at most this share of the page; beyond
+# it the word is split rather than squeezing every other column.
+PDF_WORD_SHARE = 0.2
+# A cell may be at most this share of a page's frame high: reportlab cannot split a row across
+# pages, so a taller cell (an audit event's JSON) would make the whole export fail.
+PDF_CELL_SHARE = 0.45
+ELLIPSIS = "…"
+
+
+def _pdf_min_widths(columns, texts, header_words, size, usable):
+    """The narrowest width (at font `size`) of each column such that amounts, dates and codes
+    never break inside: a typed value is kept whole, free text may break between words."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    def width(text, font="DejaVuSans"):
+        return stringWidth(text, font, size)
+
+    mins = []
+    for i, col in enumerate(columns):
+        widest = max((width(w, "DejaVuSans-Bold") for w in header_words[i]), default=0)
+        cells = (row[i] for row in texts if row[i])
+        if col.kind == TEXT:
+            longest = max((width(w) for text in cells for w in text.split()), default=0)
+            widest = max(widest, min(longest, usable * PDF_WORD_SHARE))
+        else:
+            widest = max(widest, max((width(text) for text in cells), default=0))
+        # +1: reportlab's own line-fitting rounds, a value exactly as wide as the cell may wrap.
+        mins.append(widest + 2 * PDF_PADDING + 1)
+    return mins
+
+
+def _pdf_layout(columns, texts, header_words, usable):
+    """(font size, column widths): the largest font at which every column gets its minimum width,
+    the rest of the page shared in the columns' proportions."""
+    for size in PDF_FONT_SIZES:
+        mins = _pdf_min_widths(columns, texts, header_words, size, usable)
+        if sum(mins) <= usable:
+            break
+    else:
+        # Even the smallest font does not fit: shrink every column alike (values may then wrap).
+        scale = usable / sum(mins)
+        return size, [m * scale for m in mins]
+    spare = usable - sum(mins)
+    weight = sum(c.width for c in columns)
+    return size, [m + spare * c.width / weight for m, c in zip(mins, columns, strict=True)]
+
+
+def _fitting_paragraph(text, style, width, max_height):
+    """A Paragraph of `text`, or of as much of it as fits in `max_height` followed by «…».
+    Returns (paragraph, whether it was cut)."""
+    from django.utils.html import escape
+    from reportlab.platypus import Paragraph
+
+    para = Paragraph(escape(text), style)
+    # Most cells are short: measure only those that could be taller than allowed. Bound: no glyph
+    # is wider than 1.5 em, and two consecutive wrapped lines together hold more than one line's
+    # width, so a text of width W takes at most 2·W/width + 1 lines.
+    lines = 2 * len(text) * style.fontSize * 1.5 / width + 1
+    if lines * style.leading <= max_height:
+        return para, False
+    if para.wrap(width, max_height)[1] <= max_height:
+        return para, False
+    low, high = 0, len(text)  # the longest prefix that fits lies in [low, high)
+    while high - low > 1:
+        mid = (low + high) // 2
+        if Paragraph(escape(text[:mid] + ELLIPSIS), style).wrap(width, max_height)[1] <= max_height:
+            low = mid
+        else:
+            high = mid
+    return Paragraph(escape(text[:low].rstrip() + ELLIPSIS), style), True
+
+
 def write_pdf(columns, rows, *, title: str, filters: list[tuple[str, str]], totals=None, notes=()):
     """An A4 landscape PDF with embedded DejaVu fonts (Greek survives copy and pdftotext): title,
-    filters, generation time, the table with a repeated header, totals, and «page X of Y»."""
+    filters, generation time, the table with a repeated header, totals, and «page X of Y».
+    Amounts, dates and codes never break inside; a cell too tall for a page is cut with «…» and
+    a note says so (the CSV, XLSX and JSON hold it whole)."""
     from reportlab.lib import colors
+    from reportlab.lib.enums import TA_RIGHT
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
     _register_fonts()
-    base = ParagraphStyle("base", fontName="DejaVuSans", fontSize=7, leading=8.5)
+    page = landscape(A4)
+    margins = {"leftMargin": 10 * mm, "rightMargin": 10 * mm, "topMargin": 12 * mm, "bottomMargin": 14 * mm}
+    usable = page[0] - margins["leftMargin"] - margins["rightMargin"]
+    frame_height = page[1] - margins["topMargin"] - margins["bottomMargin"]
+
+    kinds = [c.kind for c in columns]
+    texts = [[display_value(k, v) for k, v in zip(kinds, row, strict=True)] for row in rows]
+    total_texts = [str(totals.get(c.key, "")) for c in columns] if totals else None
+    header_words = [str(c.label).split() for c in columns]
+    if total_texts:
+        header_words = [[*words, total] for words, total in zip(header_words, total_texts, strict=True)]
+    size, widths = _pdf_layout(columns, texts, header_words, usable)
+
+    base = ParagraphStyle("base", fontName="DejaVuSans", fontSize=size, leading=size * 1.2)
     head = ParagraphStyle("head", parent=base, fontName="DejaVuSans-Bold")
+    # A table's ALIGN moves flowables, not the text inside a Paragraph: numbers need their own style.
+    number = ParagraphStyle("number", parent=base, alignment=TA_RIGHT)
+    number_head = ParagraphStyle("number_head", parent=head, alignment=TA_RIGHT)
     h1 = ParagraphStyle("h1", parent=base, fontName="DejaVuSans-Bold", fontSize=14, leading=17)
     meta = ParagraphStyle("meta", parent=base, fontSize=8, leading=10)
 
@@ -248,6 +351,22 @@ def write_pdf(columns, rows, *, title: str, filters: list[tuple[str, str]], tota
         from django.utils.html import escape
 
         return Paragraph(escape(text), style)
+
+    max_height = frame_height * PDF_CELL_SHARE
+    numeric = [k in (MONEY, INT, PERCENT) for k in kinds]
+    data = [[para(str(c.label), number_head if n else head) for c, n in zip(columns, numeric, strict=True)]]
+    cut = False
+    for row in texts:
+        cells = []
+        for text, width, n in zip(row, widths, numeric, strict=True):
+            cell, was_cut = _fitting_paragraph(
+                text, number if n else base, width - 2 * PDF_PADDING, max_height
+            )
+            cells.append(cell)
+            cut = cut or was_cut
+        data.append(cells)
+    if total_texts:
+        data.append([para(t, number_head if n else head) for t, n in zip(total_texts, numeric, strict=True)])
 
     story = [para(title, h1), Spacer(1, 3 * mm)]
     generated = timezone.localtime().strftime("%d/%m/%Y %H:%M")
@@ -259,40 +378,28 @@ def write_pdf(columns, rows, *, title: str, filters: list[tuple[str, str]], tota
         story.append(para(_("Filters: none"), meta))
     for note in notes:
         story.append(para(note, meta))
+    if cut:
+        story.append(
+            para(
+                _("Cells too long for a page are cut short with «…»; CSV, XLSX and JSON hold them whole."),
+                meta,
+            )
+        )
     story.append(Spacer(1, 3 * mm))
 
-    kinds = [c.kind for c in columns]
-    data = [[para(str(c.label), head) for c in columns]]
-    for row in rows:
-        data.append([para(display_value(k, v)) for k, v in zip(kinds, row, strict=True)])
-    if totals:
-        data.append([para(str(totals.get(c.key, "")), head) for c in columns])
-    page = landscape(A4)
-    usable = page[0] - 20 * mm
-    weight = sum(c.width for c in columns)
-    widths = [usable * c.width / weight for c in columns]
     table = LongTable(data, colWidths=widths, repeatRows=1)
     style = [
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), PDF_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PDF_PADDING),
     ]
-    for i, k in enumerate(kinds):
-        if k in (MONEY, INT, PERCENT):
-            style.append(("ALIGN", (i, 0), (i, -1), "RIGHT"))
     table.setStyle(TableStyle(style))
     story.append(table)
 
     out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=page,
-        leftMargin=10 * mm,
-        rightMargin=10 * mm,
-        topMargin=12 * mm,
-        bottomMargin=14 * mm,
-        title=title,
-    )
+    doc = SimpleDocTemplate(out, pagesize=page, title=title, **margins)
     doc.build(story, canvasmaker=_numbered_canvas())
     return out.getvalue()
 

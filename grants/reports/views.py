@@ -1,6 +1,6 @@
 """Report pages, downloads and the dashboard. Read-only (GET only), for officers, approvers and
 auditors; municipality accounts get 403 and anonymous users the login page. Every download writes
-an AuditEvent before its first byte leaves."""
+an AuditEvent once it is built (streamed ones: before their first byte leaves)."""
 
 import datetime
 from decimal import Decimal
@@ -21,7 +21,7 @@ from grants import audit, roles, selectors
 from grants.models import ApplicationStatus, Channel, Programme
 from projects.services import format_eur
 
-from . import charts, formats
+from . import charts, filter_labels, formats
 from .definitions import REPORTS, stream_published_text
 
 HTML_ROWS = 500
@@ -52,18 +52,6 @@ def _report(name):
         return REPORTS[name]()
     except KeyError:
         raise Http404(name) from None
-
-
-def _applied_filters(fs) -> list[tuple[str, str]]:
-    """The filters in force, as labels and values, for the PDF header and the page."""
-    shown = []
-    data = fs.form.cleaned_data if fs.is_bound and fs.is_valid() else {}
-    for name, value in data.items():
-        if value in (None, "", [], ()):
-            continue
-        label = str(fs.filters[name].label or name)
-        shown.append((label, ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)))
-    return shown
 
 
 def _filter_params(params) -> dict:
@@ -171,7 +159,7 @@ def report_download(request, name, fmt):
     if not fs.is_valid():
         # A silently ignored filter would export more than the auditor asked for.
         return HttpResponseBadRequest(fs.errors.as_text())
-    return _export(request, report, fmt, fs, _filter_params(request.GET), _applied_filters(fs))
+    return _export(request, report, fmt, fs, _filter_params(request.GET), filter_labels.applied(fs))
 
 
 def export_queryset_response(request, report_name, fmt, queryset):
@@ -186,14 +174,17 @@ def export_queryset_response(request, report_name, fmt, queryset):
     base = report.scoped(request.user).filter(pk__in=queryset.values("pk"))
     fs = report.filterset(request.user, {}, base=base)
     filters = {"admin": [request.GET.urlencode()]} if request.GET else {}
-    return _export(request, report, fmt, fs, filters, [(_("Admin list"), request.GET.urlencode())])
+    return _export(request, report, fmt, fs, filters, filter_labels.admin(queryset.model, request.GET))
 
 
 def _export(request, report, fmt, fs, filters: dict, shown_filters):
     qs = fs.qs
     count = report.count(qs)
-    title = str(report.title)
     rows_written = min(count, PDF_ROWS) if fmt == "pdf" else count
+    response = _export_response(report, fmt, fs, qs, count, shown_filters)
+    # Recorded once the response exists: an XLSX or PDF that failed to build is never recorded as
+    # exported. CSV, TXT and JSON are generated lazily while they are sent, so for them this is
+    # before their first byte: a download cut short is still recorded, never one that went unrecorded.
     audit.record(
         action="report.export",
         channel=Channel.ADMIN,
@@ -208,6 +199,11 @@ def _export(request, report, fmt, fs, filters: dict, shown_filters):
             },
         ),
     )
+    return response
+
+
+def _export_response(report, fmt, fs, qs, count, shown_filters):
+    title = str(report.title)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"{report.name}-{stamp}.{fmt}"
     if fmt == "csv":

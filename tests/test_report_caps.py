@@ -1,0 +1,65 @@
+"""What a municipality has committed to its cap, and what remains, reads the same in the caps report
+and in the admin's list of applications (grants.models.committed_to_cap)."""
+
+import datetime
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from grants import services, workflow
+from grants.models import ApplicationStatus as S
+from projects import services as project_services
+from projects.services import format_eur
+from tests.conftest import make_municipality
+
+
+@pytest.fixture
+def decided(programme, kalamata, pyli, regional_unit, catalogue, officer):
+    """Pyli's budget comes from a recorded decision with no selections; Kalamata chose projects and
+    was rejected; Messini chose projects and is still a draft."""
+    pyli_app, _ = services.application_get_or_create(programme=programme, municipality=pyli)
+    workflow.transition(
+        pyli_app,
+        "record_decision",
+        actor=officer,
+        channel="import",
+        status=S.INCLUDED,
+        budget=Decimal("359916.12"),
+        inclusion_date=datetime.date(2024, 7, 2),
+    )
+    kal_app, _ = services.application_get_or_create(programme=programme, municipality=kalamata)
+    project_services.selection_add(application=kal_app, project=catalogue[0], amount="100000", actor=officer)
+    workflow.transition(kal_app, "submit", actor=officer)
+    workflow.transition(kal_app, "reject", actor=officer, note="Εκπρόθεσμη")
+    messini = make_municipality(regional_unit, "4403", "ΔΗΜΟΣ ΜΕΣΣΗΝΗΣ", 23000)
+    draft, _ = services.application_get_or_create(programme=programme, municipality=messini)
+    project_services.selection_add(application=draft, project=catalogue[1], amount="12345.67", actor=officer)
+    return {"pyli": pyli_app, "kalamata": kal_app, "draft": draft}
+
+
+def _admin_remaining(client, officer, name):
+    client.force_login(officer)
+    html = client.get(reverse("admin:grants_application_changelist")).content.decode()
+    row = next(r for r in html.split("<tr") if name in r)
+    return re.search(r'class="field-remaining_col">([^<]*)<', row).group(1)
+
+
+def test_report_and_admin_show_the_same_remaining(client, decided, programme, officer, auditor):
+    client.force_login(auditor)
+    response = client.get("/reports/caps.json")
+    caps = {r["municipality"]: r for r in json.loads(b"".join(response.streaming_content))}
+
+    expected = {
+        "ΔΗΜΟΣ ΠΥΛΗΣ": Decimal("359916.12"),  # the decided budget, though nothing was selected
+        "ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ": Decimal("0"),  # rejected: commits nothing
+        "ΔΗΜΟΣ ΜΕΣΣΗΝΗΣ": Decimal("12345.67"),
+    }
+    for name, committed in expected.items():
+        row = caps[name]
+        assert Decimal(row["committed"]) == committed, name
+        assert Decimal(row["remaining"]) == Decimal(row["cap"]) - committed, name
+        assert _admin_remaining(client, officer, name) == format_eur(Decimal(row["remaining"])), name
+    assert caps["ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ"]["status"] == "Απορρίφθηκε"

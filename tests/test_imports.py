@@ -3,6 +3,8 @@ format, idempotent, all or nothing with line-numbered errors, matching against t
 
 import datetime
 import io
+import re
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -154,6 +156,27 @@ def test_every_format_gives_the_same_result(registry, fmt, content):
     assert report.ok, [str(e) for e in report.errors]
     assert state(registry) == EXPECTED
     assert report.total_budget == D("9110544.17")
+
+
+def with_dimension(xlsx: bytes, ref: str) -> bytes:
+    """The same workbook with its first sheet claiming another used range, as some writers leave it."""
+    source, target = zipfile.ZipFile(io.BytesIO(xlsx)), io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, n = re.subn(rb'<dimension ref="[^"]*" ?/>', f'<dimension ref="{ref}"/>'.encode(), data)
+                assert n == 1
+            out.writestr(item, data)
+    return target.getvalue()
+
+
+def test_an_xlsx_with_a_wrong_dimension_is_read_whole(registry):
+    # read_only openpyxl trusts <dimension>; a sheet that claims A1:D4 still has eleven rows.
+    report = run(with_dimension(xlsx_bytes(), "A1:D4"), "xlsx", registry)
+
+    assert report.ok, [str(e) for e in report.errors]
+    assert state(registry) == EXPECTED
 
 
 def test_a_second_import_changes_nothing_and_says_so(registry):

@@ -286,6 +286,9 @@ def _read_xlsx(content: bytes, spec: TableSpec):
         return [], [RowError(None, _("Unreadable file: not an XLSX workbook (%(e)s).") % {"e": exc})]
     try:
         sheet = workbook.worksheets[0]
+        # In read-only mode openpyxl stops at the range the file's <dimension> claims, and some writers
+        # leave it stale: rows past it would be lost without a word. Read until the sheet really ends.
+        sheet.reset_dimensions()
         return _table(enumerate(sheet.iter_rows(values_only=True), start=1), spec)
     finally:
         workbook.close()

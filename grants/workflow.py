@@ -366,12 +366,41 @@ def decision_warnings(
 
 
 def submission_hash(app: Application) -> str:
-    """A digest of what was submitted, printed on the receipt so both sides can prove the content."""
+    """A digest of what was submitted, printed on the receipt so both sides can prove the content.
+
+    It covers everything the receipt and its PDF print from the selections and the municipality
+    wrote: project code, amount and justification. Catalogue titles are reference data, not the
+    municipality's submission, and are left out so that a corrected title does not void every receipt."""
+    rows = app.selections.order_by("project__code").values_list("project__code", "amount", "justification")
+    payload = json.dumps(
+        {"application": app.pk, "selections": [[c, f"{a:.2f}", j] for c, a, j in rows]}, sort_keys=True
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _submission_hash_codes_and_amounts(app: Application) -> str:
+    # The digest of receipts issued before justifications were covered; kept to verify those.
     rows = list(app.selections.order_by("project__code").values_list("project__code", "amount"))
     payload = json.dumps(
         {"application": app.pk, "selections": [[c, f"{a:.2f}"] for c, a in rows]}, sort_keys=True
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def submission_is_current(app: Application) -> bool:
+    """Whether the application still holds exactly what its receipt says was submitted."""
+    if not app.submission_hash:
+        return False
+    if app.submission_hash == submission_hash(app):
+        return True
+    # An older receipt's digest does not cover justifications: it still proves the content only if no
+    # selection was touched since the submission, which the audit trail (written by every change) tells.
+    return (
+        app.submission_hash == _submission_hash_codes_and_amounts(app)
+        and not app.audit_events.filter(
+            action__startswith="selection.", created_at__gt=app.submitted_at
+        ).exists()
+    )
 
 
 # --- writing ------------------------------------------------------------------------------------

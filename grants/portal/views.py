@@ -17,7 +17,7 @@ from grants import selectors
 from grants.models import ApplicationStatus, Channel, MunicipalityAccount, Programme
 from grants.services import application_get_or_create
 from grants.text import fold
-from grants.workflow import TransitionError, available_actions, submission_hash, transition
+from grants.workflow import TransitionError, available_actions, submission_is_current, transition
 from projects import services as selection_services
 from projects.models import CatalogueProject, Category
 from projects.services import SelectionError
@@ -288,7 +288,7 @@ def _submitted(request, pk):
 @municipality_required
 def receipt(request, pk):
     application = _submitted(request, pk)
-    current = submission_hash(application) == application.submission_hash
+    current = submission_is_current(application)
     return render(request, "portal/receipt.html", {"application": application, "pdf_available": current})
 
 
@@ -298,7 +298,7 @@ def receipt_pdf(request, pk):
     selections = _selections(application)
     # The PDF proves what was submitted: once a returned application is edited, its old content is
     # no longer on file, so no PDF is produced until it is submitted again.
-    if submission_hash(application) != application.submission_hash:
+    if not submission_is_current(application):
         raise Http404("Changed since submission.")
     response = HttpResponse(application_pdf(application, selections), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{application.tracking_number}.pdf"'

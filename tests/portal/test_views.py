@@ -303,6 +303,46 @@ def test_returned_application_shows_the_note_and_is_editable_again(
     assert client.get(reverse("portal:receipt_pdf", args=[app.pk])).status_code == 200
 
 
+def test_a_justification_edited_after_return_is_not_shown_as_submitted(
+    client, kalamata, kalamata_user, officer, catalogue, make_application
+):
+    app = make_application(kalamata, kalamata_user, 1, submit=True)
+    submitted = app.selections.get().justification
+    transition(app, "return", actor=officer, note="Διορθώστε την αιτιολόγηση.", channel=Channel.ADMIN)
+    client.force_login(kalamata_user)
+    selection = app.selections.get()
+    client.post(
+        reverse("portal:selection_edit", args=[selection.pk]),
+        {"amount": f"{selection.amount:.2f}", "justification": "Γραμμένη μετά την υποβολή"},
+    )
+    app.refresh_from_db()
+    assert app.selections.get().justification == "Γραμμένη μετά την υποβολή"
+    assert app.budget == selection.amount
+
+    assert client.get(reverse("portal:receipt_pdf", args=[app.pk])).status_code == 404
+    receipt = client.get(reverse("portal:receipt", args=[app.pk])).content.decode()
+    assert "changed since it was submitted" in receipt and submitted not in receipt
+
+
+def test_a_receipt_issued_before_justifications_were_hashed_still_proves_unchanged_content(
+    client, kalamata, kalamata_user, officer, catalogue, make_application
+):
+    from grants.workflow import _submission_hash_codes_and_amounts
+
+    app = make_application(kalamata, kalamata_user, 1, submit=True)
+    Application.objects.filter(pk=app.pk).update(submission_hash=_submission_hash_codes_and_amounts(app))
+    client.force_login(kalamata_user)
+    assert client.get(reverse("portal:receipt_pdf", args=[app.pk])).status_code == 200
+
+    transition(app, "return", actor=officer, note="Διορθώστε.", channel=Channel.ADMIN)
+    selection = app.selections.get()
+    client.post(
+        reverse("portal:selection_edit", args=[selection.pk]),
+        {"amount": f"{selection.amount:.2f}", "justification": "Άλλη"},
+    )
+    assert client.get(reverse("portal:receipt_pdf", args=[app.pk])).status_code == 404
+
+
 def test_withdraw_where_the_workflow_allows(client, kalamata, kalamata_user, catalogue, make_application):
     app = make_application(kalamata, kalamata_user, 1, submit=True)
     client.force_login(kalamata_user)

@@ -321,6 +321,12 @@ def test_malformed_amounts_are_refused(text):
         parse_amount(text)
 
 
+@pytest.mark.parametrize("text", ["1234.567", "1234,567", "1.234,567", "1,234.567", 0.125])
+def test_three_decimals_are_refused_in_words_not_rounded(text):
+    with pytest.raises(ValueError, match="more than two decimals"):
+        parse_amount(text)
+
+
 def test_dates():
     assert parse_date("02/07/2024") == datetime.date(2024, 7, 2)
     assert parse_date("–") is None and parse_date("") is None and parse_date(None) is None

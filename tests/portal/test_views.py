@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
+from grants.amounts import TooManyDecimals
 from grants.models import Application, ApplicationStatus, Channel
 from grants.portal import urls as portal_urls
 from grants.portal.forms import parse_amount
@@ -239,6 +240,32 @@ def test_amounts_are_read_as_people_type_them(text, language, expected):
 def test_non_amounts_are_refused(text):
     with pytest.raises(ValueError):
         parse_amount(text, "el")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("1,234", "el"), ("1234,567", "el"), ("1.234,567", "el"), ("1.234", "en"), ("1234.567", "en")],
+)
+def test_three_decimals_are_refused_not_rounded(text, language):
+    with pytest.raises(TooManyDecimals):
+        parse_amount(text, language)
+
+
+def test_the_other_languages_grouping_mark_still_groups_thousands():
+    assert parse_amount("1,234", "en") == parse_amount("1.234", "el") == Decimal("1234.00")
+
+
+def test_an_amount_with_three_decimals_is_refused_with_a_clear_message(
+    client, draft, kalamata_user, catalogue
+):
+    client.force_login(kalamata_user)
+    response = client.post(
+        reverse("portal:selection_add", args=[draft.pk, catalogue[0].pk]),
+        {"amount": "1234,567", "justification": "x"},
+    )
+    assert response.status_code == 400
+    assert "at most two decimals" in response.content.decode()
+    assert not draft.selections.exists()
 
 
 # --- submit, receipt, PDF, return -----------------------------------------------------------------

@@ -67,6 +67,11 @@ class SelectionForm(forms.Form):
             self.add_error(None, error.messages)
 
 
+class SubmitForm(forms.Form):
+    # The version of the application the page showed: what the clerk reviewed is what gets submitted.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
 class NoteForm(forms.Form):
     note = forms.CharField(
         label=_("Note (optional)"),

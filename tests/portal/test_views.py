@@ -1,4 +1,5 @@
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -368,6 +369,66 @@ def test_a_receipt_issued_before_justifications_were_hashed_still_proves_unchang
         {"amount": f"{selection.amount:.2f}", "justification": "Άλλη"},
     )
     assert client.get(reverse("portal:receipt_pdf", args=[app.pk])).status_code == 404
+
+
+def _shown_version(page: str) -> str:
+    return re.search(r'name="version" value="(\d+)"', page).group(1)
+
+
+def test_submitting_from_a_stale_page_is_refused_and_asks_for_a_new_review(
+    client, kalamata, kalamata_user, catalogue, make_application
+):
+    app = make_application(kalamata, kalamata_user, 2)
+    client.force_login(kalamata_user)
+    page = client.get(reverse("portal:submit", args=[app.pk])).content.decode()
+    assert "20.000,00 €" in page
+    # Another tab raises an amount after this page was opened.
+    selection = app.selections.order_by("pk").first()
+    client.post(
+        reverse("portal:selection_edit", args=[selection.pk]), {"amount": "90000", "justification": "x"}
+    )
+
+    response = client.post(reverse("portal:submit", args=[app.pk]), {"version": _shown_version(page)})
+
+    app.refresh_from_db()
+    assert response.status_code == 409 and app.status == ApplicationStatus.DRAFT
+    again = response.content.decode()
+    assert "changed after this page was opened" in again and "100.000,00 €" in again
+    # The page now carries the current version: submitting after the new review works.
+    response = client.post(reverse("portal:submit", args=[app.pk]), {"version": _shown_version(again)})
+    app.refresh_from_db()
+    assert response.status_code == 302 and app.status == ApplicationStatus.SUBMITTED
+    assert app.budget == Decimal("100000.00")
+
+
+def test_the_same_submission_sent_twice_lands_on_the_receipt(
+    client, kalamata, kalamata_user, catalogue, make_application
+):
+    app = make_application(kalamata, kalamata_user, 1)
+    client.force_login(kalamata_user)
+    version = _shown_version(client.get(reverse("portal:submit", args=[app.pk])).content.decode())
+
+    first = client.post(reverse("portal:submit", args=[app.pk]), {"version": version})
+    second = client.post(reverse("portal:submit", args=[app.pk]), {"version": version})
+
+    receipt = reverse("portal:receipt", args=[app.pk])
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] == receipt
+    assert app.audit_events.filter(action="workflow.submit").count() == 1
+
+
+def test_a_submit_after_someone_else_moved_the_application_on_is_not_taken_for_a_repeat(
+    client, kalamata, kalamata_user, officer, catalogue, make_application
+):
+    app = make_application(kalamata, kalamata_user, 1)
+    client.force_login(kalamata_user)
+    version = _shown_version(client.get(reverse("portal:submit", args=[app.pk])).content.decode())
+    client.post(reverse("portal:submit", args=[app.pk]), {"version": version})
+    transition(app, "start_review", actor=officer, channel=Channel.ADMIN)
+
+    response = client.post(reverse("portal:submit", args=[app.pk]), {"version": version})
+
+    assert response.status_code == 409 and "changed after this page was opened" in response.content.decode()
 
 
 def test_withdraw_where_the_workflow_allows(client, kalamata, kalamata_user, catalogue, make_application):

@@ -9,6 +9,11 @@ same search then behaves identically on both databases and can use an index.
 import re
 import unicodedata
 
+# Latin capitals drawn exactly like Greek ones. Typed or pasted into a Greek word («ΕΝΤΑΓΜΕΝΗ» with a
+# Latin E) they are invisible, so wherever the text is known to be Greek — statuses, municipality
+# names, ΑΔΑ codes — they are read as the Greek letter.
+LATIN_TO_GREEK = str.maketrans("ABEZHIKMNOPTYX", "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ")
+
 _DASHES = re.compile(r"\s*[\u2010-\u2015\u2212-]\s*")
 _SPACES = re.compile(r"\s+")
 
@@ -22,3 +27,8 @@ def fold(text: str) -> str:
     upper = stripped.upper()  # ς upper-cases to Σ, so final sigma needs nothing more
     upper = _DASHES.sub("-", upper)
     return _SPACES.sub(" ", upper).strip()
+
+
+def greek_lookalikes(folded: str) -> str:
+    """`folded` (capitals, see fold) with every Latin look-alike capital made Greek."""
+    return folded.translate(LATIN_TO_GREEK)

@@ -122,14 +122,13 @@ DECISION_CHANNELS = (Channel.IMPORT, Channel.COMMAND)
 
 # ΑΔΑ: Greek capitals and digits, e.g. «ΕΨΚ446ΜΤΛ6-ΡΞΥ» (10-3) or older «ΡΒΠΕ7ΛΞ-Ν1Ζ» (7-3).
 ADA_RE = re.compile(r"^[Α-Ω0-9]{4,10}-[Α-Ω0-9]{3}$")
-# People type Latin letters that look Greek; Diavgeia codes are Greek, so we store the Greek ones.
-_LATIN_TO_GREEK = str.maketrans("ABEZHIKMNOPTYX", "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ")
 
 
 def normalize_ada(value) -> str:
-    from grants.text import fold
+    from grants.text import fold, greek_lookalikes
 
-    ada = fold(value or "").replace(" ", "").translate(_LATIN_TO_GREEK)
+    # People type Latin letters that look Greek; Diavgeia codes are Greek, so we store the Greek ones.
+    ada = greek_lookalikes(fold(value or "").replace(" ", ""))
     if not ADA_RE.match(ada):
         raise TransitionError(
             {"decision_ada": _("«%(v)s» is not a valid ΑΔΑ (e.g. ΕΨΚ446ΜΤΛ6-ΡΞΥ).") % {"v": value or ""}}

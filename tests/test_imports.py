@@ -15,7 +15,7 @@ from openpyxl import Workbook
 
 from grants.imports.inclusions import import_inclusions
 from grants.imports.matching import MunicipalityIndex
-from grants.imports.values import parse_amount, parse_date
+from grants.imports.values import parse_amount, parse_date, parse_status
 from grants.models import Application, AuditEvent, Programme
 from grants.reference import load_reference_data
 
@@ -325,6 +325,29 @@ def test_malformed_amounts_are_refused(text):
 def test_three_decimals_are_refused_in_words_not_rounded(text):
     with pytest.raises(ValueError, match="more than two decimals"):
         parse_amount(text)
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv"])
+def test_a_status_with_latin_look_alike_letters_reads_as_the_greek_one(registry, fmt):
+    latin_e = "E" + "Ενταγμένη"[1:]  # «Ενταγμένη» with a Latin E: it looks the same
+    to_be = "ΠPOΣ ENTAΞH"  # Latin P, O, E, N, T, A, H
+    if fmt == "text":
+        content = f"{latin_e} ΔΗΜΟΣ ΕΠΙΔΑΥΡΟΥ 229,700.00 06/06/2024\n{to_be} ΔΗΜΟΣ ΠΥΛΗΣ 399,916.12 –\n"
+    else:
+        content = (
+            "ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ;ΔΙΚΑΙΟΥΧΟΣ;Π/Υ;ΗΜΕΡΟΜΗΝΙΑ ΕΝΤΑΞΗΣ\n"
+            f"{latin_e};ΔΗΜΟΣ ΕΠΙΔΑΥΡΟΥ;229.700,00;06/06/2024\n{to_be};ΔΗΜΟΣ ΠΥΛΗΣ;399.916,12;–\n"
+        )
+
+    report = run(content, fmt, registry)
+
+    assert report.ok, [str(e) for e in report.errors]
+    assert state(registry) == {"4103": EXPECTED["4103"], "2603": EXPECTED["2603"]}
+
+
+def test_a_latin_word_that_is_no_status_is_still_refused():
+    with pytest.raises(ValueError, match="unknown status"):
+        parse_status("ENTAXH")
 
 
 def test_dates():

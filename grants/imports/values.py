@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 # The importer reads amounts with the parser the portal uses (re-exported for its callers).
 from grants.amounts import parse_amount  # noqa: F401
 from grants.models import ApplicationStatus as S
-from grants.text import fold
+from grants.text import fold, greek_lookalikes
 
 _AMOUNT_CHARS = re.compile(r"^[0-9.,]+$")
 MISSING_DATE = {"", "-", "–", "—", "―", "−"}
@@ -28,7 +28,7 @@ STATUSES = {
 
 
 def parse_status(value) -> str:
-    key = _fold_status(str(value or ""))
+    key = status_key(str(value or ""))
     if key in STATUSES:
         return STATUSES[key]
     if not key:
@@ -39,8 +39,11 @@ def parse_status(value) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _fold_status(value: str) -> str:
-    return fold(value)
+def status_key(value: str) -> str:
+    """The key of STATUSES that `value` spells, if any: folded, and with Latin look-alike capitals
+    read as Greek («ΕΝΤΑΓΜΕΝΗ» typed with a Latin E). Cached: a list repeats two or three spellings."""
+    key = fold(value)
+    return key if key in STATUSES else greek_lookalikes(key)
 
 
 def parse_date(value) -> datetime.date | None:

@@ -11,6 +11,11 @@ import unicodedata
 
 from django.db.models import Q
 
+# Latin capitals drawn exactly like Greek ones. Typed or pasted into a Greek word («ΕΝΤΑΓΜΕΝΗ» with a
+# Latin E) they are invisible, so wherever the text is known to be Greek — statuses, municipality
+# names, ΑΔΑ codes — they are read as the Greek letter.
+LATIN_TO_GREEK = str.maketrans("ABEZHIKMNOPTYX", "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ")
+
 _DASHES = re.compile(r"\s*[\u2010-\u2015\u2212-]\s*")
 _SPACES = re.compile(r"\s+")
 
@@ -44,3 +49,8 @@ def search_q(term: str, folded_fields, exact_fields=()) -> Q | None:
     for field in exact_fields:
         exact |= Q(**{f"{field}__iexact": term})
     return words | exact
+
+
+def greek_lookalikes(folded: str) -> str:
+    """`folded` (capitals, see fold) with every Latin look-alike capital made Greek."""
+    return folded.translate(LATIN_TO_GREEK)

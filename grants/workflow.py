@@ -122,14 +122,13 @@ DECISION_CHANNELS = (Channel.IMPORT, Channel.COMMAND)
 
 # ΑΔΑ: Greek capitals and digits, e.g. «ΕΨΚ446ΜΤΛ6-ΡΞΥ» (10-3) or older «ΡΒΠΕ7ΛΞ-Ν1Ζ» (7-3).
 ADA_RE = re.compile(r"^[Α-Ω0-9]{4,10}-[Α-Ω0-9]{3}$")
-# People type Latin letters that look Greek; Diavgeia codes are Greek, so we store the Greek ones.
-_LATIN_TO_GREEK = str.maketrans("ABEZHIKMNOPTYX", "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ")
 
 
 def normalize_ada(value) -> str:
-    from grants.text import fold
+    from grants.text import fold, greek_lookalikes
 
-    ada = fold(value or "").replace(" ", "").translate(_LATIN_TO_GREEK)
+    # People type Latin letters that look Greek; Diavgeia codes are Greek, so we store the Greek ones.
+    ada = greek_lookalikes(fold(value or "").replace(" ", ""))
     if not ADA_RE.match(ada):
         raise TransitionError(
             {"decision_ada": _("«%(v)s» is not a valid ΑΔΑ (e.g. ΕΨΚ446ΜΤΛ6-ΡΞΥ).") % {"v": value or ""}}
@@ -373,12 +372,41 @@ def decision_warnings(
 
 
 def submission_hash(app: Application) -> str:
-    """A digest of what was submitted, printed on the receipt so both sides can prove the content."""
+    """A digest of what was submitted, printed on the receipt so both sides can prove the content.
+
+    It covers everything the receipt and its PDF print from the selections and the municipality
+    wrote: project code, amount and justification. Catalogue titles are reference data, not the
+    municipality's submission, and are left out so that a corrected title does not void every receipt."""
+    rows = app.selections.order_by("project__code").values_list("project__code", "amount", "justification")
+    payload = json.dumps(
+        {"application": app.pk, "selections": [[c, f"{a:.2f}", j] for c, a, j in rows]}, sort_keys=True
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _submission_hash_codes_and_amounts(app: Application) -> str:
+    # The digest of receipts issued before justifications were covered; kept to verify those.
     rows = list(app.selections.order_by("project__code").values_list("project__code", "amount"))
     payload = json.dumps(
         {"application": app.pk, "selections": [[c, f"{a:.2f}"] for c, a in rows]}, sort_keys=True
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def submission_is_current(app: Application) -> bool:
+    """Whether the application still holds exactly what its receipt says was submitted."""
+    if not app.submission_hash:
+        return False
+    if app.submission_hash == submission_hash(app):
+        return True
+    # An older receipt's digest does not cover justifications: it still proves the content only if no
+    # selection was touched since the submission, which the audit trail (written by every change) tells.
+    return (
+        app.submission_hash == _submission_hash_codes_and_amounts(app)
+        and not app.audit_events.filter(
+            action__startswith="selection.", created_at__gt=app.submitted_at
+        ).exists()
+    )
 
 
 # --- writing ------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ format, idempotent, all or nothing with line-numbered errors, matching against t
 
 import datetime
 import io
+import re
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from openpyxl import Workbook
 
 from grants.imports.inclusions import import_inclusions
 from grants.imports.matching import MunicipalityIndex
-from grants.imports.values import parse_amount, parse_date
+from grants.imports.values import parse_amount, parse_date, parse_status
 from grants.models import Application, AuditEvent, Programme
 from grants.reference import load_reference_data
 
@@ -155,6 +157,27 @@ def test_every_format_gives_the_same_result(registry, fmt, content):
     assert report.ok, [str(e) for e in report.errors]
     assert state(registry) == EXPECTED
     assert report.total_budget == D("9110544.17")
+
+
+def with_dimension(xlsx: bytes, ref: str) -> bytes:
+    """The same workbook with its first sheet claiming another used range, as some writers leave it."""
+    source, target = zipfile.ZipFile(io.BytesIO(xlsx)), io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, n = re.subn(rb'<dimension ref="[^"]*" ?/>', f'<dimension ref="{ref}"/>'.encode(), data)
+                assert n == 1
+            out.writestr(item, data)
+    return target.getvalue()
+
+
+def test_an_xlsx_with_a_wrong_dimension_is_read_whole(registry):
+    # read_only openpyxl trusts <dimension>; a sheet that claims A1:D4 still has eleven rows.
+    report = run(with_dimension(xlsx_bytes(), "A1:D4"), "xlsx", registry)
+
+    assert report.ok, [str(e) for e in report.errors]
+    assert state(registry) == EXPECTED
 
 
 def test_a_second_import_changes_nothing_and_says_so(registry):
@@ -300,6 +323,35 @@ def test_amounts_as_published_or_the_greek_way(text, amount):
 def test_malformed_amounts_are_refused(text):
     with pytest.raises(ValueError):
         parse_amount(text)
+
+
+@pytest.mark.parametrize("text", ["1234.567", "1234,567", "1.234,567", "1,234.567", 0.125])
+def test_three_decimals_are_refused_in_words_not_rounded(text):
+    with pytest.raises(ValueError, match="more than two decimals"):
+        parse_amount(text)
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv"])
+def test_a_status_with_latin_look_alike_letters_reads_as_the_greek_one(registry, fmt):
+    latin_e = "E" + "Ενταγμένη"[1:]  # «Ενταγμένη» with a Latin E: it looks the same
+    to_be = "ΠPOΣ ENTAΞH"  # Latin P, O, E, N, T, A, H
+    if fmt == "text":
+        content = f"{latin_e} ΔΗΜΟΣ ΕΠΙΔΑΥΡΟΥ 229,700.00 06/06/2024\n{to_be} ΔΗΜΟΣ ΠΥΛΗΣ 399,916.12 –\n"
+    else:
+        content = (
+            "ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ;ΔΙΚΑΙΟΥΧΟΣ;Π/Υ;ΗΜΕΡΟΜΗΝΙΑ ΕΝΤΑΞΗΣ\n"
+            f"{latin_e};ΔΗΜΟΣ ΕΠΙΔΑΥΡΟΥ;229.700,00;06/06/2024\n{to_be};ΔΗΜΟΣ ΠΥΛΗΣ;399.916,12;–\n"
+        )
+
+    report = run(content, fmt, registry)
+
+    assert report.ok, [str(e) for e in report.errors]
+    assert state(registry) == {"4103": EXPECTED["4103"], "2603": EXPECTED["2603"]}
+
+
+def test_a_latin_word_that_is_no_status_is_still_refused():
+    with pytest.raises(ValueError, match="unknown status"):
+        parse_status("ENTAXH")
 
 
 def test_dates():

@@ -15,6 +15,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from grants import concurrency
 from grants.workflow import TransitionError
 from projects.services import SelectionError
 
@@ -50,6 +51,8 @@ def _reason(exc: DjangoValidationError) -> str:
 
 def to_api_exception(exc):
     """The domain error as the DRF exception that says the same thing, or `exc` unchanged."""
+    if isinstance(exc, concurrency.StaleVersion):
+        return StaleVersion(expected=exc.expected, current=exc.current)
     if isinstance(exc, (TransitionError, SelectionError)):
         if hasattr(exc, "error_dict"):
             return _field_errors(exc)

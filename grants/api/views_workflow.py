@@ -8,13 +8,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from grants import selectors
+from grants.concurrency import application_at_version
 from grants.filters import SelectionFilterSet
 from grants.models import Application, Channel
 from grants.workflow import available_actions, transition
 from projects import services as project_services
 
 from . import serializers as s
-from .concurrency import application_at_version, etag, expected_version
+from .concurrency import etag, expected_version
 from .permissions import EditSelections, TakeActions
 from .views import APPLICATION_PK, ApiView, scoped_application
 

@@ -18,9 +18,8 @@ from collections import defaultdict
 from django.utils.translation import gettext as _
 
 from grants.models import Municipality
-from grants.text import fold
+from grants.text import fold, greek_lookalikes
 
-_LATIN_TO_GREEK = str.maketrans("ABEZHIKMNOPTYX", "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ")
 _PREFIX = re.compile(r"^(ΔΗΜΟΣ|Δ\.)\s*")
 _TITLES = re.compile(r"^(ΗΡΩΙΚΗΣ|ΙΕΡΑΣ) (ΠΟΛΕΩΣ|ΠΟΛΗΣ|ΝΗΣΟΥ) ")
 _NOMOU = re.compile(r"^(?P<name>.+?)[ ,(]+ΝΟΜΟΥ (?P<prefecture>[^)]+)\)?$")
@@ -62,7 +61,7 @@ class _FoldTable(dict):
             folded = ""
         else:
             folded = fold(char) if char.strip() else char
-            folded = folded.translate(_LATIN_TO_GREEK)
+            folded = greek_lookalikes(folded)
         self[code] = folded
         return folded
 

@@ -4,14 +4,13 @@ Nothing is interpreted here beyond splitting: amounts, dates, statuses and names
 importer, so that every reader reports the same errors in the same words."""
 
 import csv
-import functools
 import io
 import zipfile
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from grants.imports.values import MISSING_DATE, STATUSES, looks_like_amount, looks_like_date
+from grants.imports.values import MISSING_DATE, STATUSES, looks_like_amount, looks_like_date, status_key
 from grants.text import fold
 
 FORMATS = ("text", "csv", "xlsx")
@@ -150,18 +149,12 @@ def _read_text(text: str):
     return rows, errors
 
 
-@functools.lru_cache(maxsize=256)
-def _folded(text: str) -> str:
-    # A list repeats the same two or three status spellings on every line.
-    return fold(text)
-
-
 def _split_text_line(number: int, line: str):
     """«<status> <beneficiary> <budget> [<date> | – ]», split from both ends."""
     tokens = line.replace("€", " ").split()
-    if len(tokens) >= 2 and _folded(f"{tokens[0]} {tokens[1]}") in STATUSES:
+    if len(tokens) >= 2 and status_key(f"{tokens[0]} {tokens[1]}") in STATUSES:
         status, rest = " ".join(tokens[:2]), tokens[2:]
-    elif _folded(tokens[0]) in STATUSES:
+    elif status_key(tokens[0]) in STATUSES:
         status, rest = tokens[0], tokens[1:]
     else:
         folded = [fold(t) for t in tokens]
@@ -286,6 +279,9 @@ def _read_xlsx(content: bytes, spec: TableSpec):
         return [], [RowError(None, _("Unreadable file: not an XLSX workbook (%(e)s).") % {"e": exc})]
     try:
         sheet = workbook.worksheets[0]
+        # In read-only mode openpyxl stops at the range the file's <dimension> claims, and some writers
+        # leave it stale: rows past it would be lost without a word. Read until the sheet really ends.
+        sheet.reset_dimensions()
         return _table(enumerate(sheet.iter_rows(values_only=True), start=1), spec)
     finally:
         workbook.close()

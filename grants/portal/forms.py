@@ -1,41 +1,22 @@
 """Portal forms. They parse what people type; every domain rule (cap, status, ownership) is checked by
 projects.services and grants.workflow, whose errors are put back on the field they name."""
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-# «12.500,00», «12500,00», «12,500.00», «12500.00», «12 500 €»: officers and clerks type all of them.
-_GROUPED_DOT = re.compile(r"^\d{1,3}(\.\d{3})+$")
-_GROUPED_COMMA = re.compile(r"^\d{1,3}(,\d{3})+$")
+from grants import amounts
 
 
 def parse_amount(text: str, language: str | None = None) -> Decimal:
-    """A euro amount typed in Greek or English habits. Raises ValueError when it is not a number."""
-    value = re.sub(r"[\s\u00a0€]", "", str(text or ""))
-    if not value:
-        raise ValueError("empty")
+    """A euro amount typed in Greek or English habits («12.500,00», «12,500.00», «12 500 €»), read by
+    the importer's parser; the page's language says which mark is the decimal one, so «1,234» typed
+    in Greek has three decimals and is refused. Raises ValueError (TooManyDecimals for that case)."""
     greek = (language or get_language() or "el").startswith("el")
-    if "," in value and "." in value:
-        decimal_mark = "," if value.rfind(",") > value.rfind(".") else "."
-        thousands = "." if decimal_mark == "," else ","
-        value = value.replace(thousands, "").replace(decimal_mark, ".")
-    elif "," in value:
-        value = (
-            value.replace(",", "") if not greek and _GROUPED_COMMA.match(value) else value.replace(",", ".")
-        )
-    elif "." in value and greek and _GROUPED_DOT.match(value):
-        value = value.replace(".", "")
-    if not re.fullmatch(r"-?\d+(\.\d+)?", value):
-        raise ValueError(value)
-    try:
-        return Decimal(value).quantize(Decimal("0.01"))
-    except InvalidOperation as exc:
-        raise ValueError(value) from exc
+    return amounts.parse_amount(str(text or ""), decimal_mark="," if greek else ".")
 
 
 class AmountField(forms.Field):
@@ -55,6 +36,12 @@ class AmountField(forms.Field):
             return None
         try:
             return parse_amount(value)
+        except amounts.TooManyDecimals:
+            raise ValidationError(
+                _("An amount has at most two decimals (cents): «%(v)s» has more."),
+                code="decimals",
+                params={"v": value},
+            ) from None
         except ValueError:
             raise ValidationError(_("Enter an amount in euros, e.g. 12500.00."), code="invalid") from None
 
@@ -78,6 +65,11 @@ class SelectionForm(forms.Form):
                 self.add_error(field if field in self.fields else None, messages)
         else:
             self.add_error(None, error.messages)
+
+
+class SubmitForm(forms.Form):
+    # The version of the application the page showed: what the clerk reviewed is what gets submitted.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
 
 class NoteForm(forms.Form):

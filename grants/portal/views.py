@@ -14,17 +14,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from grants import history, selectors
+from grants.concurrency import StaleVersion, application_at_version
 from grants.models import ApplicationStatus, Channel, MunicipalityAccount, Programme
 from grants.services import application_get_or_create
 from grants.text import fold
-from grants.workflow import TransitionError, available_actions, submission_hash, transition
+from grants.workflow import TransitionError, available_actions, submission_is_current, transition
 from projects import services as selection_services
 from projects.models import CatalogueProject, Category
 from projects.services import SelectionError
 
 from . import presenters
 from .access import municipality_required, own_application, own_selection
-from .forms import CatalogueSearchForm, NoteForm, SelectionForm, parse_amount
+from .forms import CatalogueSearchForm, NoteForm, SelectionForm, SubmitForm, parse_amount
 from .pdf import application_pdf
 
 
@@ -251,12 +252,27 @@ def cap_bar(request, pk):
 @require_http_methods(["GET", "POST"])
 def submit(request, pk):
     application = own_application(request, pk)
-    error = ""
-    if request.method == "POST":
+    form = SubmitForm(request.POST if request.method == "POST" else None)
+    error, status = "", 200
+    changed = _(
+        "The application changed after this page was opened (in another tab or by a colleague). "
+        "Nothing was submitted: review it again below and submit if it is right."
+    )
+    if request.method == "POST" and not form.is_valid():
+        error, status = changed, 409
+    elif request.method == "POST":
         try:
-            transition(application, "submit", actor=request.user, channel=Channel.PORTAL)
+            with application_at_version(application, form.cleaned_data["version"]):
+                transition(application, "submit", actor=request.user, channel=Channel.PORTAL)
+        except StaleVersion as exc:
+            application.refresh_from_db()
+            # Submitting is one write: a submitted application one version past the page is this very
+            # page sent twice (a double click, a reload), so the clerk gets the receipt, not an error.
+            if application.status == ApplicationStatus.SUBMITTED and exc.current == exc.expected + 1:
+                return redirect("portal:receipt", pk=application.pk)
+            error, status = changed, 409
         except TransitionError as exc:
-            error = " ".join(exc.messages)
+            error, status = " ".join(exc.messages), 400
         else:
             messages.success(request, _("Your application was submitted."))
             return redirect("portal:receipt", pk=application.pk)
@@ -271,7 +287,7 @@ def submit(request, pk):
             "submit": _actions(application, request.user)["submit"],
             "error": error,
         },
-        status=400 if error else 200,
+        status=status,
     )
 
 
@@ -285,7 +301,7 @@ def _submitted(request, pk):
 @municipality_required
 def receipt(request, pk):
     application = _submitted(request, pk)
-    current = submission_hash(application) == application.submission_hash
+    current = submission_is_current(application)
     return render(request, "portal/receipt.html", {"application": application, "pdf_available": current})
 
 
@@ -295,7 +311,7 @@ def receipt_pdf(request, pk):
     selections = _selections(application)
     # The PDF proves what was submitted: once a returned application is edited, its old content is
     # no longer on file, so no PDF is produced until it is submitted again.
-    if submission_hash(application) != application.submission_hash:
+    if not submission_is_current(application):
         raise Http404("Changed since submission.")
     response = HttpResponse(application_pdf(application, selections), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{application.tracking_number}.pdf"'

@@ -1,4 +1,5 @@
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -8,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
+from grants.amounts import TooManyDecimals
 from grants.models import Application, ApplicationStatus, Channel
 from grants.portal import urls as portal_urls
 from grants.portal.forms import parse_amount
@@ -241,6 +243,32 @@ def test_non_amounts_are_refused(text):
         parse_amount(text, "el")
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("1,234", "el"), ("1234,567", "el"), ("1.234,567", "el"), ("1.234", "en"), ("1234.567", "en")],
+)
+def test_three_decimals_are_refused_not_rounded(text, language):
+    with pytest.raises(TooManyDecimals):
+        parse_amount(text, language)
+
+
+def test_the_other_languages_grouping_mark_still_groups_thousands():
+    assert parse_amount("1,234", "en") == parse_amount("1.234", "el") == Decimal("1234.00")
+
+
+def test_an_amount_with_three_decimals_is_refused_with_a_clear_message(
+    client, draft, kalamata_user, catalogue
+):
+    client.force_login(kalamata_user)
+    response = client.post(
+        reverse("portal:selection_add", args=[draft.pk, catalogue[0].pk]),
+        {"amount": "1234,567", "justification": "x"},
+    )
+    assert response.status_code == 400
+    assert "at most two decimals" in response.content.decode()
+    assert not draft.selections.exists()
+
+
 # --- submit, receipt, PDF, return -----------------------------------------------------------------
 
 
@@ -301,6 +329,106 @@ def test_returned_application_shows_the_note_and_is_editable_again(
     app.refresh_from_db()
     assert app.status == ApplicationStatus.SUBMITTED and app.budget == Decimal("20000.00")
     assert client.get(reverse("portal:receipt_pdf", args=[app.pk])).status_code == 200
+
+
+def test_a_justification_edited_after_return_is_not_shown_as_submitted(
+    client, kalamata, kalamata_user, officer, catalogue, make_application
+):
+    app = make_application(kalamata, kalamata_user, 1, submit=True)
+    submitted = app.selections.get().justification
+    transition(app, "return", actor=officer, note="Διορθώστε την αιτιολόγηση.", channel=Channel.ADMIN)
+    client.force_login(kalamata_user)
+    selection = app.selections.get()
+    client.post(
+        reverse("portal:selection_edit", args=[selection.pk]),
+        {"amount": f"{selection.amount:.2f}", "justification": "Γραμμένη μετά την υποβολή"},
+    )
+    app.refresh_from_db()
+    assert app.selections.get().justification == "Γραμμένη μετά την υποβολή"
+    assert app.budget == selection.amount
+
+    assert client.get(reverse("portal:receipt_pdf", args=[app.pk])).status_code == 404
+    receipt = client.get(reverse("portal:receipt", args=[app.pk])).content.decode()
+    assert "changed since it was submitted" in receipt and submitted not in receipt
+
+
+def test_a_receipt_issued_before_justifications_were_hashed_still_proves_unchanged_content(
+    client, kalamata, kalamata_user, officer, catalogue, make_application
+):
+    from grants.workflow import _submission_hash_codes_and_amounts
+
+    app = make_application(kalamata, kalamata_user, 1, submit=True)
+    Application.objects.filter(pk=app.pk).update(submission_hash=_submission_hash_codes_and_amounts(app))
+    client.force_login(kalamata_user)
+    assert client.get(reverse("portal:receipt_pdf", args=[app.pk])).status_code == 200
+
+    transition(app, "return", actor=officer, note="Διορθώστε.", channel=Channel.ADMIN)
+    selection = app.selections.get()
+    client.post(
+        reverse("portal:selection_edit", args=[selection.pk]),
+        {"amount": f"{selection.amount:.2f}", "justification": "Άλλη"},
+    )
+    assert client.get(reverse("portal:receipt_pdf", args=[app.pk])).status_code == 404
+
+
+def _shown_version(page: str) -> str:
+    return re.search(r'name="version" value="(\d+)"', page).group(1)
+
+
+def test_submitting_from_a_stale_page_is_refused_and_asks_for_a_new_review(
+    client, kalamata, kalamata_user, catalogue, make_application
+):
+    app = make_application(kalamata, kalamata_user, 2)
+    client.force_login(kalamata_user)
+    page = client.get(reverse("portal:submit", args=[app.pk])).content.decode()
+    assert "20.000,00 €" in page
+    # Another tab raises an amount after this page was opened.
+    selection = app.selections.order_by("pk").first()
+    client.post(
+        reverse("portal:selection_edit", args=[selection.pk]), {"amount": "90000", "justification": "x"}
+    )
+
+    response = client.post(reverse("portal:submit", args=[app.pk]), {"version": _shown_version(page)})
+
+    app.refresh_from_db()
+    assert response.status_code == 409 and app.status == ApplicationStatus.DRAFT
+    again = response.content.decode()
+    assert "changed after this page was opened" in again and "100.000,00 €" in again
+    # The page now carries the current version: submitting after the new review works.
+    response = client.post(reverse("portal:submit", args=[app.pk]), {"version": _shown_version(again)})
+    app.refresh_from_db()
+    assert response.status_code == 302 and app.status == ApplicationStatus.SUBMITTED
+    assert app.budget == Decimal("100000.00")
+
+
+def test_the_same_submission_sent_twice_lands_on_the_receipt(
+    client, kalamata, kalamata_user, catalogue, make_application
+):
+    app = make_application(kalamata, kalamata_user, 1)
+    client.force_login(kalamata_user)
+    version = _shown_version(client.get(reverse("portal:submit", args=[app.pk])).content.decode())
+
+    first = client.post(reverse("portal:submit", args=[app.pk]), {"version": version})
+    second = client.post(reverse("portal:submit", args=[app.pk]), {"version": version})
+
+    receipt = reverse("portal:receipt", args=[app.pk])
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] == receipt
+    assert app.audit_events.filter(action="workflow.submit").count() == 1
+
+
+def test_a_submit_after_someone_else_moved_the_application_on_is_not_taken_for_a_repeat(
+    client, kalamata, kalamata_user, officer, catalogue, make_application
+):
+    app = make_application(kalamata, kalamata_user, 1)
+    client.force_login(kalamata_user)
+    version = _shown_version(client.get(reverse("portal:submit", args=[app.pk])).content.decode())
+    client.post(reverse("portal:submit", args=[app.pk]), {"version": version})
+    transition(app, "start_review", actor=officer, channel=Channel.ADMIN)
+
+    response = client.post(reverse("portal:submit", args=[app.pk]), {"version": version})
+
+    assert response.status_code == 409 and "changed after this page was opened" in response.content.decode()
 
 
 def test_withdraw_where_the_workflow_allows(client, kalamata, kalamata_user, catalogue, make_application):

@@ -1,0 +1,114 @@
+"""Reading a euro amount as people write it: one parser for the published lists (grants.imports) and
+the portal's forms, so the same text never means two different sums in two places.
+
+Money has at most two decimals: a figure with more is refused, never rounded."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+CENT = Decimal("0.01")
+_AMOUNT_CHARS = re.compile(r"^[0-9.,]+$")
+_GROUPED = re.compile(r"^[1-9][0-9]{0,2}([.,][0-9]{3})+$")
+# The published form («1,234.56», «1234.5», «12»): what the rules below make of it, read at once.
+_PUBLISHED = re.compile(r"^(?:[1-9][0-9]{0,2}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?$")
+_SPACES = re.compile(r"[\s\u00a0\u202f€]")
+
+
+class TooManyDecimals(ValueError):
+    """Refused rather than rounded: «1234,567» is a typing slip, not 1.234,57 €."""
+
+    def __init__(self, raw):
+        super().__init__(raw)
+
+    def __str__(self):
+        return _("«%(v)s» has more than two decimals") % {"v": self.args[0]}
+
+
+class _MalformedAmount(ValueError):
+    # Its message is translated only when it is raised: most amounts are well formed.
+    def __init__(self, raw):
+        super().__init__(raw)
+
+    def __str__(self):
+        return _("«%(v)s» is not a well-formed amount (e.g. 1,234.56 or 1.234,56)") % {"v": self.args[0]}
+
+
+def parse_amount(value, *, decimal_mark: str | None = None) -> Decimal:
+    """An amount in euros, as published («1,234.56») or written the Greek way («1.234,56»).
+
+    The rule, since money has at most two decimals:
+    - both separators present: the last one is the decimal mark, the other groups thousands;
+    - one separator, repeated («1,234,567» / «1.234.567»): it groups thousands;
+    - one separator, once, followed by one or two digits: it is the decimal mark («1234,5» / «1234.50»);
+    - one separator, once, followed by exactly three digits: it groups thousands («1,234» and «1.234»
+      are both 1234) — unless the caller knows the writer's `decimal_mark` (the portal knows the
+      page's language) and it is that mark: then «1,234» typed in Greek has three decimals;
+    - thousands groups must be of three digits after a first group of one to three («12,34,567» is
+      refused), and a figure with three or more decimals is refused (TooManyDecimals), not rounded.
+    Numbers from a spreadsheet cell are taken as they are (an int, or a float with at most two
+    decimals: floats are read through their shortest text form, never through binary arithmetic).
+    Raises ValueError with a message for the person who wrote it.
+    """
+    if isinstance(value, bool):
+        raise ValueError(_("«%(v)s» is not an amount") % {"v": value})
+    if isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, float):
+        amount = Decimal(repr(value))
+        # A formula can leave binary noise (0.1 + 0.2); a real third decimal is refused.
+        if abs(amount - amount.quantize(CENT)) > Decimal("0.000001"):
+            raise TooManyDecimals(value)
+        amount = amount.quantize(CENT)
+    elif isinstance(value, Decimal):
+        amount = value
+    else:
+        amount = _parse_text(str(value or ""), decimal_mark)
+    if not amount.is_finite():
+        raise ValueError(_("«%(v)s» is not an amount") % {"v": value})
+    if amount < 0:
+        raise ValueError(_("a budget cannot be negative (%(v)s)") % {"v": value})
+    if amount != amount.quantize(CENT):
+        raise TooManyDecimals(value)
+    return amount.quantize(CENT)
+
+
+def _parse_text(raw: str, decimal_mark: str | None) -> Decimal:
+    if decimal_mark != "," and _PUBLISHED.match(raw):
+        return Decimal(raw.replace(",", ""))
+    text = _SPACES.sub("", raw)
+    if not text:
+        raise ValueError(_("the budget is missing"))
+    if not _AMOUNT_CHARS.match(text):
+        raise ValueError(_("«%(v)s» is not an amount (e.g. 1,234.56 or 1.234,56)") % {"v": raw})
+    bad = _MalformedAmount(raw)
+    last_comma, last_point = text.rfind(","), text.rfind(".")
+    if last_comma >= 0 and last_point >= 0:
+        mark = "," if last_comma > last_point else "."
+        grouping = "." if mark == "," else ","
+        whole, _sep, cents = text.rpartition(mark)
+        if grouping in cents or mark in whole or not cents:
+            raise bad
+        if not _GROUPED.match(whole) and not whole.isdigit():
+            raise bad
+        if len(cents) > 2:
+            raise TooManyDecimals(raw)
+        return Decimal(whole.replace(grouping, "") + "." + cents)
+    separator = "," if last_comma >= 0 else "." if last_point >= 0 else ""
+    if not separator:
+        return Decimal(text)
+    parts = text.split(separator)
+    if len(parts) > 2 or (len(parts[-1]) == 3 and separator != decimal_mark and _GROUPED.match(text)):
+        if not _GROUPED.match(text):
+            raise bad
+        return Decimal(text.replace(separator, ""))
+    whole, cents = parts
+    if not whole or not cents:
+        raise bad
+    if len(cents) > 2:
+        raise TooManyDecimals(raw)
+    try:
+        return Decimal(f"{whole}.{cents}")
+    except InvalidOperation:
+        raise bad from None

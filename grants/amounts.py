@@ -6,6 +6,9 @@ Money has at most two decimals: a figure with more is refused, never rounded."""
 import re
 from decimal import Decimal, InvalidOperation
 
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 CENT = Decimal("0.01")
@@ -112,3 +115,41 @@ def _parse_text(raw: str, decimal_mark: str | None) -> Decimal:
         return Decimal(f"{whole}.{cents}")
     except InvalidOperation:
         raise bad from None
+
+
+# --- forms: the same parser behind every amount a person types (portal, admin, report filters) ---
+
+
+def parse_typed_amount(text: str, language: str | None = None) -> Decimal:
+    """A euro amount typed in Greek or English habits («12.500,00», «12,500.00», «12 500 €»), read by
+    the importer's parser; the page's language says which mark is the decimal one, so «1,234» typed
+    in Greek has three decimals and is refused. Raises ValueError (TooManyDecimals for that case)."""
+    greek = (language or get_language() or "el").startswith("el")
+    return parse_amount(str(text or ""), decimal_mark="," if greek else ".")
+
+
+class AmountField(forms.Field):
+    # A text field, not type=number: browsers reject «12.500,00» in number inputs before we see it.
+    widget = forms.TextInput
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update(
+            {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false", "maxlength": "30"}
+        )
+        return attrs
+
+    def to_python(self, value):
+        value = str(value or "").strip()
+        if not value:
+            return None
+        try:
+            return parse_typed_amount(value)
+        except TooManyDecimals:
+            raise ValidationError(
+                _("An amount has at most two decimals (cents): «%(v)s» has more."),
+                code="decimals",
+                params={"v": value},
+            ) from None
+        except ValueError:
+            raise ValidationError(_("Enter an amount in euros, e.g. 12500.00."), code="invalid") from None

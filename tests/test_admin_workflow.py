@@ -237,3 +237,25 @@ def test_empty_selection_gives_a_message_not_an_error_page(client, officer, prog
     )
     assert response.status_code == 302
     assert any("Items must be selected" in t for t in message_texts(response))
+
+
+def test_an_approver_types_the_budget_the_greek_way(
+    client, programme, kalamata, catalogue, officer, approver
+):
+    app = application_in(programme, kalamata, catalogue[0], S.TO_BE_INCLUDED, officer)
+    client.force_login(approver)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "el"
+    data = {
+        "include-inclusion_date": "07/03/2024",
+        "include-decision_ada": ADA,
+        "include-budget": "695.800,00",
+    }
+
+    assert (
+        client.post(transition_url(app, "include"), {**data, "include-budget": "695.800,001"}).status_code
+        == 200
+    )
+    assert client.post(transition_url(app, "include"), data).status_code == 302
+
+    app.refresh_from_db()
+    assert (app.status, str(app.budget)) == (S.INCLUDED, "695800.00")

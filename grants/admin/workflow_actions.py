@@ -13,14 +13,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grants import workflow
+from grants.amounts import AmountField
 from grants.models import Channel
 
 DATE_INPUTS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 FIELDS = {
-    "budget": lambda required: forms.DecimalField(
-        label=_("budget (€)"), required=required, min_value=0, max_digits=14, decimal_places=2
-    ),
+    # Typed as people type amounts («695.800,00» in Greek), read by the portal's and the importer's parser.
+    "budget": lambda required: AmountField(label=_("budget (€)"), required=required),
     "inclusion_date": lambda required: forms.DateField(
         label=_("inclusion date"),
         required=required,

@@ -1,49 +1,11 @@
 """Portal forms. They parse what people type; every domain rule (cap, status, ownership) is checked by
 projects.services and grants.workflow, whose errors are put back on the field they name."""
 
-from decimal import Decimal
-
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from grants import amounts
-
-
-def parse_amount(text: str, language: str | None = None) -> Decimal:
-    """A euro amount typed in Greek or English habits («12.500,00», «12,500.00», «12 500 €»), read by
-    the importer's parser; the page's language says which mark is the decimal one, so «1,234» typed
-    in Greek has three decimals and is refused. Raises ValueError (TooManyDecimals for that case)."""
-    greek = (language or get_language() or "el").startswith("el")
-    return amounts.parse_amount(str(text or ""), decimal_mark="," if greek else ".")
-
-
-class AmountField(forms.Field):
-    # A text field, not type=number: browsers reject «12.500,00» in number inputs before we see it.
-    widget = forms.TextInput
-
-    def widget_attrs(self, widget):
-        attrs = super().widget_attrs(widget)
-        attrs.update(
-            {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false", "maxlength": "30"}
-        )
-        return attrs
-
-    def to_python(self, value):
-        value = str(value or "").strip()
-        if not value:
-            return None
-        try:
-            return parse_amount(value)
-        except amounts.TooManyDecimals:
-            raise ValidationError(
-                _("An amount has at most two decimals (cents): «%(v)s» has more."),
-                code="decimals",
-                params={"v": value},
-            ) from None
-        except ValueError:
-            raise ValidationError(_("Enter an amount in euros, e.g. 12500.00."), code="invalid") from None
+from grants.amounts import AmountField
 
 
 class SelectionForm(forms.Form):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from grants import history, selectors
+from grants.amounts import parse_typed_amount
 from grants.concurrency import StaleVersion, application_at_version
 from grants.models import ApplicationStatus, Channel, MunicipalityAccount, Programme
 from grants.services import application_get_or_create
@@ -25,7 +26,7 @@ from projects.services import SelectionError
 
 from . import presenters
 from .access import municipality_required, own_application, own_selection
-from .forms import CatalogueSearchForm, NoteForm, SelectionForm, SubmitForm, parse_amount
+from .forms import CatalogueSearchForm, NoteForm, SelectionForm, SubmitForm
 from .pdf import application_pdf
 
 
@@ -241,7 +242,7 @@ def cap_bar(request, pk):
     others = [s for s in selections if str(s.pk) != editing]
     total = sum((s.amount for s in others), Decimal("0"))
     try:
-        total += max(parse_amount(request.GET.get("amount", "")), Decimal("0"))
+        total += max(parse_typed_amount(request.GET.get("amount", "")), Decimal("0"))
     except ValueError:
         total = sum((s.amount for s in selections), Decimal("0"))
     bar = presenters.CapBar(total=total, cap=application.programme.cap_for(application.municipality))

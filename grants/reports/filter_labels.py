@@ -6,7 +6,7 @@ import datetime
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
-from grants.portal.forms import AmountField
+from grants.amounts import AmountField
 from projects.services import format_eur
 
 # Changelist parameters that are not filters: ordering, page, "show all", popups, errors.

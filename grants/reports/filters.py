@@ -5,9 +5,9 @@ reuse the shared parents, so the common filters mean the same everywhere."""
 import django_filters as df
 from django.utils.translation import gettext_lazy as _
 
+from grants.amounts import AmountField
 from grants.filters import ApplicationFilterSet, MunicipalityFilterSet
 from grants.models import Programme
-from grants.portal.forms import AmountField
 
 
 class AmountFilter(df.Filter):

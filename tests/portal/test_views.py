@@ -10,9 +10,9 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from grants.amounts import TooManyDecimals
+from grants.amounts import parse_typed_amount as parse_amount
 from grants.models import Application, ApplicationStatus, Channel
 from grants.portal import urls as portal_urls
-from grants.portal.forms import parse_amount
 from grants.workflow import transition
 from grants.workflow_batch import Decision, record_decisions
 from projects.models import Selection

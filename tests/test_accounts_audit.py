@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from grants import roles, services
 from grants.models import AuditEvent, Channel
@@ -173,14 +174,18 @@ def test_the_service_refuses_to_delete_an_account_with_history(officer, programm
     assert User.objects.filter(pk=officer.pk).exists() and not events("account.delete")
 
 
-def test_setting_a_password_revokes_the_api_token(client, superuser, kalamata_user):
-    from rest_framework.test import APIClient
-
+def token_client(username):
+    """An API client authenticated by the token the account obtains with its password."""
     api = APIClient()
-    token = api.post(
-        reverse("api:auth-token"), {"username": "kalamata", "password": PASSWORD}, format="json"
-    ).data["token"]
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    response = api.post(
+        reverse("api:auth-token"), {"username": username, "password": PASSWORD}, format="json"
+    )
+    api.credentials(HTTP_AUTHORIZATION=f"Token {response.data['token']}")
+    return api
+
+
+def test_setting_a_password_revokes_the_api_token(client, superuser, kalamata_user):
+    api = token_client("kalamata")
     assert api.get(reverse("api:application-list")).status_code == 200
     [issued] = events("account.token_issue")
     assert (issued.actor, issued.channel) == (kalamata_user, Channel.API)
@@ -194,13 +199,7 @@ def test_setting_a_password_revokes_the_api_token(client, superuser, kalamata_us
 
 
 def test_revoking_a_token_is_recorded(kalamata_user):
-    from rest_framework.test import APIClient
-
-    api = APIClient()
-    token = api.post(
-        reverse("api:auth-token"), {"username": "kalamata", "password": PASSWORD}, format="json"
-    ).data["token"]
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    api = token_client("kalamata")
     assert api.delete(reverse("api:auth-token")).status_code == 204
     [revoked] = events("account.token_revoke")
     assert (revoked.actor, revoked.object_id) == (kalamata_user, str(kalamata_user.pk))

@@ -423,3 +423,49 @@ def test_copy_and_python_csv_paths_agree(world, auditor, name):
     fast_rows, slow_rows = parse(fast), parse(slow)
     assert fast_rows == slow_rows and len(fast_rows) == qs.count() + 1
     assert any(cell.startswith("'=HYPERLINK") for row in fast_rows for cell in row)
+
+
+def test_audit_dates_are_days_in_athens_time(client, auditor, kalamata):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from grants import audit
+
+    athens = ZoneInfo("Europe/Athens")
+    # 23:30 in Athens on 31 March is 20:30 UTC: the event belongs to the 31st, as people lived it.
+    audit.insert_rows(
+        [
+            audit.row(
+                action=action,
+                channel="code",
+                actor=None,
+                created_at=when.replace(tzinfo=athens),
+                obj=kalamata,
+                content_type_id=ContentType.objects.get_for_model(kalamata).pk,
+                municipality_id=kalamata.pk,
+            )
+            for action, when in (
+                ("test.late", dt.datetime(2026, 3, 31, 23, 30)),
+                ("test.early", dt.datetime(2026, 4, 1, 0, 10)),
+            )
+        ]
+    )
+
+    def actions(**params):
+        rows = _json(client, auditor, "audit-trail", **params)
+        return sorted(r["action"] for r in rows if r["action"].startswith("test."))
+
+    assert actions(date_after="2026-03-31", date_before="2026-03-31") == ["test.late"]
+    assert actions(date_after="2026-04-01") == ["test.early"]
+    assert actions(action="test.") == ["test.early", "test.late"]
+    assert actions(action="test.late") == ["test.late"]
+
+
+def test_audit_date_filters_compare_instants_so_the_created_at_index_serves_them(auditor):
+    from grants.filters import AuditEventFilterSet
+
+    qs = AuditEventFilterSet({"date_after": "2026-03-31", "date_before": "2026-03-31"}).qs
+    sql = str(qs.query)
+    assert "AT TIME ZONE" not in sql and '"grants_auditevent"."created_at" >=' in sql

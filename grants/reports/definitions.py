@@ -155,6 +155,8 @@ class AuditTrailReport(QuerysetReport):
     description = _("Every recorded change and export: who, when, what, before and after.")
     filterset_class = AuditEventFilterSet
     ordering = ("created_at", "id")
+    # Before/after cells are long JSON: a page holds few events, and a PDF of thousands is unreadable.
+    pdf_rows = 1000
     columns = [
         Column("time", _("Time"), kind=DATETIME, field="created_at", width=17),
         Column("actor", _("Actor"), field="actor_name", width=20),

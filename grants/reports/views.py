@@ -25,7 +25,6 @@ from . import charts, filter_labels, formats
 from .definitions import REPORTS, stream_published_text
 
 HTML_ROWS = 500
-PDF_ROWS = 5000
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "txt": "text/plain; charset=utf-8",
@@ -180,7 +179,7 @@ def export_queryset_response(request, report_name, fmt, queryset):
 def _export(request, report, fmt, fs, filters: dict, shown_filters):
     qs = fs.qs
     count = report.count(qs)
-    rows_written = min(count, PDF_ROWS) if fmt == "pdf" else count
+    rows_written = min(count, report.pdf_rows) if fmt == "pdf" else count
     response = _export_response(report, fmt, fs, qs, count, shown_filters)
     # Recorded once the response exists: an XLSX or PDF that failed to build is never recorded as
     # exported. CSV, TXT and JSON are generated lazily while they are sent, so for them this is
@@ -225,15 +224,15 @@ def _export_response(report, fmt, fs, qs, count, shown_filters):
         return FileResponse(handle, as_attachment=True, filename=filename, content_type=CONTENT_TYPES[fmt])
     else:
         notes = [f"{label}: {value}" for label, value in report.summary(qs, fs)]
-        if count > PDF_ROWS:
+        if count > report.pdf_rows:
             notes.append(
                 _("The PDF shows the first %(n)s of %(m)s rows; CSV and XLSX hold them all.")
-                % {"n": PDF_ROWS, "m": count}
+                % {"n": report.pdf_rows, "m": count}
             )
         totals = report.display_totals(report.totals(qs))
         pdf = formats.write_pdf(
             report.columns,
-            report.rows(qs, limit=PDF_ROWS),
+            report.rows(qs, limit=report.pdf_rows),
             title=title,
             filters=shown_filters,
             totals=totals,

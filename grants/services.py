@@ -40,8 +40,9 @@ def application_get_or_create(*, programme, municipality, actor=None, channel=Ch
             raise ValidationError(_("This account belongs to another municipality."))
         if not municipality.is_eligible:
             raise ValidationError(_("%(m)s is not eligible for this programme.") % {"m": municipality})
-        if not programme.is_open():
-            raise ValidationError(_("The call is not open for new applications."))
+        closed = programme.closed_reason()
+        if closed:
+            raise ValidationError(_("The call is not open for new applications. %(why)s") % {"why": closed})
     with transaction.atomic():
         application, created = Application.objects.get_or_create(
             programme=programme, municipality=municipality, defaults={"is_demo": is_demo}

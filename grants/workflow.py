@@ -232,8 +232,11 @@ def _check_submission(app: Application, user):
             _("The total %(total)s exceeds the cap %(cap)s by %(excess)s.")
             % {"total": format_eur(total), "cap": format_eur(cap), "excess": format_eur(total - cap)}
         )
-    if not programme.is_open() and not roles.is_officer(user):
-        raise TransitionError(_("The call is closed; only an officer may submit now."))
+    closed = programme.closed_reason()
+    if closed and not roles.is_officer(user):
+        raise TransitionError(
+            _("%(why)s Only an officer may submit while the call is not open.") % {"why": closed}
+        )
     return total
 
 

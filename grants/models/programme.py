@@ -17,6 +17,11 @@ COFINANCING_FIELDS = {
 }
 
 
+def _dmy(day) -> str:
+    # dd/mm/yyyy in every language, as everywhere else on the site (grants.admin.formatting.date_gr).
+    return day.strftime("%d/%m/%Y")
+
+
 class CensusYear(models.IntegerChoices):
     Y2011 = 2011, "2011"
     Y2021 = 2021, "2021"
@@ -106,10 +111,17 @@ class Programme(models.Model):
         return self.title
 
     def is_open(self, on=None) -> bool:
+        return not self.closed_reason(on)
+
+    def closed_reason(self, on=None) -> str:
+        """Why the call is not open on `on` (default today): not open yet, or closed, with the date;
+        "" while it is open. The one wording of both cases for the workflow and the services."""
         today = on or timezone.localdate()
         if self.opens_on and today < self.opens_on:
-            return False
-        return not (self.closes_on and today > self.closes_on)
+            return str(_("The call is not open yet: it opens on %(d)s.") % {"d": _dmy(self.opens_on)})
+        if self.closes_on and today > self.closes_on:
+            return str(_("The call is closed: it closed on %(d)s.") % {"d": _dmy(self.closes_on)})
+        return ""
 
     def cap_breakdown(self, municipality, override=...) -> CapBreakdown:
         """The cap rule of ../shared/data/README.md (inferred from published figures):

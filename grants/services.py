@@ -158,7 +158,8 @@ PROGRAMME_AUDITED = [
 
 def programme_update(*, programme, actor=None, channel=Channel.CODE, note="", **changes):
     """Change a programme's parameters (the cap rule among them), audited with before/after values:
-    every municipality's cap follows from these figures."""
+    every municipality's cap follows from these figures. Programme.clean (run by update_with_audit's
+    full_clean) refuses a call that closes before it opens, whatever the caller."""
     return audit.update_with_audit(
         programme,
         PROGRAMME_AUDITED,

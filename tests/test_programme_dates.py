@@ -7,11 +7,14 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from grants import services, workflow
 from grants.models import ApplicationStatus as S
+from grants.models import AuditEvent, Programme
 from projects.services import selection_add
 
 TODAY = timezone.localdate()
@@ -84,3 +87,48 @@ def test_the_portal_says_when_the_call_opens_and_offers_no_start(client, program
     assert response.status_code == 200
     assert f"it opens on {_dmy(LATER)}" in response.content.decode()
     assert not programme.applications.exists()
+
+
+# -- a call cannot close before it opens ---------------------------------------------------------
+
+OPENS, CLOSES = datetime.date(2026, 12, 1), datetime.date(2026, 6, 1)
+
+
+def test_clean_refuses_reversed_dates_on_the_closing_date(programme):
+    programme.opens_on, programme.closes_on = OPENS, CLOSES
+    with pytest.raises(ValidationError) as refused:
+        programme.full_clean()
+    assert refused.value.message_dict == {
+        "closes_on": ["The call cannot close before it opens (on 01/12/2026)."]
+    }
+    programme.closes_on = OPENS  # opening and closing on the same day is a one-day call
+    programme.full_clean()
+
+
+def test_the_audited_service_refuses_reversed_dates(programme):
+    with pytest.raises(ValidationError, match="cannot close before it opens"):
+        services.programme_update(programme=programme, opens_on=OPENS, closes_on=CLOSES)
+    services.programme_update(programme=programme, opens_on=OPENS)
+    with pytest.raises(ValidationError, match="cannot close before it opens"):
+        services.programme_update(programme=programme, closes_on=CLOSES)
+    programme.refresh_from_db()
+    assert (programme.opens_on, programme.closes_on) == (OPENS, None)
+    assert AuditEvent.objects.filter(action="programme.update").count() == 1
+
+
+def test_the_database_refuses_reversed_dates(programme):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Programme.objects.filter(pk=programme.pk).update(opens_on=OPENS, closes_on=CLOSES)
+
+
+def test_the_admin_form_refuses_reversed_dates(client, programme):
+    root = User.objects.create_superuser("root", "root@example.gr", "pw-secret-123")
+    client.force_login(root)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    data = {k: v for k, v in model_to_dict(programme).items() if v is not None and k != "id"}
+    data.update(opens_on="2026-12-01", closes_on="2026-06-01")
+    response = client.post(reverse("admin:grants_programme_change", args=[programme.pk]), data)
+    assert response.status_code == 200
+    assert "The call cannot close before it opens (on 01/12/2026)." in response.content.decode()
+    programme.refresh_from_db()
+    assert programme.closes_on is None

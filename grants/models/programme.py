@@ -2,6 +2,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -99,6 +100,13 @@ class Programme(models.Model):
                 condition=models.Q(min_projects__lte=models.F("max_projects")),
                 name="programme_min_lte_max_projects",
             ),
+            models.CheckConstraint(
+                condition=models.Q(opens_on__isnull=True)
+                | models.Q(closes_on__isnull=True)
+                | models.Q(opens_on__lte=models.F("closes_on")),
+                name="programme_opens_before_closes",
+                violation_error_message=_("The call cannot close before it opens."),
+            ),
             *[
                 models.CheckConstraint(
                     condition=models.Q(**{f"{name}__gte": 0, f"{name}__lte": 1}), name=f"programme_{name}_0_1"
@@ -109,6 +117,16 @@ class Programme(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        super().clean()
+        if self.opens_on and self.closes_on and self.opens_on > self.closes_on:
+            raise ValidationError(
+                {
+                    "closes_on": _("The call cannot close before it opens (on %(d)s).")
+                    % {"d": _dmy(self.opens_on)}
+                }
+            )
 
     def is_open(self, on=None) -> bool:
         return not self.closed_reason(on)

@@ -40,8 +40,9 @@ def application_get_or_create(*, programme, municipality, actor=None, channel=Ch
             raise ValidationError(_("This account belongs to another municipality."))
         if not municipality.is_eligible:
             raise ValidationError(_("%(m)s is not eligible for this programme.") % {"m": municipality})
-        if not programme.is_open():
-            raise ValidationError(_("The call is not open for new applications."))
+        closed = programme.closed_reason()
+        if closed:
+            raise ValidationError(_("The call is not open for new applications. %(why)s") % {"why": closed})
     with transaction.atomic():
         application, created = Application.objects.get_or_create(
             programme=programme, municipality=municipality, defaults={"is_demo": is_demo}
@@ -157,7 +158,8 @@ PROGRAMME_AUDITED = [
 
 def programme_update(*, programme, actor=None, channel=Channel.CODE, note="", **changes):
     """Change a programme's parameters (the cap rule among them), audited with before/after values:
-    every municipality's cap follows from these figures."""
+    every municipality's cap follows from these figures. Programme.clean (run by update_with_audit's
+    full_clean) refuses a call that closes before it opens, whatever the caller."""
     return audit.update_with_audit(
         programme,
         PROGRAMME_AUDITED,

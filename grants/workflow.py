@@ -118,6 +118,8 @@ ACTIONS: dict[str, Action] = {
     ]
 }
 DECISION_STATUSES = (S.INCLUDED, S.TO_BE_INCLUDED)
+# The steps towards inclusion that an ineligible municipality's application may not take.
+ELIGIBILITY_REQUIRED = ("submit", "propose_inclusion", "include")
 DECISION_CHANNELS = (Channel.IMPORT, Channel.COMMAND)
 
 # ΑΔΑ: Greek capitals and digits, e.g. «ΕΨΚ446ΜΤΛ6-ΡΞΥ» (10-3) or older «ΡΒΠΕ7ΛΞ-Ν1Ζ» (7-3).
@@ -230,8 +232,11 @@ def _check_submission(app: Application, user):
             _("The total %(total)s exceeds the cap %(cap)s by %(excess)s.")
             % {"total": format_eur(total), "cap": format_eur(cap), "excess": format_eur(total - cap)}
         )
-    if not programme.is_open() and not roles.is_officer(user):
-        raise TransitionError(_("The call is closed; only an officer may submit now."))
+    closed = programme.closed_reason()
+    if closed and not roles.is_officer(user):
+        raise TransitionError(
+            _("%(why)s Only an officer may submit while the call is not open.") % {"why": closed}
+        )
     return total
 
 
@@ -280,10 +285,38 @@ def _check_four_eyes(app: Application, user):
         )
 
 
+def _check_eligible(action: Action, app: Application):
+    """An ineligible municipality's application goes no further towards inclusion. Eligibility is the
+    rule's or an officer's override (Municipality.is_eligible); a published decision is recorded anyway,
+    with a warning (decision_warnings)."""
+    municipality = app.municipality
+    if municipality.is_eligible:
+        return
+    if action.name == "submit":
+        # Said to the municipality, who cannot change it: who decides, and whom to ask.
+        raise TransitionError(
+            _(
+                "%(m)s is not eligible for this programme, so the application cannot be submitted. "
+                "Eligibility is decided by the officers of the managing authority (%(ma)s): contact them "
+                "if you think this is wrong."
+            )
+            % {"m": municipality.name, "ma": app.programme.managing_authority}
+        )
+    raise TransitionError(
+        _(
+            "%(m)s is not eligible for this programme, so «%(action)s» is not possible. "
+            "An officer decides eligibility in the municipality's record (eligibility override)."
+        )
+        % {"m": municipality.name, "action": action.label}
+    )
+
+
 def _check_static(action: Action, app: Application, user, channel):
     """Guards that need no form input: used both to list actions and before every transition."""
     _check_role(action, app, user, channel)
     _check_source(action, app)
+    if action.name in ELIGIBILITY_REQUIRED:
+        _check_eligible(action, app)
     if action.name == "submit":
         _check_submission(app, user)
     elif action.name == "include":

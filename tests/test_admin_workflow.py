@@ -109,6 +109,25 @@ def test_include_is_offered_to_an_approver_but_not_to_the_proposer(
     assert "Four eyes: you proposed this inclusion" in response.content.decode()
 
 
+def test_an_officers_not_eligible_override_is_the_reason_shown_for_propose_and_include(
+    client, programme, kalamata, catalogue, officer, approver
+):
+    review = application_in(programme, kalamata, catalogue[0], S.UNDER_REVIEW, officer)
+    services.municipality_update(
+        municipality=kalamata, actor=officer, eligibility_override=False, eligibility_override_reason="Κρίση"
+    )
+    response = login(client, officer).get(change_url(review))
+    assert offered(response) == {"return", "reject"}
+    body = response.content.decode()
+    assert 'id="sc-unavailable-propose_inclusion"' in body
+    assert "ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ is not eligible for this programme" in body
+
+    Application.objects.filter(pk=review.pk).update(status=S.TO_BE_INCLUDED, proposed_by=officer)
+    response = login(client, approver).get(change_url(review))
+    assert "include" not in offered(response)
+    assert "is not eligible for this programme, so «Include» is not possible" in response.content.decode()
+
+
 # -- one transition from the page ----------------------------------------------------------------
 
 

@@ -434,3 +434,14 @@ def test_command_dry_run_and_user(registry, officer):
     assert Application.objects.count() == 0
     call_command("import_inclusions", str(SAMPLE), "--user", "officer")
     assert AuditEvent.objects.filter(action="workflow.record_decision", actor=officer).count() == 10
+
+
+def test_command_lists_rows_with_the_admins_labels_when_asked(registry, capsys):
+    from grants.imports.inclusions import OUTCOME_LABELS
+
+    call_command("import_inclusions", str(SAMPLE), "--dry-run", verbosity=2)
+    out = capsys.readouterr().out
+    created = str(OUTCOME_LABELS["created"])
+    assert f"\tΔΗΜΟΣ ΕΠΙΔΑΥΡΟΥ\tIncluded\t229.700,00 €\t{created}\n" in out
+    assert "10 rows read, total budget " in out
+    assert f"{created.capitalize()}: 10, {OUTCOME_LABELS['updated']}: 0" in out

@@ -2,10 +2,12 @@
 record_decision agreeing with transition()."""
 
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -81,6 +83,25 @@ def test_officer_previews_then_confirms(client, registry, officer):
     # The preview is used once.
     assert client.post(URL, {"confirm": "1", "token": token}).status_code == 302
     assert Application.objects.filter(programme=registry).count() == 10
+
+
+def test_the_preview_reads_as_officers_read_figures(client, registry, officer):
+    from grants.imports.inclusions import OUTCOME_LABELS
+
+    client.force_login(officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the text asserted, whatever the catalogues say
+    text = "Προς ένταξη ΔΗΜΟΣ ΠΥΛΗΣ 399,916.12 –"
+    preview = client.post(URL, {"programme": registry.pk, "text": text, "format": ""})
+    [row] = preview.context["report"].rows
+    assert row.outcome == "created" and row.outcome_label == str(OUTCOME_LABELS["created"])
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", preview.content.decode())
+    assert cells[-3:] == ["399.916,12 €", "–", row.outcome_label]
+    # One row, one error: counted in the singular.
+    assert "1 row read, total budget 399.916,12 €." in preview.content.decode()
+    refused = client.post(
+        URL, {"programme": registry.pk, "text": "Προς ένταξη ΔΗΜΟΣ ΠΟΥΘΕΝΑ 1,00 –", "format": ""}
+    )
+    assert "1 error: nothing was imported." in refused.content.decode()
 
 
 def test_officer_uploads_an_xlsx_file(client, registry, officer):

@@ -231,6 +231,67 @@ def test_submit_guards(programme, kalamata, catalogue, kalamata_user, count, amo
         workflow.transition(app, "submit", actor=kalamata_user)
 
 
+def _not_eligible(municipality, officer):
+    from grants.services import municipality_update
+
+    municipality_update(
+        municipality=municipality,
+        actor=officer,
+        eligibility_override=False,
+        eligibility_override_reason="Δεν πληροί τα κριτήρια της πρόσκλησης",
+    )
+    municipality.refresh_from_db()
+    assert not municipality.is_eligible
+
+
+def test_an_officers_not_eligible_override_stops_the_application(
+    app, kalamata, kalamata_user, officer, officer2, approver
+):
+    _not_eligible(kalamata, officer)
+    app.refresh_from_db()
+
+    # Listed with the reason (portal, admin and API all read available_actions), and refused.
+    submit = {o.name: o for o in workflow.available_actions(app, kalamata_user)}["submit"]
+    assert not submit.allowed
+    assert "ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ is not eligible for this programme" in submit.reason
+    assert "ΕΥΔ Ψηφιακός Μετασχηματισμός" in submit.reason and "officers" in submit.reason
+    for user in (kalamata_user, officer):
+        with pytest.raises(workflow.TransitionError, match="not eligible"):
+            workflow.transition(app, "submit", actor=user)
+
+    for status, action, user in (
+        (S.UNDER_REVIEW, "propose_inclusion", officer),
+        (S.TO_BE_INCLUDED, "include", approver),
+    ):
+        _force_status(app, status, officer2)
+        option = {o.name: o for o in workflow.available_actions(app, user)}[action]
+        assert not option.allowed and "is not eligible for this programme" in option.reason, option.reason
+        with pytest.raises(workflow.TransitionError, match="not eligible"):
+            workflow.transition(app, action, actor=user, **FIELDS.get(action, {}))
+        app.refresh_from_db()
+        assert app.status == status
+    assert not AuditEvent.objects.filter(
+        application=app, action__in=["workflow.submit", "workflow.propose_inclusion", "workflow.include"]
+    ).exists()
+
+    # Review, return and rejection remain possible: the officer can still close the case.
+    _force_status(app, S.SUBMITTED, None)
+    allowed = {o.name for o in workflow.available_actions(app, officer) if o.allowed}
+    assert allowed == {"start_review", "return", "reject"}
+
+
+def test_a_published_decision_for_an_ineligible_municipality_is_recorded_with_a_warning(
+    app, kalamata, officer
+):
+    _not_eligible(kalamata, officer)
+    app.refresh_from_db()
+    workflow.transition(
+        app, "record_decision", actor=officer, channel="import", status=S.TO_BE_INCLUDED, budget="100000"
+    )
+    assert app.status == S.TO_BE_INCLUDED
+    assert any("not eligible" in str(w) for w in app.transition_warnings)
+
+
 def test_closed_programme_only_officer_submits(app, programme, kalamata_user, officer):
     programme.closes_on = datetime.date(2020, 1, 1)
     programme.save()

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from grants import audit
 from grants.imports.matching import MunicipalityIndex
@@ -47,6 +48,15 @@ def resolve_programme(code: str | None) -> Programme:
     raise ProgrammeChoiceError(_("Several programmes exist (%(c)s): name one.") % {"c": codes})
 
 
+# What applying a row did to the municipality's application: the code is counted and compared, the
+# label is what the admin's report and the command print.
+OUTCOME_LABELS = {
+    "created": pgettext_lazy("import outcome", "created"),
+    "updated": pgettext_lazy("import outcome", "updated"),
+    "unchanged": pgettext_lazy("import outcome", "unchanged"),
+}
+
+
 @dataclass
 class ImportedRow:
     line: int
@@ -55,11 +65,19 @@ class ImportedRow:
     status: str
     budget: Decimal
     inclusion_date: object
-    outcome: str = ""  # created / updated / unchanged, once applied
+    outcome: str = ""  # a key of OUTCOME_LABELS, once applied
 
     @property
     def status_label(self):
         return ApplicationStatus(self.status).label
+
+    @property
+    def outcome_label(self) -> str:
+        return str(OUTCOME_LABELS[self.outcome]) if self.outcome else ""
+
+    @property
+    def budget_display(self) -> str:
+        return format_eur(self.budget)
 
 
 @dataclass
@@ -87,12 +105,18 @@ class InclusionReport:
 
     def summary(self) -> list[str]:
         if not self.ok:
-            return [_("%(n)d errors: nothing was imported.") % {"n": len(self.errors)}]
+            n = len(self.errors)
+            return [
+                ngettext("%(n)d error: nothing was imported.", "%(n)d errors: nothing was imported.", n)
+                % {"n": n}
+            ]
+        n = len(self.rows)
+        counts = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+        outcomes = ", ".join(f"{OUTCOME_LABELS[code]}: {count}" for code, count in counts.items())
         lines = [
-            _("%(n)d rows read, total budget %(t)s.")
-            % {"n": len(self.rows), "t": format_eur(self.total_budget)},
-            _("Created: %(c)d, updated: %(u)d, unchanged: %(s)d, warnings: %(w)d.")
-            % {"c": self.created, "u": self.updated, "s": self.unchanged, "w": len(self.warnings)},
+            ngettext("%(n)d row read, total budget %(t)s.", "%(n)d rows read, total budget %(t)s.", n)
+            % {"n": n, "t": format_eur(self.total_budget)},
+            _("%(outcomes)s; warnings: %(w)d.") % {"outcomes": capfirst(outcomes), "w": len(self.warnings)},
         ]
         if not self.changed_anything:
             lines.append(_("Nothing changed: the database already matches this list."))

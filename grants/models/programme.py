@@ -2,6 +2,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -15,6 +16,11 @@ COFINANCING_FIELDS = {
     RegionCategory.LESS_DEVELOPED: "cofinancing_less_developed",
     RegionCategory.TRANSITION: "cofinancing_transition",
 }
+
+
+def _dmy(day) -> str:
+    # dd/mm/yyyy in every language, as everywhere else on the site (grants.admin.formatting.date_gr).
+    return day.strftime("%d/%m/%Y")
 
 
 class CensusYear(models.IntegerChoices):
@@ -94,6 +100,13 @@ class Programme(models.Model):
                 condition=models.Q(min_projects__lte=models.F("max_projects")),
                 name="programme_min_lte_max_projects",
             ),
+            models.CheckConstraint(
+                condition=models.Q(opens_on__isnull=True)
+                | models.Q(closes_on__isnull=True)
+                | models.Q(opens_on__lte=models.F("closes_on")),
+                name="programme_opens_before_closes",
+                violation_error_message=_("The call cannot close before it opens."),
+            ),
             *[
                 models.CheckConstraint(
                     condition=models.Q(**{f"{name}__gte": 0, f"{name}__lte": 1}), name=f"programme_{name}_0_1"
@@ -105,11 +118,28 @@ class Programme(models.Model):
     def __str__(self):
         return self.title
 
+    def clean(self):
+        super().clean()
+        if self.opens_on and self.closes_on and self.opens_on > self.closes_on:
+            raise ValidationError(
+                {
+                    "closes_on": _("The call cannot close before it opens (on %(d)s).")
+                    % {"d": _dmy(self.opens_on)}
+                }
+            )
+
     def is_open(self, on=None) -> bool:
+        return not self.closed_reason(on)
+
+    def closed_reason(self, on=None) -> str:
+        """Why the call is not open on `on` (default today): not open yet, or closed, with the date;
+        "" while it is open. The one wording of both cases for the workflow and the services."""
         today = on or timezone.localdate()
         if self.opens_on and today < self.opens_on:
-            return False
-        return not (self.closes_on and today > self.closes_on)
+            return str(_("The call is not open yet: it opens on %(d)s.") % {"d": _dmy(self.opens_on)})
+        if self.closes_on and today > self.closes_on:
+            return str(_("The call is closed: it closed on %(d)s.") % {"d": _dmy(self.closes_on)})
+        return ""
 
     def cap_breakdown(self, municipality, override=...) -> CapBreakdown:
         """The cap rule of ../shared/data/README.md (inferred from published figures):

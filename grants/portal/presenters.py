@@ -125,8 +125,10 @@ def return_note(events) -> str:
     return notes[-1] if notes else ""
 
 
-def next_step(application, submit_option) -> str:
+def next_step(application, submit_option, closed_reason="") -> str:
     if application is None:
+        if closed_reason:
+            return closed_reason
         return _("Start your application, then choose projects from the catalogue within your cap.")
     status = application.status
     if status == S.DRAFT:

@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -66,6 +67,7 @@ def home(request):
         application = applications.get(programme.pk)
         own_events = [e for e in events if application and e.application_id == application.pk]
         actions = _actions(application, request.user) if application else {}
+        closed = programme.closed_reason()
         cards.append(
             {
                 "programme": programme,
@@ -76,7 +78,8 @@ def home(request):
                 else None,
                 "timeline": presenters.timeline(own_events, names, own_users),
                 "return_note": presenters.return_note(own_events),
-                "next_step": presenters.next_step(application, actions.get("submit")),
+                "next_step": presenters.next_step(application, actions.get("submit"), closed),
+                "closed": closed,
                 "withdraw": actions.get("withdraw"),
             }
         )
@@ -87,9 +90,14 @@ def home(request):
 @require_POST
 def start(request, programme_id):
     programme = get_object_or_404(Programme, pk=programme_id)
-    application, _created = application_get_or_create(
-        programme=programme, municipality=request.municipality, actor=request.user, channel=Channel.PORTAL
-    )
+    try:
+        application, _created = application_get_or_create(
+            programme=programme, municipality=request.municipality, actor=request.user, channel=Channel.PORTAL
+        )
+    except ValidationError as exc:
+        # A call not open (yet or any more), or a municipality not eligible: said on the home page.
+        messages.error(request, " ".join(exc.messages))
+        return redirect("portal:home")
     return redirect("portal:application", pk=application.pk)
 
 

@@ -231,3 +231,20 @@ def test_docs_are_served_locally(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     assert client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()["openapi"].startswith("3.")
+
+
+def test_an_ineligible_municipality_is_refused_with_the_reason(clients, application_a, officer):
+    from grants.services import municipality_update
+
+    municipality_update(
+        municipality=application_a.municipality,
+        actor=officer,
+        eligibility_override=False,
+        eligibility_override_reason="Κρίση",
+    )
+    u = urls(application_a)
+    listing = clients["municipality_a"].get(u["transitions"]).data
+    submit = {a["name"]: a for a in listing["actions"]}["submit"]
+    assert not submit["allowed"] and "is not eligible for this programme" in submit["reason"]
+    refused = clients["municipality_a"].post(u["transitions"], {"action": "submit"}, format="json")
+    assert refused.status_code == 409 and "is not eligible" in str(refused.data["detail"])

@@ -466,3 +466,21 @@ def test_an_imported_decision_that_created_the_application_reads_as_such(
     home = client.get(reverse("portal:home")).content.decode()
 
     assert "recorded from a published decision (status «To be included»)" in home
+
+
+def test_a_municipality_an_officer_found_not_eligible_is_told_why_it_cannot_submit(
+    client, kalamata, kalamata_user, officer, catalogue, make_application
+):
+    from grants.services import municipality_update
+
+    app = make_application(kalamata, kalamata_user, 2)
+    municipality_update(
+        municipality=kalamata, actor=officer, eligibility_override=False, eligibility_override_reason="Κρίση"
+    )
+    client.force_login(kalamata_user)
+    reason = "ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ is not eligible for this programme"
+    assert reason in client.get(reverse("portal:home")).content.decode()
+    assert reason in client.get(reverse("portal:submit", args=[app.pk])).content.decode()
+    client.post(reverse("portal:submit", args=[app.pk]))
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.DRAFT

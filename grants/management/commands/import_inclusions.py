@@ -22,8 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--programme", help="Programme code (may be left out when there is one).")
         parser.add_argument("--dry-run", action="store_true", help="Check and report, save nothing.")
         parser.add_argument("--user", help="Record the decisions as this officer (default: system).")
+        # -v 2 also prints each row with its outcome, as the admin's report shows it.
 
-    def handle(self, *args, path, format=None, programme=None, dry_run=False, user=None, **options):
+    def handle(
+        self, *args, path, format=None, programme=None, dry_run=False, user=None, verbosity=1, **options
+    ):
         fmt = format_for("" if path == "-" else path, format)
         content = self._read(path, fmt)
         try:
@@ -64,6 +67,13 @@ class Command(BaseCommand):
             for error in report.errors:
                 self.stderr.write(str(error))
             raise CommandError("\n".join(report.summary()))
+        if verbosity >= 2:
+            # Row by row only when asked: a published list may have 100,000 lines.
+            for row in report.rows:
+                self.stdout.write(
+                    f"{row.line}\t{row.municipality.name}\t{row.status_label}\t{row.budget_display}"
+                    f"\t{row.outcome_label}"
+                )
         for line in report.summary():
             self.stdout.write(line)
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0005_application_end_date'),
+        ('grants', '0006_audit_action_pattern_index'),
     ]
 
     operations = [

@@ -1,6 +1,7 @@
 """The officers' admin: search, the cap on the selections inline, the read-only audit trail,
 constant query counts on every list, Greek formatting and who may see or change what."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from django.urls import reverse
 from grants import services
 from grants.admin.formatting import date_gr, datetime_gr, eur
 from grants.models import Application, AuditEvent, Channel
+from grants.workflow import transition
 from projects import services as project_services
 from projects.models import CatalogueProject, Selection
 from tests.conftest import make_municipality
@@ -202,6 +204,20 @@ def test_application_page_shows_cap_history_and_read_only_status(
     assert "715.432,11 €" in body  # remaining
     assert "selection.add" in body and "application.create" in body  # the history
     assert 'name="status"' not in body  # read-only: only the workflow writes it
+
+
+def test_selections_read_as_money_on_a_read_only_application(client, officer, programme, kalamata, catalogue):
+    app = new_app(programme, kalamata, actor=officer)
+    selection = project_services.selection_add(
+        application=app, project=catalogue[0], amount="20400", actor=officer
+    )
+    assert str(selection) == "T01: 20.400,00 €"
+    transition(app, "submit", actor=officer, channel=Channel.ADMIN)
+    body = login(client, officer).get(reverse("admin:grants_application_change", args=[app.pk])).content
+    inline = body.decode().split('id="selections-group"')[1].split("</fieldset>")[0]
+    assert "T01: 20.400,00 €" in inline  # the row's title
+    assert re.search(r'field-amount_eur">\s*<p>20\.400,00 €</p>', inline)
+    assert "20400" not in inline
 
 
 def test_status_cannot_be_posted(client, officer, programme, kalamata):

@@ -220,6 +220,16 @@ def test_selections_read_as_money_on_a_read_only_application(client, officer, pr
     assert "20400" not in inline
 
 
+def test_submission_time_reads_day_first_in_24_hours(client, officer, programme, kalamata, catalogue):
+    app = new_app(programme, kalamata, actor=officer)
+    project_services.selection_add(application=app, project=catalogue[0], amount="1000", actor=officer)
+    transition(app, "submit", actor=officer, channel=Channel.ADMIN)
+    app.refresh_from_db()
+    body = login(client, officer).get(reverse("admin:grants_application_change", args=[app.pk])).content
+    row = body.decode().split("field-submitted_at")[1].split("form-row")[0]
+    assert re.search(r'<div class="readonly">\s*' + datetime_gr(app.submitted_at) + r"\s*</div>", row)
+
+
 def test_status_cannot_be_posted(client, officer, programme, kalamata):
     app = new_app(programme, kalamata)
     data = inline_post(app, [])

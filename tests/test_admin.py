@@ -202,7 +202,8 @@ def test_application_page_shows_cap_history_and_read_only_status(
     assert "1.234.567,89 €" in body  # the running total
     assert "1.950.000,00 €" in body  # the cap
     assert "715.432,11 €" in body  # remaining
-    assert "selection.add" in body and "application.create" in body  # the history
+    assert "Project added" in body and "Application created" in body  # the history, by action labels
+    assert "selection.add" not in body
     assert 'name="status"' not in body  # read-only: only the workflow writes it
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from grants.amounts import AmountField
 from grants.models import Channel
 from projects import services as project_services
 from projects.models import CatalogueProject, Selection
@@ -21,6 +22,9 @@ class _DryRun(Exception):
 
 
 class SelectionForm(forms.ModelForm):
+    # Officers type amounts the Greek way («20.400,00») as on every other amount field.
+    amount = AmountField(label=_("amount"))
+
     class Meta:
         model = Selection
         fields = ("project", "amount", "justification")

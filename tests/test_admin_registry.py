@@ -166,3 +166,23 @@ def test_selection_amount_in_the_inline_is_typed_the_greek_way(
     assert response.status_code == 302
     selection.refresh_from_db()
     assert selection.amount == Decimal("20400.00")
+
+
+# -- deactivating a catalogue entry in use -------------------------------------------------------
+
+
+def test_deactivating_an_entry_in_use_says_how_many_applications_keep_it(
+    client, officer, programme, kalamata, pyli, catalogue
+):
+    for m in (kalamata, pyli):
+        project_services.selection_add(application=new_app(programme, m), project=catalogue[0], amount="10")
+    response = login(client, officer).post(
+        reverse("admin:projects_catalogueproject_changelist"),
+        {"action": "deactivate", "_selected_action": [catalogue[0].pk, catalogue[1].pk]},
+        follow=True,
+    )
+    (message,) = [str(m) for m in response.context["messages"]]
+    assert message == (
+        "2 entries deactivated. "
+        "Still selected by 2 applications: those selections stay, new ones are refused."
+    )

@@ -1,6 +1,6 @@
-"""How a stored audit value reads: the field's label, a status's label, a name instead of an id,
-«1.234.567,89 €», dd/mm/yyyy. The events keep the raw values they were written with (history is
-append-only); only what is shown changes. Used by the admin's history and the portal's timeline.
+"""How a stored audit value reads: the action's label, the field's label, a status's label, a name
+instead of an id, «1.234.567,89 €», dd/mm/yyyy. The events keep the raw values they were written with
+(history is append-only); only what is shown changes. Used by the admin's history and the portal's timeline.
 
 Related objects are named in bulk: `names_for(events)` runs one query per related model for a whole
 page of events, and the renderers below read only that result."""
@@ -8,16 +8,78 @@ page of events, and the renderers below read only that result."""
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.translation import gettext
+from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_lazy
 
 from grants.admin.formatting import EMPTY, date_gr, datetime_gr, eur
+from grants.workflow import ACTIONS
 
 # (related model, pk) → the object's name as shown now.
 Names = dict[tuple[type, object], str]
+
+# What each recorded action is called. `workflow.<action>` takes the workflow's own label and
+# `<model>.bulk_create` / `<model>.update` (reference data) the model's name, so neither list is kept twice.
+ACTION_LABELS = {
+    "application.create": gettext_lazy("Application created"),
+    "selection.add": gettext_lazy("Project added"),
+    "selection.change": gettext_lazy("Project changed"),
+    "selection.remove": gettext_lazy("Project removed"),
+    "municipality.update": gettext_lazy("Municipality changed"),
+    "municipality.eligibility_override": gettext_lazy("Eligibility overridden"),
+    "cap.override": gettext_lazy("Cap overridden"),
+    "cap.override_cleared": gettext_lazy("Cap override removed"),
+    "programme.create": gettext_lazy("Programme created"),
+    "programme.update": gettext_lazy("Programme changed"),
+    "catalogue.create": gettext_lazy("Catalogue entry created"),
+    "catalogue.change": gettext_lazy("Catalogue entry changed"),
+    "category.create": gettext_lazy("Category created"),
+    "category.change": gettext_lazy("Category changed"),
+    "account.create": gettext_lazy("Account created"),
+    "account.change": gettext_lazy("Account changed"),
+    "account.municipality": gettext_lazy("Account's municipality changed"),
+    "account.activate": gettext_lazy("Account activated"),
+    "account.deactivate": gettext_lazy("Account deactivated"),
+    "account.password": gettext_lazy("Password set"),
+    "account.token_issue": gettext_lazy("API token issued"),
+    "account.token_revoke": gettext_lazy("API token revoked"),
+    "account.delete": gettext_lazy("Account deleted"),
+    "report.export": gettext_lazy("Report exported"),
+}
+_BY_MODEL = {
+    "bulk_create": gettext_lazy("%(models)s created from reference data"),
+    "update": gettext_lazy("%(model)s changed from reference data"),
+}
+
+
+def action_label(code: str) -> str:
+    """The action's name in the current language; an unknown code (an event written by an older
+    version) reads as itself."""
+    if code in ACTION_LABELS:
+        return str(ACTION_LABELS[code])
+    prefix, _dot, verb = code.partition(".")
+    if prefix == "workflow":
+        spec = ACTIONS.get(verb)
+        return gettext("Workflow: %(action)s") % {"action": spec.label} if spec else code
+    model = _model_named(prefix)
+    if model is not None and verb in _BY_MODEL:
+        opts = model._meta
+        return str(_BY_MODEL[verb]) % {
+            "models": capfirst(opts.verbose_name_plural),
+            "model": capfirst(opts.verbose_name),
+        }
+    return code
+
+
+def _model_named(model_name: str):
+    for model in apps.get_models():
+        if model._meta.model_name == model_name:
+            return model
+    return None
 
 
 def model_of(event):
@@ -75,8 +137,7 @@ def label(model, key) -> str:
     field = _field(model, key)
     if field is None or not hasattr(field, "verbose_name"):
         return key
-    text = str(field.verbose_name)
-    return text[:1].upper() + text[1:]
+    return str(capfirst(field.verbose_name))
 
 
 def _decimal(value) -> str:

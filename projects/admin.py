@@ -44,17 +44,30 @@ class CatalogueProjectAdmin(FoldedSearchMixin, admin.ModelAdmin):
         services.catalogue_project_save(project=obj, actor=request.user, channel=Channel.ADMIN)
 
     def _set_active(self, request, queryset, active):
-        changed = 0
+        changed = []
         for project in queryset:
             if project.active != active:
                 project.active = active
                 services.catalogue_project_save(project=project, actor=request.user, channel=Channel.ADMIN)
-                changed += 1
+                changed.append(project.pk)
+        n = len(changed)
         if active:
-            text = ngettext("%(n)d entry activated.", "%(n)d entries activated.", changed)
-        else:
-            text = ngettext("%(n)d entry deactivated.", "%(n)d entries deactivated.", changed)
-        messages.success(request, text % {"n": changed})
+            messages.success(
+                request, ngettext("%(n)d entry activated.", "%(n)d entries activated.", n) % {"n": n}
+            )
+            return
+        text = ngettext("%(n)d entry deactivated.", "%(n)d entries deactivated.", n) % {"n": n}
+        using = (
+            Selection.objects.filter(project__in=changed).values("application").distinct().count() if n else 0
+        )
+        if using:
+            # The officer should know the retirement does not reach applications that already chose it.
+            text += " " + ngettext(
+                "Still selected by %(n)d application: those selections stay, new ones are refused.",
+                "Still selected by %(n)d applications: those selections stay, new ones are refused.",
+                using,
+            ) % {"n": using}
+        messages.success(request, text)
 
     @admin.action(description=_("Deactivate (no longer offered)"), permissions=["change"])
     def deactivate(self, request, queryset):

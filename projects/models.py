@@ -92,4 +92,7 @@ class Selection(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project.code}: {self.amount}"
+        # Imported here: projects.services imports this module.
+        from projects.services import format_eur
+
+        return f"{self.project.code}: {format_eur(self.amount)}"

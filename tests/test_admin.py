@@ -1,6 +1,7 @@
 """The officers' admin: search, the cap on the selections inline, the read-only audit trail,
 constant query counts on every list, Greek formatting and who may see or change what."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from django.urls import reverse
 from grants import services
 from grants.admin.formatting import date_gr, datetime_gr, eur
 from grants.models import Application, AuditEvent, Channel
+from grants.workflow import transition
 from projects import services as project_services
 from projects.models import CatalogueProject, Selection
 from tests.conftest import make_municipality
@@ -200,8 +202,33 @@ def test_application_page_shows_cap_history_and_read_only_status(
     assert "1.234.567,89 €" in body  # the running total
     assert "1.950.000,00 €" in body  # the cap
     assert "715.432,11 €" in body  # remaining
-    assert "selection.add" in body and "application.create" in body  # the history
+    assert "Project added" in body and "Application created" in body  # the history, by action labels
+    assert "selection.add" not in body
     assert 'name="status"' not in body  # read-only: only the workflow writes it
+
+
+def test_selections_read_as_money_on_a_read_only_application(client, officer, programme, kalamata, catalogue):
+    app = new_app(programme, kalamata, actor=officer)
+    selection = project_services.selection_add(
+        application=app, project=catalogue[0], amount="20400", actor=officer
+    )
+    assert str(selection) == "T01: 20.400,00 €"
+    transition(app, "submit", actor=officer, channel=Channel.ADMIN)
+    body = login(client, officer).get(reverse("admin:grants_application_change", args=[app.pk])).content
+    inline = body.decode().split('id="selections-group"')[1].split("</fieldset>")[0]
+    assert "T01: 20.400,00 €" in inline  # the row's title
+    assert re.search(r'field-amount_eur">\s*<p>20\.400,00 €</p>', inline)
+    assert "20400" not in inline
+
+
+def test_submission_time_reads_day_first_in_24_hours(client, officer, programme, kalamata, catalogue):
+    app = new_app(programme, kalamata, actor=officer)
+    project_services.selection_add(application=app, project=catalogue[0], amount="1000", actor=officer)
+    transition(app, "submit", actor=officer, channel=Channel.ADMIN)
+    app.refresh_from_db()
+    body = login(client, officer).get(reverse("admin:grants_application_change", args=[app.pk])).content
+    row = body.decode().split("field-submitted_at")[1].split("form-row")[0]
+    assert re.search(r'<div class="readonly">\s*' + datetime_gr(app.submitted_at) + r"\s*</div>", row)
 
 
 def test_status_cannot_be_posted(client, officer, programme, kalamata):

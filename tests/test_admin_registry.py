@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from grants.models import AuditEvent, CapOverride, Channel
 from projects import services as project_services
-from tests.test_admin import login, municipality_post, new_app
+from tests.test_admin import inline_post, login, municipality_post, new_app
 
 
 @pytest.fixture
@@ -126,3 +126,63 @@ def test_users_with_history_are_deactivated_not_deleted(
     assert officer.is_active is False
     event = AuditEvent.objects.get(action="account.deactivate")
     assert (event.actor, event.channel, event.object_id) == (superuser, Channel.ADMIN, str(officer.pk))
+
+
+# -- amounts typed the Greek way -----------------------------------------------------------------
+
+
+def test_cap_override_amount_is_typed_the_greek_way(client, officer, programme, kalamata):
+    url = reverse("admin:grants_municipality_change", args=[kalamata.pk])
+    data = municipality_post(
+        kalamata, cap_override_amount="2.100.000,00", cap_override_reason="Απόφαση 12/2024"
+    )
+    assert login(client, officer).post(url, data).status_code == 302
+    assert programme.cap_for(kalamata) == Decimal("2100000.00")
+
+
+def test_programme_amounts_are_typed_the_greek_way(client, officer, programme):
+    url = reverse("admin:grants_programme_change", args=[programme.pk])
+    form = login(client, officer).get(url).context["adminform"].form
+    data = {bf.name: "" if bf.value() is None else bf.value() for bf in form}
+    data.update(
+        total_budget="240.000.000,00", cap_rate="27,90", cap_rounding_step="10.000,00", cap_floor="220.000,00"
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    programme.refresh_from_db()
+    assert (programme.total_budget, programme.cap_floor) == (Decimal("240000000.00"), Decimal("220000.00"))
+    event = AuditEvent.objects.get(action="programme.update")
+    # Unchanged figures, whatever way they were typed, are not recorded as changes.
+    assert set(event.after) == {"total_budget", "cap_floor"}
+
+
+def test_selection_amount_in_the_inline_is_typed_the_greek_way(
+    client, officer, programme, kalamata, catalogue
+):
+    app = new_app(programme, kalamata)
+    selection = project_services.selection_add(application=app, project=catalogue[0], amount="1000")
+    url = reverse("admin:grants_application_change", args=[app.pk])
+    response = login(client, officer).post(url, inline_post(app, [(selection, "20.400,00", False)]))
+    assert response.status_code == 302
+    selection.refresh_from_db()
+    assert selection.amount == Decimal("20400.00")
+
+
+# -- deactivating a catalogue entry in use -------------------------------------------------------
+
+
+def test_deactivating_an_entry_in_use_says_how_many_applications_keep_it(
+    client, officer, programme, kalamata, pyli, catalogue
+):
+    for m in (kalamata, pyli):
+        project_services.selection_add(application=new_app(programme, m), project=catalogue[0], amount="10")
+    response = login(client, officer).post(
+        reverse("admin:projects_catalogueproject_changelist"),
+        {"action": "deactivate", "_selected_action": [catalogue[0].pk, catalogue[1].pk]},
+        follow=True,
+    )
+    (message,) = [str(m) for m in response.context["messages"]]
+    assert message == (
+        "2 entries deactivated. "
+        "Still selected by 2 applications: those selections stay, new ones are refused."
+    )

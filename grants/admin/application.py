@@ -19,7 +19,7 @@ from grants.models import Application, ApplicationStatus, AuditEvent, CapOverrid
 from .audit import render_history
 from .common import FoldedSearchMixin
 from .exports import export_actions
-from .formatting import date_gr, eur
+from .formatting import date_gr, datetime_gr, eur
 from .selections import SelectionInline
 from .workflow_actions import WorkflowAdminMixin, bulk_actions
 
@@ -85,7 +85,7 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
         "mis_code",
         "deinclusion_ada",
         "proposed_by",
-        "submitted_at",
+        "submitted_at_col",
         "version",
         "is_demo",
         "history",
@@ -106,7 +106,7 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
                 )
             },
         ),
-        (_("Record"), {"fields": ("submitted_at", "version", "is_demo")}),
+        (_("Record"), {"fields": ("submitted_at_col", "version", "is_demo")}),
         (_("History"), {"fields": ("history",), "classes": ("collapse-open",)}),
     )
     add_fieldsets = ((None, {"fields": ("programme", "municipality")}),)
@@ -167,6 +167,10 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
     @admin.display(description=_("expected end date"), ordering="end_date")
     def end_date_col(self, obj):
         return date_gr(obj.end_date)
+
+    @admin.display(description=_("submitted at"), ordering="submitted_at")
+    def submitted_at_col(self, obj):
+        return datetime_gr(obj.submitted_at)
 
     @admin.display(description=_("tracking number"))
     def tracking_number(self, obj):

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from grants import history
 from grants.models import AuditEvent
 
+from .common import AutocompleteFilter
+from .exports import export_actions
 from .formatting import EMPTY, datetime_gr
 
 
@@ -31,7 +33,7 @@ def render_history(events):
             datetime_gr(e.created_at),
             e.actor_name or EMPTY,
             e.get_channel_display(),
-            e.action,
+            history.action_label(e.action),
             render_before_after(e, names),
             e.note or "",
         )
@@ -54,6 +56,21 @@ def render_history(events):
     return format_html("<table class='sc-history'><thead>{}</thead><tbody>{}</tbody></table>", head, body)
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The actions recorded so far, by their labels; the same parameter as the plain field filter it
+    replaces, so bookmarked lists keep working."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("action", flat=True).distinct()
+        return sorted(((code, history.action_label(code)) for code in codes), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 class _NamedChangeList(ChangeList):
     """Names the page's referenced objects once, for the whole page, after the page is known."""
 
@@ -66,8 +83,14 @@ class _NamedChangeList(ChangeList):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("time_col", "actor_name", "channel", "action", "object_repr", "changes_col", "note")
-    list_filter = ("channel", "action", ("created_at", admin.DateFieldListFilter))
+    list_display = ("time_col", "actor_name", "channel", "action_col", "object_repr", "changes_col", "note")
+    list_filter = (
+        "channel",
+        ActionFilter,
+        ("actor", AutocompleteFilter),
+        ("municipality", AutocompleteFilter),
+        ("created_at", admin.DateFieldListFilter),
+    )
     search_fields = ("actor_name", "action", "object_repr", "note", "object_id")
     date_hierarchy = "created_at"
     list_per_page = 100
@@ -79,7 +102,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         "actor",
         "actor_name",
         "channel",
-        "action",
+        "action_col",
         "content_type",
         "object_id",
         "object_repr",
@@ -89,6 +112,11 @@ class AuditEventAdmin(admin.ModelAdmin):
         "note",
     )
     readonly_fields = fields
+    actions = export_actions("audit-trail", _("audit trail"))
+
+    @property
+    def media(self):
+        return super().media + AutocompleteFilter.widget_media(AuditEvent, "municipality", self.admin_site)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -98,6 +126,10 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_col(self, obj):
+        return history.action_label(obj.action)
 
     @admin.display(description=_("time"), ordering="created_at")
     def time_col(self, obj):

@@ -1,7 +1,5 @@
 """Registry admin: regions, regional units, municipalities (with their caps), programmes, accounts."""
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -10,10 +8,12 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grants import services
+from grants.amounts import AmountField
 from grants.filters import MunicipalityFilterSet
 from grants.models import (
     Application,
@@ -98,9 +98,8 @@ class MunicipalityForm(forms.ModelForm):
     """The registry fields plus the cap override, which lives in its own table and has its own
     audited service: saving the form calls both services, never Model.save()."""
 
-    cap_override_amount = forms.DecimalField(
-        label=_("cap override (€)"), required=False, min_value=Decimal("0"), max_digits=14, decimal_places=2
-    )
+    # Typed the Greek way («2.100.000,00») like every other amount; AmountField refuses negatives.
+    cap_override_amount = AmountField(label=_("cap override (€)"), required=False)
     cap_override_reason = forms.CharField(
         label=_("reason for the cap override"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -337,8 +336,23 @@ class MunicipalityAdmin(FoldedSearchMixin, admin.ModelAdmin):
             messages.error(request, " ".join(exc.messages))
 
 
+def _amount_field(model, name):
+    field = model._meta.get_field(name)
+    return AmountField(label=capfirst(field.verbose_name), help_text=field.help_text)
+
+
+class ProgrammeForm(forms.ModelForm):
+    # The programme's sums in euros, typed the Greek way («235.285.163,00») like every other amount;
+    # the model's own validation (digits, cap rule) still runs on save.
+    total_budget = _amount_field(Programme, "total_budget")
+    cap_rate = _amount_field(Programme, "cap_rate")
+    cap_rounding_step = _amount_field(Programme, "cap_rounding_step")
+    cap_floor = _amount_field(Programme, "cap_floor")
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
+    form = ProgrammeForm
     list_display = ("code", "title", "total_budget_col", "cap_rate", "cap_floor_col", "opens_on", "closes_on")
     readonly_fields = ("code",)
 

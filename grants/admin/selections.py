@@ -9,9 +9,12 @@ from django.db import transaction
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from grants.amounts import AmountField
 from grants.models import Channel
 from projects import services as project_services
 from projects.models import CatalogueProject, Selection
+
+from .formatting import eur
 
 
 class _DryRun(Exception):
@@ -19,6 +22,9 @@ class _DryRun(Exception):
 
 
 class SelectionForm(forms.ModelForm):
+    # Officers type amounts the Greek way («20.400,00») as on every other amount field.
+    amount = AmountField(label=_("amount"))
+
     class Meta:
         model = Selection
         fields = ("project", "amount", "justification")
@@ -135,6 +141,7 @@ class SelectionInline(admin.TabularInline):
     formset = SelectionFormSet
     extra = 1
     fields = ("project", "amount", "justification")
+    readonly_fields = ("amount_eur",)
     verbose_name_plural = _("selections (written through the cap-checking service)")
 
     def get_queryset(self, request):
@@ -146,6 +153,16 @@ class SelectionInline(admin.TabularInline):
 
     def _editable(self, obj):
         return obj is not None and obj.status in project_services.EDITABLE_STATUSES
+
+    def get_fields(self, request, obj=None):
+        if self._editable(obj):
+            return self.fields
+        # Read-only rows show the amount as officers read money, not as the raw field value.
+        return ("project", "amount_eur", "justification")
+
+    @admin.display(description=_("amount"))
+    def amount_eur(self, selection):
+        return eur(selection.amount)
 
     def has_add_permission(self, request, obj=None):
         return self._editable(obj) and super().has_add_permission(request, obj)

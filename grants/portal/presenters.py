@@ -101,7 +101,7 @@ def describe(event: AuditEvent, names: history.Names) -> str:
                 "s": status
             }
         return _("The status changed to «%(s)s».") % {"s": status}
-    return event.action
+    return history.action_label(event.action)
 
 
 def timeline(events, names: history.Names, own_user_ids: set) -> list[TimelineEntry]:

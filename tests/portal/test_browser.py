@@ -1,5 +1,6 @@
 """The portal in a real browser: Debian's Chromium driven by playwright against the live server.
-Each step saves a screenshot into tests/screenshots/ (git-ignored) and runs axe-core on the page."""
+Each step saves a screenshot into tests/screenshots/ (git-ignored) and runs axe-core on the page.
+At the end, the one script of the admin's application page: the running total against the cap."""
 
 import io
 import json
@@ -12,6 +13,7 @@ from pypdf import PdfReader
 
 from grants.models import Application, ApplicationStatus, Channel
 from grants.workflow import transition
+from tests.portal.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -187,3 +189,44 @@ def test_municipality_chooses_submits_is_returned_and_resubmits(
     steps.check("home-history")
     page.goto("/portal/accessibility/")
     steps.check("accessibility")
+
+
+# -- the admin's cap summary, which the application page recomputes as amounts are typed -----------
+
+
+def admin_open(page, user, path):
+    page.goto(f"/admin/login/?next={path}")
+    page.fill("#id_username", user.get_username())
+    page.fill("#id_password", PASSWORD)
+    page.locator("input[type=submit]").click()
+    page.wait_for_url(f"**{path}")
+    page.wait_for_load_state("load")
+
+
+def test_admin_cap_summary_of_a_read_only_application_keeps_the_real_total(
+    page, kalamata, kalamata_user, officer, catalogue, make_application
+):
+    application = make_application(kalamata, kalamata_user, 2, submit=True)
+    transition(application, "start_review", actor=officer, channel=Channel.ADMIN)
+    admin_open(page, officer, f"/admin/grants/application/{application.pk}/change/")
+    expect = sync_api.expect
+    # Nothing on the page can change the total, so the figures the server rendered stand.
+    expect(page.locator("input.sc-selection-amount")).to_have_count(0)
+    expect(page.locator("#sc-running-total")).to_have_text("20.000,00 €")
+    expect(page.locator("#sc-remaining")).to_have_text("1.930.000,00 €")
+    page.screenshot(path=str(SHOTS / "admin-under-review.png"), full_page=True)
+
+
+def test_admin_cap_summary_follows_amounts_typed_the_greek_way(
+    page, kalamata, kalamata_user, officer, catalogue, make_application
+):
+    application = make_application(kalamata, kalamata_user, 1)
+    admin_open(page, officer, f"/admin/grants/application/{application.pk}/change/")
+    expect = sync_api.expect
+    expect(page.locator("#sc-running-total")).to_have_text("10.000,00 €")
+    page.fill("#id_selections-0-amount", "25.400,00")
+    expect(page.locator("#sc-running-total")).to_have_text("25.400,00 €")
+    expect(page.locator("#sc-remaining")).to_have_text("1.924.600,00 €")
+    page.check("#id_selections-0-DELETE")
+    expect(page.locator("#sc-running-total")).to_have_text("0,00 €")
+    page.screenshot(path=str(SHOTS / "admin-draft-typed.png"), full_page=True)

@@ -245,6 +245,7 @@ def test_an_ineligible_municipality_is_refused_with_the_reason(clients, applicat
     u = urls(application_a)
     listing = clients["municipality_a"].get(u["transitions"]).data
     submit = {a["name"]: a for a in listing["actions"]}["submit"]
-    assert not submit["allowed"] and "is not eligible for this programme" in submit["reason"]
+    # The API answers in Greek unless asked otherwise.
+    assert not submit["allowed"] and "δεν είναι επιλέξιμος για αυτό το πρόγραμμα" in submit["reason"]
     refused = clients["municipality_a"].post(u["transitions"], {"action": "submit"}, format="json")
-    assert refused.status_code == 409 and "is not eligible" in str(refused.data["detail"])
+    assert refused.status_code == 409 and "δεν είναι επιλέξιμος" in str(refused.data["detail"])

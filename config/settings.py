@@ -34,6 +34,15 @@ ALLOWED_HOSTS = [
 ]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
+# Production is served over HTTPS: cookies never travel in clear and browsers are told to stay on
+# HTTPS. HTTPS=0 is for a plain-http deployment (an isolated intranet), never the default. The
+# redirect from http is usually the reverse proxy's job; SECURE_SSL_REDIRECT=1 makes it Django's.
+HTTPS = env_bool("HTTPS", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -81,6 +90,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # sit in front and append to X-Forwarded-For (a header clients can otherwise forge).
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 if NUM_PROXIES:
+    # The proxy terminates TLS and says so in X-Forwarded-Proto (it must overwrite a client's).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     AXES_IPWARE_PROXY_COUNT = NUM_PROXIES
     AXES_IPWARE_PROXY_ORDER = "right-most"
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")

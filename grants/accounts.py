@@ -1,6 +1,7 @@
 """Django's own password views, with the record grants.services keeps of every password set. The
 user acts on their own account here, so the actor is the user."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.db import transaction
@@ -18,6 +19,16 @@ class _Recorded:
             response = super().form_valid(form)
             services.account_password_set(user=form.user, actor=form.user, channel=self.channel)
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """The reset link points at the public site (SITE_URL), not at whatever host and scheme the
+    request came with: a requester could choose the host, and behind a TLS proxy the request is
+    plain http, which would send the reset token unencrypted."""
+
+    @property
+    def extra_email_context(self):
+        return {"site_url": settings.SITE_URL.rstrip("/")}
 
 
 class PasswordResetConfirmView(_Recorded, auth_views.PasswordResetConfirmView):
@@ -44,6 +55,7 @@ def urls():
     return [
         path("admin/password_change/", admin.site.admin_view(AdminPasswordChangeView.as_view())),
         path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
+        path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
         path(
             "accounts/reset/<uidb64>/<token>/",
             PasswordResetConfirmView.as_view(),

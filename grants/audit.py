@@ -41,10 +41,18 @@ lazy_text = lazy(_fill, str)
 
 
 def actor_display(actor) -> str:
+    """The actor's name as history keeps it, cut to the column: Django allows a first and last name
+    longer together than AuditEvent.actor_name, and a long name must not stop that user's work."""
     if actor is None:
         return "system"
     full = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
-    return f"{full} ({actor.get_username()})" if full else actor.get_username()
+    username = actor.get_username()
+    if not full:
+        return username
+    room = AuditEvent._meta.get_field("actor_name").max_length - len(username) - 3
+    if len(full) > room:
+        full = full[: room - 1] + "…"
+    return f"{full} ({username})"
 
 
 def _jsonable(value):

@@ -203,3 +203,22 @@ def test_revoking_a_token_is_recorded(kalamata_user):
     assert api.delete(reverse("api:auth-token")).status_code == 204
     [revoked] = events("account.token_revoke")
     assert (revoked.actor, revoked.object_id) == (kalamata_user, str(kalamata_user.pk))
+
+
+def test_the_reset_link_points_at_the_public_site_whatever_host_was_asked(client, kalamata_user, settings):
+    settings.SITE_URL = "https://smartcities.example.gov.gr/"
+    settings.ALLOWED_HOSTS = ["*"]
+    client.post(reverse("password_reset"), {"email": kalamata_user.email}, HTTP_HOST="attacker.example")
+    assert "https://smartcities.example.gov.gr/accounts/reset/" in mail.outbox[0].body
+    assert "attacker.example" not in mail.outbox[0].body
+
+
+def test_a_user_with_a_very_long_name_can_still_act(programme, kalamata, kalamata_user):
+    from grants.services import application_get_or_create
+
+    kalamata_user.first_name, kalamata_user.last_name = "Α" * 150, "Β" * 150
+    kalamata_user.save()
+    app, _ = application_get_or_create(programme=programme, municipality=kalamata, actor=kalamata_user)
+    event = AuditEvent.objects.get(application=app)
+    assert event.actor == kalamata_user and event.actor_name.endswith("… (kalamata)")
+    assert len(event.actor_name) == 200

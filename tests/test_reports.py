@@ -469,3 +469,16 @@ def test_audit_date_filters_compare_instants_so_the_created_at_index_serves_them
     qs = AuditEventFilterSet({"date_after": "2026-03-31", "date_before": "2026-03-31"}).qs
     sql = str(qs.query)
     assert "AT TIME ZONE" not in sql and '"grants_auditevent"."created_at" >=' in sql
+
+
+def test_a_control_character_in_a_note_does_not_break_the_xlsx(client, auditor, kalamata):
+    from openpyxl import load_workbook
+
+    from grants import audit
+
+    audit.record(action="test.note", municipality=kalamata, note="Αποσύρουμε\x0bτην αίτηση\x01")
+    response = _get(client, auditor, "/reports/audit-trail.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(_body(response))).active
+    notes = [row[-1] for row in sheet.iter_rows(values_only=True)]
+    assert "Αποσύρουμε την αίτηση " in notes

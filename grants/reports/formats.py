@@ -160,6 +160,7 @@ def write_xlsx(columns, rows, *, title: str):
     Returns (open binary file positioned at 0, row count)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -185,6 +186,10 @@ def write_xlsx(columns, rows, *, title: str):
             if kind == DATETIME and value is not None:
                 # Excel has no time zones: write the Greek local time the screens show.
                 value = timezone.make_naive(_local(value)) if timezone.is_aware(value) else value
+            elif isinstance(value, str):
+                # XML 1.0 cannot hold most control characters (a vertical tab pasted from a word
+                # processor into a note), and openpyxl refuses the whole file for one of them.
+                value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
             cell = WriteOnlyCell(ws, value=value)
             if kind == TEXT and isinstance(value, str):
                 # Typed text is never evaluated, so «=…» stays data without changing it.

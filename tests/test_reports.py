@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from grants import services, workflow
 from grants.models import Application, AuditEvent, Municipality
@@ -482,3 +483,54 @@ def test_a_control_character_in_a_note_does_not_break_the_xlsx(client, auditor, 
     sheet = load_workbook(io.BytesIO(_body(response))).active
     notes = [row[-1] for row in sheet.iter_rows(values_only=True)]
     assert "Αποσύρουμε την αίτηση " in notes
+
+
+def test_xlsx_text_that_looks_like_sheet_xml_stays_text(client, auditor, kalamata):
+    """XlsxWriter's constant-memory mode copies a string shaped «<r>…</r>» into the sheet's XML as
+    its own rich text: unescaped, such a note could close its cell and add a formula."""
+    from openpyxl import load_workbook
+
+    from grants import audit
+
+    payload = '<r><t>a</t></r></is></c><c r="Z2"><f>HYPERLINK("http://x","ok")</f></c><c><is><r><t>b</t></r>'
+    audit.record(action="test.note", municipality=kalamata, note=payload)
+    audit.record(action="test.note", municipality=kalamata, note="<r>x</r>")
+    sheet = load_workbook(io.BytesIO(_body(_get(client, auditor, "/reports/audit-trail.xlsx")))).active
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert not [c for c in cells if c.data_type == "f"]
+    notes = [row[-1] for row in sheet.iter_rows(values_only=True)]
+    assert payload in notes and "<r>x</r>" in notes
+
+
+def test_xlsx_audit_trail_keeps_local_times_line_ends_widths_and_title(client, auditor, kalamata):
+    from openpyxl import load_workbook
+
+    from grants import audit
+
+    event = audit.record(action="test.note", municipality=kalamata, note="πρώτη\r\nδεύτερη\rτρίτη")
+    audit.record(action="test.empty", municipality=kalamata, note="")
+    sheet = load_workbook(io.BytesIO(_body(_get(client, auditor, "/reports/audit-trail.xlsx")))).active
+    report = REPORTS["audit-trail"]()
+    # One <col> element may cover several neighbouring columns of the same width.
+    widths = {i: d.width for d in sheet.column_dimensions.values() for i in range(d.min, d.max + 1)}
+    assert [widths[i] for i in range(1, len(report.columns) + 1)] == [c.width for c in report.columns]
+    rows = {row[3].value: row for row in sheet.iter_rows(min_row=2)}
+    # CR LF and CR read as LF, as an XML reader made of the raw CR openpyxl wrote (no _x000D_).
+    assert rows["test.note"][-1].value == "πρώτη\nδεύτερη\nτρίτη"
+    assert rows["test.empty"][-1].value is None  # an empty note is an empty cell
+    time = rows["test.note"][0]
+    expected = timezone.make_naive(timezone.localtime(event.created_at))
+    assert time.number_format == formats.XLSX_DATETIME
+    assert abs(time.value - expected) < datetime.timedelta(seconds=1)
+
+
+def test_xlsx_sheet_title_follows_excels_rules_and_an_empty_sheet_keeps_its_header():
+    from openpyxl import load_workbook
+
+    columns = REPORTS["audit-trail"]().columns
+    handle, count = formats.write_xlsx(columns, [], title="'Έλεγχος: α/β [γ]*? με πολύ μακρύ τίτλο'")
+    sheet = load_workbook(handle).active
+    # Forbidden characters become spaces, 31 characters at most, no apostrophe at either end.
+    assert sheet.title == "Έλεγχος  α β  γ    με πολύ μακ"
+    assert count == 0 and sheet.auto_filter.ref == "A1:I1" and sheet.freeze_panes == "A2"
+    assert formats.write_xlsx(columns, [], title=":?*")[0].read(2) == b"PK"

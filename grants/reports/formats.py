@@ -33,6 +33,9 @@ XLSX_MONEY = '#,##0.00 "€"'
 XLSX_DATE = "dd/mm/yyyy"
 XLSX_DATETIME = "dd/mm/yyyy hh:mm"
 XLSX_PERCENT = "0.00%"
+# XlsxWriter sets column widths in pixels of Calibri 11's digit, the default font's.
+XLSX_DIGIT_PIXELS = 7
+XLSX_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 
 TEXT, MONEY, INT, DATE, DATETIME, PERCENT = "text", "money", "int", "date", "datetime", "percent"
@@ -155,53 +158,87 @@ def stream_json(columns, rows):
 
 
 def write_xlsx(columns, rows, *, title: str):
-    """An XLSX in openpyxl's write-only mode (rows go to a temporary file, not to memory): real
-    numbers and dates with Greek-readable formats, a frozen header and an autofilter.
+    """An XLSX by XlsxWriter in constant-memory mode (each row goes to a temporary file once the
+    next one starts, so memory does not grow with the rows): real numbers and dates with
+    Greek-readable formats, text cells that are never evaluated, a frozen header and an autofilter.
     Returns (open binary file positioned at 0, row count)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    import xlsxwriter
 
-    wb = Workbook(write_only=True)
-    # Excel refuses these characters in sheet names and more than 31 characters.
-    ws = wb.create_sheet(title=re.sub(r"[\\/?*\[\]:]", " ", title)[:31].strip() or "report")
-    ws.freeze_panes = "A2"
-    for i, col in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = col.width
-    bold = Font(bold=True)
-    header = []
-    for col in columns:
-        cell = WriteOnlyCell(ws, value=str(col.label))
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
-    formats = {MONEY: XLSX_MONEY, DATE: XLSX_DATE, DATETIME: XLSX_DATETIME, PERCENT: XLSX_PERCENT}
-    kinds = [c.kind for c in columns]
-    count = 0
-    for row in rows:
-        cells = []
-        for kind, value in zip(kinds, row, strict=True):
-            if kind == DATETIME and value is not None:
-                # Excel has no time zones: write the Greek local time the screens show.
-                value = timezone.make_naive(_local(value)) if timezone.is_aware(value) else value
-            elif isinstance(value, str):
-                # XML 1.0 cannot hold most control characters (a vertical tab pasted from a word
-                # processor into a note), and openpyxl refuses the whole file for one of them.
-                value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
-            cell = WriteOnlyCell(ws, value=value)
-            if kind == TEXT and isinstance(value, str):
-                # Typed text is never evaluated, so «=…» stays data without changing it.
-                cell.data_type = "s"
-            elif kind in formats and value is not None:
-                cell.number_format = formats[kind]
-            cells.append(cell)
-        ws.append(cells)
-        count += 1
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
     out = tempfile.TemporaryFile()  # noqa: SIM115 (handed to FileResponse, which closes it)
-    wb.save(out)
+    wb = xlsxwriter.Workbook(
+        out,
+        {
+            "constant_memory": True,
+            "in_memory": False,
+            # Nothing a user typed may become a formula, a link or a number: every text cell is
+            # written by write_string, and these keep it so if a generic write() ever creeps in.
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    # Excel refuses these characters in sheet names, more than 31 characters, and an apostrophe
+    # at either end.
+    ws = wb.add_worksheet(re.sub(r"[\\/?*\[\]:]", " ", title)[:31].strip(" '") or "report")
+    ws.freeze_panes(1, 0)
+    for i, col in enumerate(columns):
+        # The width stored as the column gives it, in characters; set_column would add
+        # XlsxWriter's cell padding to it and every column would come out wider than before.
+        ws.set_column_pixels(i, i, col.width * XLSX_DIGIT_PIXELS)
+    bold, plain = wb.add_format({"bold": True}), wb.add_format()
+    for i, col in enumerate(columns):
+        ws.write_string(0, i, str(col.label), bold)
+    number_formats = {
+        kind: wb.add_format({"num_format": fmt})
+        for kind, fmt in (
+            (MONEY, XLSX_MONEY),
+            (DATE, XLSX_DATE),
+            (DATETIME, XLSX_DATETIME),
+            (PERCENT, XLSX_PERCENT),
+        )
+    }
+    datetime_format = number_formats[DATETIME]
+    date_format = number_formats[DATE]
+    cells = [(i, number_formats.get(c.kind)) for i, c in enumerate(columns)]
+    write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
+    illegal = XLSX_ILLEGAL_RE.sub
+    # Excel has no time zones: datetimes are written in the Greek local time the screens show.
+    local = timezone.get_current_timezone()
+    count = 0
+    # The inner loop runs once per cell (a few million for the whole audit trail): helpers are
+    # inlined and looked up once.
+    for count, row in enumerate(rows, start=1):
+        for (i, fmt), value in zip(cells, row, strict=True):
+            if value is None or value == "":
+                continue  # an empty cell rather than an empty text
+            if isinstance(value, str):
+                # Line ends as LF, as an XML reader normalises raw ones, and the control characters
+                # XML 1.0 cannot hold (a vertical tab pasted from a word processor into a note) as
+                # a space: XlsxWriter would write both as _x000D_-style escapes, which Excel turns
+                # back into the control characters themselves.
+                if "\r" in value:
+                    value = value.replace("\r\n", "\n").replace("\r", "\n")
+                value = illegal(" ", value)
+                if value.startswith("<r>") and value.endswith("</r>"):
+                    # XlsxWriter's constant-memory mode copies such a string into the sheet's XML
+                    # unescaped, taking it for its own rich-text runs: a note could close its cell
+                    # and add a formula. As two runs of the default font it is escaped like any text.
+                    ws.write_rich_string(count, i, value[:3], plain, value[3:])
+                else:
+                    # Typed text, whatever the column: Excel never evaluates it, so «=…» stays data.
+                    write_string(count, i, value)
+            elif isinstance(value, datetime.datetime):
+                if value.tzinfo is not None:
+                    value = value.astimezone(local).replace(tzinfo=None)
+                write_datetime(count, i, value, fmt or datetime_format)
+            elif isinstance(value, datetime.date):
+                write_datetime(count, i, value, fmt or date_format)
+            elif isinstance(value, bool):
+                ws.write_boolean(count, i, value)
+            else:
+                write_number(count, i, value, fmt)
+    ws.autofilter(0, 0, count, len(columns) - 1)
+    wb.close()
     out.seek(0)
     return out, count
 

@@ -128,6 +128,14 @@ def parse_typed_amount(text: str, language: str | None = None) -> Decimal:
     return parse_amount(str(text or ""), decimal_mark="," if greek else ".")
 
 
+def typed_form(amount: Decimal, language: str | None = None) -> str:
+    """`amount` as a person of the page's language types it, which parse_typed_amount reads back."""
+    text = f"{amount:,.2f}"
+    if (language or get_language() or "el").startswith("el"):
+        text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return text
+
+
 class AmountField(forms.Field):
     # A text field, not type=number: browsers reject «12.500,00» in number inputs before we see it.
     widget = forms.TextInput
@@ -138,6 +146,13 @@ class AmountField(forms.Field):
             {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false", "maxlength": "30"}
         )
         return attrs
+
+    def prepare_value(self, value):
+        """A stored amount shown as the page's language writes it («2.100.000,00» in Greek), so a
+        form says the same figure as the text around it; what was typed is shown as typed."""
+        if isinstance(value, Decimal):
+            return typed_form(value)
+        return value
 
     def to_python(self, value):
         value = str(value or "").strip()

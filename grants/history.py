@@ -152,7 +152,9 @@ def value(model, key, raw, names: Names, missing=None) -> str:
     """One stored value as a reader says it; a reference not in `names` reads as `missing` when
     given (the name the event kept, say), else as its id."""
     if raw is None or raw == "" or raw == []:
-        return EMPTY
+        # An event that did not record the reference (a selection's change keeps only what changed)
+        # still names what it was about.
+        return missing if missing is not None else EMPTY
     field = _field(model, key)
     if isinstance(raw, list):
         return ", ".join(str(item) for item in raw)

@@ -5,6 +5,7 @@ their audited services), the catalogue (audited, deactivated rather than deleted
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.urls import reverse
 
@@ -186,3 +187,20 @@ def test_deactivating_an_entry_in_use_says_how_many_applications_keep_it(
         "2 entries deactivated. "
         "Still selected by 2 applications: those selections stay, new ones are refused."
     )
+
+
+def test_programme_rates_take_the_greek_decimal_comma(client, officer, programme):
+    url = reverse("admin:grants_programme_change", args=[programme.pk])
+    client.force_login(officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "el"
+    form = client.get(url).context["adminform"].form
+    data = {bf.name: "" if bf.value() is None else bf.value() for bf in form}
+    assert data["total_budget"] == "235.285.163,00"  # amounts come back as a Greek page writes them
+    data.update(cofinancing_less_developed="0,8")
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    programme.refresh_from_db()
+    assert programme.cofinancing_less_developed == Decimal("0.8")
+    assert set(AuditEvent.objects.get(action="programme.update").after) == {"cofinancing_less_developed"}

@@ -13,3 +13,10 @@ def test_session_and_csrf_cookies_are_secure_and_hsts_is_sent(client, kalamata_u
         reverse("login"), {"username": "kalamata", "password": "pw-secret-123"}, secure=True
     )
     assert response.status_code == 302 and response.cookies["sessionid"]["secure"]
+
+
+def test_a_missing_page_is_explained_in_greek_without_debug_details(client, db):
+    response = client.get("/no-such-page/")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert "Η σελίδα δεν βρέθηκε" in body and "Traceback" not in body and "urlpatterns" not in body

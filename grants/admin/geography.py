@@ -349,6 +349,10 @@ class ProgrammeForm(forms.ModelForm):
     cap_rounding_step = _amount_field(Programme, "cap_rounding_step")
     cap_floor = _amount_field(Programme, "cap_floor")
 
+    class Meta:
+        # Rates are fractions, not sums: a decimal field that reads the page's decimal mark («0,85»).
+        localized_fields = ("cofinancing_less_developed", "cofinancing_transition")
+
 
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):

@@ -71,7 +71,10 @@ def describe(event: AuditEvent, names: history.Names) -> str:
         return _("The application was created as a draft.")
     if action.startswith("selection."):
         project_id = after.get("project", before.get("project"))
-        label = history.value(Selection, "project", project_id, names, missing=event.object_repr)
+        # A change records only what changed, not the project: its code opens the object's name
+        # («T01: 5.000,00 €», Selection.__str__), which is then the label.
+        code = event.object_repr.split(":", 1)[0]
+        label = history.value(Selection, "project", project_id, names, missing=code)
         if action == "selection.add":
             return _("Project «%(p)s» was added with %(a)s.") % {
                 "p": label,

@@ -198,7 +198,7 @@ def selection_add(request, pk, project_id):
 def selection_edit(request, pk):
     selection = own_selection(request, pk)
     application = selection.application
-    initial = {"amount": f"{selection.amount:.2f}", "justification": selection.justification}
+    initial = {"amount": selection.amount, "justification": selection.justification}
     form = SelectionForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -196,6 +196,9 @@ def test_add_change_remove_and_the_bar_in_words(client, draft, kalamata_user, ca
     preview = client.get(reverse("portal:cap_bar", args=[draft.pk]), {"amount": "1000000"}).content.decode()
     assert "Over the cap by 50.000,50 €" in preview
 
+    # The stored amount comes back into the form as the page's language writes it.
+    edit = client.get(reverse("portal:selection_edit", args=[selection.pk])).content.decode()
+    assert 'value="1,000,000.50"' in edit
     response = client.post(
         reverse("portal:selection_edit", args=[selection.pk]), {"amount": "", "justification": ""}
     )
@@ -211,6 +214,10 @@ def test_add_change_remove_and_the_bar_in_words(client, draft, kalamata_user, ca
     assert not draft.selections.exists()
     timeline = client.get(reverse("portal:home")).content.decode()
     assert "was added with 1.000.000,50 €" in timeline and "was removed" in timeline
+    assert (
+        f"Project «{catalogue[0].code}» was changed: its amount went from 1.000.000,50 € to 5.000,00 €"
+        in timeline
+    )
 
 
 def test_catalogue_search_ignores_case_and_accents(client, draft, kalamata_user, catalogue):

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from grants.text import quoted
+
 CENT = Decimal("0.01")
 _AMOUNT_CHARS = re.compile(r"^[0-9.,]+$")
 _GROUPED = re.compile(r"^[1-9][0-9]{0,2}([.,][0-9]{3})+$")
@@ -26,7 +28,7 @@ class TooManyDecimals(ValueError):
         super().__init__(raw)
 
     def __str__(self):
-        return _("«%(v)s» has more than two decimals") % {"v": self.args[0]}
+        return _("«%(v)s» has more than two decimals") % {"v": quoted(self.args[0])}
 
 
 class _MalformedAmount(ValueError):
@@ -35,7 +37,9 @@ class _MalformedAmount(ValueError):
         super().__init__(raw)
 
     def __str__(self):
-        return _("«%(v)s» is not a well-formed amount (e.g. 1,234.56 or 1.234,56)") % {"v": self.args[0]}
+        return _("«%(v)s» is not a well-formed amount (e.g. 1,234.56 or 1.234,56)") % {
+            "v": quoted(self.args[0])
+        }
 
 
 def parse_amount(value, *, decimal_mark: str | None = None) -> Decimal:
@@ -55,26 +59,33 @@ def parse_amount(value, *, decimal_mark: str | None = None) -> Decimal:
     Raises ValueError with a message for the person who wrote it.
     """
     if isinstance(value, bool):
-        raise ValueError(_("«%(v)s» is not an amount") % {"v": value})
+        raise ValueError(_("«%(v)s» is not an amount") % {"v": quoted(value)})
     if isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, float):
         amount = Decimal(repr(value))
         # A formula can leave binary noise (0.1 + 0.2); a real third decimal is refused.
-        if abs(amount - amount.quantize(CENT)) > Decimal("0.000001"):
-            raise TooManyDecimals(value)
-        amount = amount.quantize(CENT)
+        # (Beyond Decimal's 28 digits quantize() fails: such a figure is refused below.)
+        if amount.is_finite() and amount.adjusted() < 20:
+            if abs(amount - amount.quantize(CENT)) > Decimal("0.000001"):
+                raise TooManyDecimals(value)
+            amount = amount.quantize(CENT)
     elif isinstance(value, Decimal):
         amount = value
     else:
         amount = _parse_text(str(value or ""), decimal_mark)
     if not amount.is_finite():
-        raise ValueError(_("«%(v)s» is not an amount") % {"v": value})
+        raise ValueError(_("«%(v)s» is not an amount") % {"v": quoted(value)})
     if amount < 0:
-        raise ValueError(_("a budget cannot be negative (%(v)s)") % {"v": value})
-    if amount != amount.quantize(CENT):
+        raise ValueError(_("a budget cannot be negative (%(v)s)") % {"v": quoted(value)})
+    try:
+        cents = amount.quantize(CENT)
+    except InvalidOperation:
+        # More digits than Decimal's precision: no budget, and not worth a server error.
+        raise ValueError(_("«%(v)s» is not an amount") % {"v": quoted(value)}) from None
+    if amount != cents:
         raise TooManyDecimals(value)
-    return amount.quantize(CENT)
+    return cents
 
 
 def _parse_text(raw: str, decimal_mark: str | None) -> Decimal:
@@ -84,7 +95,7 @@ def _parse_text(raw: str, decimal_mark: str | None) -> Decimal:
     if not text:
         raise ValueError(_("the budget is missing"))
     if not _AMOUNT_CHARS.match(text):
-        raise ValueError(_("«%(v)s» is not an amount (e.g. 1,234.56 or 1.234,56)") % {"v": raw})
+        raise ValueError(_("«%(v)s» is not an amount (e.g. 1,234.56 or 1.234,56)") % {"v": quoted(raw)})
     bad = _MalformedAmount(raw)
     last_comma, last_point = text.rfind(","), text.rfind(".")
     if last_comma >= 0 and last_point >= 0:

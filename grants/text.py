@@ -18,6 +18,8 @@ LATIN_TO_GREEK = str.maketrans("ABEZHIKMNOPTYX", "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ")
 
 _DASHES = re.compile(r"\s*[\u2010-\u2015\u2212-]\s*")
 _SPACES = re.compile(r"\s+")
+# How much of a value an error message quotes: an imported cell may hold megabytes.
+MAX_QUOTED = 80
 
 
 def fold(text: str) -> str:
@@ -29,6 +31,12 @@ def fold(text: str) -> str:
     upper = stripped.upper()  # ς upper-cases to Σ, so final sigma needs nothing more
     upper = _DASHES.sub("-", upper)
     return _SPACES.sub(" ", upper).strip()
+
+
+def quoted(value) -> str:
+    """A value as an error message quotes it: its start, when it is long."""
+    text = str(value)
+    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
 
 
 def search_q(term: str, folded_fields, exact_fields=()) -> Q | None:

@@ -10,12 +10,15 @@ import base64
 import secrets
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from grants.imports.inclusions import import_inclusions
 from grants.imports.readers import FORMATS, format_for
@@ -53,15 +56,44 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(_("The file is larger than 10 MB."))
         return data
 
+    @classmethod
+    def pasted_too_big(cls):
+        """An empty form whose text box says the pasted list was too long. Nothing of the request can
+        be bound: Django refuses to read any of it."""
+        form = cls()
+        limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        form.errors["text"] = form.error_class(
+            [_("Pasted text is limited to %(n)s; upload it as a file instead.") % {"n": limit}]
+        )
+        return form
+
 
 def _check_permission(request):
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
 
 
+def _context(request):
+    return {**admin.site.each_context(request), "title": _("Import a published list of decisions")}
+
+
+# Django reads the body when request.POST is first used and refuses pasted text over
+# DATA_UPLOAD_MAX_MEMORY_SIZE with a bare "Bad Request (400)". The CSRF check is the first to read it,
+# so it is deferred until the body is known to fit; the refusal itself changes nothing.
+@csrf_exempt
 def import_inclusions_view(request):
     _check_permission(request)
-    context = {**admin.site.each_context(request), "title": _("Import a published list of decisions")}
+    try:
+        request.POST  # noqa: B018 (reads and parses the body)
+    except RequestDataTooBig:
+        context = {**_context(request), "form": ImportForm.pasted_too_big()}
+        return render(request, "admin/grants/import_inclusions.html", context, status=413)
+    return _import_view(request)
+
+
+@csrf_protect
+def _import_view(request):
+    context = _context(request)
     if request.method == "POST" and "confirm" in request.POST:
         return _confirm(request, context)
     form = ImportForm(request.POST or None, request.FILES or None)

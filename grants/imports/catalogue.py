@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grants import audit
-from grants.imports.readers import RowError, TableSpec, read_records
+from grants.imports.readers import ErrorList, RowError, TableSpec, read_records
 from grants.models import Channel
-from grants.text import fold
+from grants.text import fold, quoted
 from projects.models import CatalogueProject, Category
 from projects.services import catalogue_project_save
 
@@ -33,7 +33,7 @@ FALSE = {"0", "FALSE", "NO", "ΟΧΙ", ""}
 @dataclass
 class CatalogueReport:
     source: str = ""
-    errors: list = field(default_factory=list)
+    errors: ErrorList = field(default_factory=ErrorList)
     created: list = field(default_factory=list)
     updated: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
@@ -46,7 +46,7 @@ class CatalogueReport:
 
     def summary(self) -> list[str]:
         if not self.ok:
-            return [_("%(n)d errors: nothing was imported.") % {"n": len(self.errors)}]
+            return [_("%(n)d errors: nothing was imported.") % {"n": self.errors.total}]
         lines = [
             _("Created: %(c)d, updated: %(u)d, unchanged: %(s)d.")
             % {"c": len(self.created), "u": len(self.updated), "s": len(self.unchanged)}
@@ -76,7 +76,7 @@ def _flag(value, default: bool) -> bool:
         return True
     if key in FALSE:
         return False
-    raise ValueError(_("«%(v)s» is not yes/no (1 or 0)") % {"v": value})
+    raise ValueError(_("«%(v)s» is not yes/no (1 or 0)") % {"v": quoted(value)})
 
 
 def _text(value) -> str:
@@ -89,20 +89,22 @@ def _text(value) -> str:
 
 def _check(records, categories, existing):
     """Build every entry from the file without saving; returns (line, project) pairs and errors."""
-    projects, errors, seen = [], [], {}
+    projects, errors, seen = [], ErrorList(), {}
     for line, values in records:
         problems = []
         code = _text(values.get("code"))
         if not code:
             problems.append(_("the code is missing"))
         elif code in seen:
-            problems.append(_("code %(c)s appears twice (also on line %(n)d)") % {"c": code, "n": seen[code]})
+            problems.append(
+                _("code %(c)s appears twice (also on line %(n)d)") % {"c": quoted(code), "n": seen[code]}
+            )
         else:
             seen[code] = line
         order = _text(values.get("category_order"))
         category = categories.get(order)
         if category is None:
-            problems.append(_("unknown category_order «%(o)s»") % {"o": order})
+            problems.append(_("unknown category_order «%(o)s»") % {"o": quoted(order)})
         flags = {}
         for name, default in (("official", False), ("active", True)):
             try:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from grants import audit
 from grants.imports.matching import MunicipalityIndex
-from grants.imports.readers import RowError, read_rows
+from grants.imports.readers import ErrorList, RowError, read_rows
 from grants.imports.values import parse_amount, parse_date, parse_status
 from grants.models import ApplicationStatus, Channel, Programme
 from grants.workflow_batch import Decision, DecisionBatchError, record_decisions
@@ -85,7 +85,7 @@ class InclusionReport:
     source: str = ""
     dry_run: bool = False
     rows: list = field(default_factory=list)
-    errors: list = field(default_factory=list)
+    errors: ErrorList = field(default_factory=ErrorList)
     warnings: list = field(default_factory=list)
     created: int = 0
     updated: int = 0
@@ -105,7 +105,7 @@ class InclusionReport:
 
     def summary(self) -> list[str]:
         if not self.ok:
-            n = len(self.errors)
+            n = self.errors.total
             return [
                 ngettext("%(n)d error: nothing was imported.", "%(n)d errors: nothing was imported.", n)
                 % {"n": n}
@@ -127,7 +127,7 @@ class InclusionReport:
 
 def check_rows(raw_rows, index: MunicipalityIndex):
     """Every row's values and beneficiary; returns (rows, errors)."""
-    rows, errors, lines_of = [], [], {}
+    rows, errors, lines_of = [], ErrorList(), {}
     for raw in raw_rows:
         problems = []
         values = {}
@@ -192,9 +192,9 @@ def import_inclusions(
 
 def _import(content, fmt, programme, actor, dry_run, source, progress) -> InclusionReport:
     report = InclusionReport(source=source, dry_run=dry_run)
-    raw_rows, report.errors = read_rows(content, fmt)
+    raw_rows, read_errors = read_rows(content, fmt)
     rows, row_errors = check_rows(raw_rows, MunicipalityIndex.load())
-    report.errors = sorted(report.errors + row_errors, key=lambda e: e.line or 0)
+    report.errors = ErrorList.merged(read_errors, row_errors)
     if not report.errors and not rows:
         report.errors.append(RowError(None, _("The list has no rows.")))
     report.rows = rows
@@ -223,7 +223,7 @@ def _import(content, fmt, programme, actor, dry_run, source, progress) -> Inclus
                 try:
                     outcomes = record_decisions(programme, decisions, actor=actor, channel=Channel.IMPORT)
                 except DecisionBatchError as exc:
-                    report.errors = [RowError(chunk[i].line, reason) for i, reason in exc.errors]
+                    report.errors = ErrorList(RowError(chunk[i].line, reason) for i, reason in exc.errors)
                     raise _RolledBack from None
                 for row, outcome in zip(chunk, outcomes, strict=True):
                     row.outcome = (

@@ -18,11 +18,14 @@ from collections import defaultdict
 from django.utils.translation import gettext as _
 
 from grants.models import Municipality
-from grants.text import fold, greek_lookalikes
+from grants.text import fold, greek_lookalikes, quoted
 
 _PREFIX = re.compile(r"^(ΔΗΜΟΣ|Δ\.)\s*")
 _TITLES = re.compile(r"^(ΗΡΩΙΚΗΣ|ΙΕΡΑΣ) (ΠΟΛΕΩΣ|ΠΟΛΗΣ|ΝΗΣΟΥ) ")
 _NOMOU = re.compile(r"^(?P<name>.+?)[ ,(]+ΝΟΜΟΥ (?P<prefecture>[^)]+)\)?$")
+# The longest registry name with «ΝΟΜΟΥ <prefecture>» is under 70 characters. Longer text is no name,
+# and _NOMOU and the trailing-prefecture search take time quadratic in its length.
+MAX_NAME = 200
 
 # Prefectures (νομοί) before 2011 that are now split into several regional units, and genitive forms
 # that differ from the regional-unit names of grants/data/regional_units.csv. Regional unit codes are
@@ -146,12 +149,20 @@ class MunicipalityIndex:
         cleaned = _PREFIX.sub("", _clean(published))
         if not cleaned:
             return None, _("the beneficiary is missing")
+        if len(cleaned) > MAX_NAME:
+            return None, _("«%(n)s» is no municipality: a beneficiary has at most %(m)d characters") % {
+                "n": quoted(published),
+                "m": MAX_NAME,
+            }
         prefecture = None
         found = _NOMOU.match(cleaned)
         if found:
             cleaned, prefecture = found["name"], found["prefecture"].strip()
             if prefecture not in self.prefectures:
-                return None, _("unknown prefecture «%(p)s» in «%(n)s»") % {"p": prefecture, "n": published}
+                return None, _("unknown prefecture «%(p)s» in «%(n)s»") % {
+                    "p": quoted(prefecture),
+                    "n": quoted(published),
+                }
         key = _TITLES.sub("", cleaned).strip()
         candidates = self.by_key.get(key, [])
         if not candidates and prefecture is None:
@@ -162,7 +173,7 @@ class MunicipalityIndex:
             in_prefecture = [m for m in candidates if m.unit_code in codes]
             if not in_prefecture:
                 return None, _("«%(n)s»: no municipality of that name in «%(p)s» (%(c)s)") % {
-                    "n": published,
+                    "n": quoted(published),
                     "p": prefecture,
                     "c": self._describe(candidates),
                 }
@@ -171,11 +182,11 @@ class MunicipalityIndex:
             return candidates[0], ""
         if candidates:
             return None, _("«%(n)s» is ambiguous: %(c)s; add «ΝΟΜΟΥ <prefecture>»") % {
-                "n": published,
+                "n": quoted(published),
                 "c": self._describe(candidates),
             }
         return None, _("no municipality «%(n)s»; closest: %(c)s") % {
-            "n": published,
+            "n": quoted(published),
             "c": self._closest(key) or _("none"),
         }
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 # The importer reads amounts with the parser the portal uses (re-exported for its callers).
 from grants.amounts import parse_amount  # noqa: F401
 from grants.models import ApplicationStatus as S
-from grants.text import fold, greek_lookalikes
+from grants.text import fold, greek_lookalikes, quoted
 
 _AMOUNT_CHARS = re.compile(r"^[0-9.,]+$")
 MISSING_DATE = {"", "-", "–", "—", "―", "−"}
@@ -34,7 +34,7 @@ def parse_status(value) -> str:
     if not key:
         raise ValueError(_("the status is missing"))
     raise ValueError(
-        _("unknown status «%(s)s»: a published list has «Ενταγμένη» or «Προς ένταξη»") % {"s": value}
+        _("unknown status «%(s)s»: a published list has «Ενταγμένη» or «Προς ένταξη»") % {"s": quoted(value)}
     )
 
 
@@ -56,7 +56,9 @@ def parse_date(value) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, (int, float)):
-        raise ValueError(_("«%(v)s» is a number, not a date (format the cell as a date)") % {"v": value})
+        raise ValueError(
+            _("«%(v)s» is a number, not a date (format the cell as a date)") % {"v": quoted(value)}
+        )
     text = str(value).strip()
     if text in MISSING_DATE:
         return None
@@ -66,12 +68,12 @@ def parse_date(value) -> datetime.date | None:
     else:
         match = _ISO_DATE.match(text)
         if not match:
-            raise ValueError(_("«%(v)s» is not a date (dd/mm/yyyy)") % {"v": text})
+            raise ValueError(_("«%(v)s» is not a date (dd/mm/yyyy)") % {"v": quoted(text)})
         year, month, day = (int(g) for g in match.groups())
     try:
         return datetime.date(year, month, day)
     except ValueError:
-        raise ValueError(_("«%(v)s» is an impossible date") % {"v": text}) from None
+        raise ValueError(_("«%(v)s» is an impossible date") % {"v": quoted(text)}) from None
 
 
 def looks_like_date(token: str) -> bool:

@@ -66,6 +66,8 @@ class Command(BaseCommand):
         if not report.ok:
             for error in report.errors:
                 self.stderr.write(str(error))
+            if report.errors.more:
+                self.stderr.write(report.errors.more_line)
             raise CommandError("\n".join(report.summary()))
         if verbosity >= 2:
             # Row by row only when asked: a published list may have 100,000 lines.

@@ -39,6 +39,8 @@ class Command(BaseCommand):
         if not report.ok:
             for error in report.errors:
                 self.stderr.write(str(error))
+            if report.errors.more:
+                self.stderr.write(report.errors.more_line)
             raise CommandError("\n".join(report.summary()))
         for line in report.summary():
             self.stdout.write(line)

@@ -44,6 +44,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", Fals
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 
 INSTALLED_APPS = [
+    # First: its changepassword and createsuperuser replace Django's, so that they are audited.
+    "grants.auth_commands",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -122,6 +122,8 @@ def save_with_audit(obj, fields, *, action: str, actor=None, channel=Channel.COD
         if not new:
             return obj
         created = obj.pk is None
+        if created:
+            old = {}  # nothing existed: not a change from «None» in every field
         obj.save()
         record(
             action=f"{action}.create" if created else f"{action}.change",

@@ -287,6 +287,38 @@ def api_token_revoke(*, user, channel=Channel.API) -> bool:
     return revoked
 
 
+def group_snapshot(group) -> dict:
+    """A group (a role) as history keeps it: its name and its permissions by app.codename."""
+    return {
+        "name": group.name,
+        "permissions": sorted(
+            f"{app}.{codename}"
+            for app, codename in group.permissions.values_list("content_type__app_label", "codename")
+        ),
+    }
+
+
+def group_edit_record(*, group, before: dict | None, actor=None, channel=Channel.CODE):
+    """Record a group edit already saved by a form (with its permissions); `before` is group_snapshot
+    taken before the save, None for a new group. Giving a role a permission is as much history as
+    giving a person a role."""
+    after = group_snapshot(group)
+    if before is None:
+        return audit.record(action="group.create", channel=channel, actor=actor, obj=group, after=after)
+    old, new = audit.changed(before, after)
+    if not new:
+        return None
+    return audit.record(action="group.change", channel=channel, actor=actor, obj=group, before=old, after=new)
+
+
+def group_delete(*, group, actor=None, channel=Channel.CODE):
+    with transaction.atomic():
+        audit.record(
+            action="group.delete", channel=channel, actor=actor, obj=group, before=group_snapshot(group)
+        )
+        group.delete()
+
+
 def account_has_history(user) -> bool:
     """Whether `user` has acted: their events name them (AuditEvent.actor is PROTECT)."""
     from grants.models import AuditEvent

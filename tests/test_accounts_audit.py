@@ -1,6 +1,7 @@
 """Accounts are audited like everything else: groups are the roles, so who gave whom a role is part
 of history. Password hashes never reach the trail, only the fact that a password was set."""
 
+import io
 import json
 import re
 
@@ -9,6 +10,7 @@ from django.contrib.auth.models import Group, User
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from grants import roles, services
@@ -222,3 +224,67 @@ def test_a_user_with_a_very_long_name_can_still_act(programme, kalamata, kalamat
     event = AuditEvent.objects.get(application=app)
     assert event.actor == kalamata_user and event.actor_name.endswith("… (kalamata)")
     assert len(event.actor_name) == 200
+
+
+def test_changing_a_role_groups_permissions_is_recorded(client, superuser):
+    from django.contrib.auth.models import Permission
+
+    auditors = Group.objects.get(name=roles.AUDITORS)
+    change_application = Permission.objects.get(codename="change_application")
+    data = {
+        "name": auditors.name,
+        "permissions": [*auditors.permissions.values_list("pk", flat=True), change_application.pk],
+    }
+
+    response = login(client, superuser).post(reverse("admin:auth_group_change", args=[auditors.pk]), data)
+
+    assert response.status_code == 302
+    [event] = events("group.change")
+    assert (event.actor, event.channel, event.object_id) == (superuser, Channel.ADMIN, str(auditors.pk))
+    assert "grants.change_application" in event.after["permissions"]
+    assert "grants.change_application" not in event.before["permissions"]
+
+    client.post(reverse("admin:auth_group_delete", args=[auditors.pk]), {"post": "yes"})
+    [deleted] = events("group.delete")
+    assert deleted.before["name"] == roles.AUDITORS and not Group.objects.filter(pk=auditors.pk).exists()
+
+
+def test_no_admin_page_mints_tokens_or_lifts_lock_outs_unrecorded(client, superuser, kalamata_user):
+    from axes.models import AccessAttempt
+
+    login(client, superuser)
+    assert client.get("/admin/authtoken/tokenproxy/").status_code == 404
+    attempt = AccessAttempt.objects.create(username="kalamata", ip_address="10.0.0.1", failures_since_start=6)
+    assert client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 200
+    assert (
+        client.post(
+            reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert AccessAttempt.objects.filter(pk=attempt.pk).exists()
+
+
+def test_djangos_password_commands_are_recorded(kalamata_user, monkeypatch):
+    import getpass
+
+    from django.core.management import call_command
+
+    token_client("kalamata")
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": "Xy-9876-secret")
+    call_command("changepassword", "kalamata", stdout=io.StringIO())
+    [password] = events("account.password")
+    assert (password.channel, password.object_id, password.actor) == (
+        Channel.COMMAND,
+        str(kalamata_user.pk),
+        None,
+    )
+    assert not Token.objects.filter(user=kalamata_user).exists()
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "Xy-9876-secret")
+    call_command(
+        "createsuperuser", "--noinput", "--username", "chief", "--email", "c@example.gr", stdout=io.StringIO()
+    )
+    [created] = events("account.create")
+    assert created.channel == Channel.COMMAND and created.after["is_superuser"] is True
+    assert created.after["username"] == "chief"

@@ -308,3 +308,17 @@ def test_catalogue_command(registry, tmp_path):
     bad.write_text("code;title\n", encoding="utf-8")
     with pytest.raises(CommandError):
         call_command("import_catalogue", str(bad))
+
+
+def test_a_new_catalogue_entry_is_recorded_as_created_not_as_changed_from_nothing(registry):
+    lines = CATALOGUE.read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], lines[1:]
+    fields = rows[0].split(",")
+    fields[0] = "SC77"
+    content = "\n".join([header, *rows, ",".join(fields)]) + "\n"
+
+    report = import_catalogue(content.encode(), fmt="csv", source="annex.csv")
+
+    assert report.ok, report.errors
+    event = AuditEvent.objects.get(action="catalogue.create")
+    assert event.before == {} and event.after["code"] == "SC77"

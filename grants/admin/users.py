@@ -5,11 +5,14 @@ roles), staff and superuser flags, passwords set here — is recorded through gr
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.models import TokenProxy
 
 from grants import services
 from grants.models import Channel
@@ -19,6 +22,12 @@ User = get_user_model()
 
 if admin.site.is_registered(User):
     admin.site.unregister(User)
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+# API tokens are issued to an account by its own password (the API's token endpoint, audited): an
+# administrator minting one in the admin could act as a municipality without a trace.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
 
 
 @admin.register(User)
@@ -98,3 +107,57 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(description=_("Deactivate the selected accounts"), permissions=["change"])
     def deactivate(self, request, queryset):
         self._set_active(request, queryset, False)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """Groups are the roles: their permissions decide what each role may do, so every edit is recorded.
+    (The four role groups are also reset to their permissions on every migrate: grants.permissions_setup.)"""
+
+    def save_model(self, request, obj, form, change):
+        # The database still holds the old permissions; save_related writes the new ones.
+        form.group_before = services.group_snapshot(Group.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.group_edit_record(
+            group=form.instance, before=form.group_before, actor=request.user, channel=Channel.ADMIN
+        )
+
+    def delete_model(self, request, obj):
+        services.group_delete(group=obj, actor=request.user, channel=Channel.ADMIN)
+
+    def delete_queryset(self, request, queryset):
+        for group in queryset:
+            services.group_delete(group=group, actor=request.user, channel=Channel.ADMIN)
+
+
+class _ReadOnly:
+    actions = []
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _read_only_axes_admins():
+    """django-axes' records of failed logins and lock-outs, read-only: deleting an attempt lifts a
+    lock-out and deleting a log erases evidence, neither of which would leave an audit event. A
+    lock-out ends by itself after AXES_COOLOFF_HOURS, or with `manage.py axes_reset` on the server."""
+    from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    for model, base in (
+        (AccessAttempt, AccessAttemptAdmin),
+        (AccessLog, AccessLogAdmin),
+        (AccessFailureLog, AccessFailureLogAdmin),
+    ):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+            admin.site.register(model, type(base.__name__, (_ReadOnly, base), {"__module__": __name__}))
+
+
+_read_only_axes_admins()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AuthCommandsConfig(AppConfig):
+    name = "grants.auth_commands"
+    label = "grants_auth_commands"

@@ -22,18 +22,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
 
-
-def ensure_database(name: str, fresh: bool) -> str:
-    import psycopg
-
-    if not name.startswith("sc_bench"):
-        sys.exit("The database name must start with «sc_bench», so a real database is never wiped.")
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if fresh:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return f"postgres://postgres@127.0.0.1:5432/{name}"
+from benchdb import ensure_database  # noqa: E402 (bench/ is the script's directory)
 
 
 def generate(rows: int):

@@ -24,6 +24,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
 
+from benchdb import ensure_database  # noqa: E402 (bench/ is the script's directory)
+
 NOTES = [
     "",
     "Υποβολή από την πύλη",
@@ -31,19 +33,6 @@ NOTES = [
     "=1+1 σημείωση που μοιάζει με τύπο",
     "Αποσύρουμε\x0bτην αίτηση",  # a control character pasted from a word processor
 ]
-
-
-def ensure_database(name: str, fresh: bool) -> str:
-    import psycopg
-
-    if not name.startswith("sc_bench"):
-        sys.exit("The database name must start with «sc_bench», so a real database is never wiped.")
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if fresh:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return f"postgres://postgres@127.0.0.1:5432/{name}"
 
 
 def generate(events: int) -> bool:

@@ -138,3 +138,12 @@ def _end_leftover_sessions(django_db_setup, django_db_blocker):
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
+
+
+@pytest.fixture
+def registry(db):
+    """The real reference data (332 municipalities, the programme, the catalogue) and its programme."""
+    from grants.reference import load_reference_data
+
+    load_reference_data()
+    return Programme.objects.get(code="SMART-CITIES")

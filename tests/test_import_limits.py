@@ -16,8 +16,7 @@ from openpyxl import Workbook
 from grants.imports import readers
 from grants.imports.catalogue import import_catalogue
 from grants.imports.inclusions import import_inclusions
-from grants.models import Application, Programme
-from grants.reference import load_reference_data
+from grants.models import Application
 
 HEADER = ["ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ", "ΔΙΚΑΙΟΥΧΟΣ", "Π/Υ", "ΗΜΕΡΟΜΗΝΙΑ ΕΝΤΑΞΗΣ"]
 GOOD = ["Προς ένταξη", "ΔΗΜΟΣ ΠΥΛΗΣ", 399916.12, None]
@@ -28,12 +27,6 @@ URL = "/admin/grants/import-inclusions/"
 def english():
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def registry(db):
-    load_reference_data()
-    return Programme.objects.get(code="SMART-CITIES")
 
 
 def xlsx(*rows) -> bytes:

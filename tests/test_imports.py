@@ -16,8 +16,7 @@ from openpyxl import Workbook
 from grants.imports.inclusions import import_inclusions
 from grants.imports.matching import MunicipalityIndex
 from grants.imports.values import parse_amount, parse_date, parse_status
-from grants.models import Application, AuditEvent, Programme
-from grants.reference import load_reference_data
+from grants.models import Application, AuditEvent
 
 SAMPLE = Path(__file__).resolve().parent.parent / "grants" / "data" / "inclusions_published_sample.txt"
 D = Decimal
@@ -54,12 +53,6 @@ def english():
     # Messages are asserted in English; the Greek catalogue is the lead's.
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def registry(db):
-    load_reference_data()
-    return Programme.objects.get(code="SMART-CITIES")
 
 
 def state(programme):

@@ -17,7 +17,6 @@ from openpyxl import Workbook
 from grants import roles
 from grants.imports.catalogue import import_catalogue
 from grants.models import Application, AuditEvent, Municipality, MunicipalityAccount, Programme
-from grants.reference import load_reference_data
 from grants.services import application_get_or_create
 from grants.workflow import replay, transition
 from grants.workflow_batch import Decision, record_decisions
@@ -31,12 +30,6 @@ URL = "/admin/grants/import-inclusions/"
 def english():
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def registry(db):
-    load_reference_data()
-    return Programme.objects.get(code="SMART-CITIES")
 
 
 @pytest.fixture

@@ -1,20 +1,12 @@
 """Pasted text over Django's DATA_UPLOAD_MAX_MEMORY_SIZE gets the import form back with a clear
 error, not a bare "Bad Request (400)", and the CSRF check still guards the page."""
 
-import pytest
 from django.conf import settings
 from django.test import Client
 
-from grants.models import AuditEvent, Programme
-from grants.reference import load_reference_data
+from grants.models import AuditEvent
 
 URL = "/admin/grants/import-inclusions/"
-
-
-@pytest.fixture
-def registry(db):
-    load_reference_data()
-    return Programme.objects.get(code="SMART-CITIES")
 
 
 def csrf_client(officer):

@@ -49,6 +49,9 @@ ACTION_LABELS = {
     "account.token_revoke": gettext_lazy("API token revoked"),
     "account.delete": gettext_lazy("Account deleted"),
     "report.export": gettext_lazy("Report exported"),
+    "group.create": gettext_lazy("Role group created"),
+    "group.change": gettext_lazy("Role group changed"),
+    "group.delete": gettext_lazy("Role group deleted"),
 }
 _BY_MODEL = {
     "bulk_create": gettext_lazy("%(models)s created from reference data"),

@@ -538,8 +538,10 @@ def transition(application: Application, action: str, *, actor, note="", channel
     spec = ACTIONS[action]
     note = (note or "").strip()
     with transaction.atomic():
+        # The municipality's row is locked too: eligibility is one of the guards, and an officer's
+        # override (grants.services, which locks that row) must land before or after, not between.
         app = (
-            Application.objects.select_for_update(of=("self",))
+            Application.objects.select_for_update(of=("self", "municipality"))
             .select_related("programme", "municipality")
             .get(pk=application.pk)
         )

@@ -117,3 +117,27 @@ def test_removing_and_editing_one_selection_at_once_refuses_the_losers_cleanly(
     assert len(errors) in (1, 2), results
     assert all(isinstance(e, SelectionError) and not hasattr(e, "error_dict") for e in errors), results
     assert not Selection.objects.filter(pk=selection.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_an_eligibility_override_waits_for_a_transition_in_progress(programme, kalamata, catalogue, officer):
+    # A transition holds the municipality's row: an override started meanwhile cannot change the
+    # eligibility the transition's guard has just read until the transition has committed.
+    import psycopg
+    from django.db import transaction
+
+    from grants.models import Municipality
+
+    app, _ = application_get_or_create(programme=programme, municipality=kalamata)
+    selection_add(application=app, project=catalogue[0], amount="1000", actor=officer)
+    with transaction.atomic():
+        workflow.transition(Application.objects.get(pk=app.pk), "submit", actor=officer)
+        settings = connection.settings_dict
+        other = psycopg.connect(
+            host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname=settings["NAME"]
+        )
+        with other, other.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+            table = Municipality._meta.db_table
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR UPDATE", [kalamata.pk])

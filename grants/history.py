@@ -78,6 +78,17 @@ def action_label(code: str) -> str:
     return code
 
 
+def action_labels() -> dict[str, str]:
+    """Every action code the product writes, with its label in the current language: for reports
+    that label actions in SQL (the audit trail's CSV is written by the database)."""
+    codes = [
+        *ACTION_LABELS,
+        *(f"workflow.{name}" for name in ACTIONS),
+        *(f"{model._meta.model_name}.{verb}" for model in apps.get_models() for verb in _BY_MODEL),
+    ]
+    return {code: action_label(code) for code in codes}
+
+
 def _model_named(model_name: str):
     for model in apps.get_models():
         if model._meta.model_name == model_name:

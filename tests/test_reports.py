@@ -514,7 +514,7 @@ def test_xlsx_audit_trail_keeps_local_times_line_ends_widths_and_title(client, a
     # One <col> element may cover several neighbouring columns of the same width.
     widths = {i: d.width for d in sheet.column_dimensions.values() for i in range(d.min, d.max + 1)}
     assert [widths[i] for i in range(1, len(report.columns) + 1)] == [c.width for c in report.columns]
-    rows = {row[3].value: row for row in sheet.iter_rows(min_row=2)}
+    rows = {row[4].value: row for row in sheet.iter_rows(min_row=2)}  # the action code
     # CR LF and CR read as LF, as an XML reader made of the raw CR openpyxl wrote (no _x000D_).
     assert rows["test.note"][-1].value == "πρώτη\nδεύτερη\nτρίτη"
     assert rows["test.empty"][-1].value is None  # an empty note is an empty cell
@@ -532,5 +532,16 @@ def test_xlsx_sheet_title_follows_excels_rules_and_an_empty_sheet_keeps_its_head
     sheet = load_workbook(handle).active
     # Forbidden characters become spaces, 31 characters at most, no apostrophe at either end.
     assert sheet.title == "Έλεγχος  α β  γ    με πολύ μακ"
-    assert count == 0 and sheet.auto_filter.ref == "A1:I1" and sheet.freeze_panes == "A2"
+    assert count == 0 and sheet.auto_filter.ref == "A1:J1" and sheet.freeze_panes == "A2"
     assert formats.write_xlsx(columns, [], title=":?*")[0].read(2) == b"PK"
+
+
+def test_the_audit_trail_says_what_happened_in_words_and_keeps_the_code(client, auditor, kalamata):
+    from grants import audit
+
+    audit.record(action="cap.override", municipality=kalamata)
+    audit.record(action="workflow.include", municipality=kalamata)
+    rows = {r["action"]: r["action_label"] for r in _json(client, auditor, "audit-trail")}
+    # Reports speak the site's language, Greek, unless the user chose another.
+    assert rows["cap.override"] == "Παρέκκλιση ανώτατου ορίου"
+    assert rows["workflow.include"] == "Ροή εργασιών: Ένταξη"

@@ -7,7 +7,7 @@ from django.db.models import Case, CharField, DecimalField, F, TextField, Value,
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 
-from grants import selectors
+from grants import history, selectors
 from grants.filters import ApplicationFilterSet, AuditEventFilterSet, SelectionFilterSet
 from grants.models import ApplicationStatus, Channel, RegionCategory
 from grants.models.programme import COFINANCING_FIELDS
@@ -167,7 +167,17 @@ class AuditTrailReport(QuerysetReport):
             width=9,
             safe=True,
         ),
-        Column("action", _("Action"), field="action", width=20),
+        Column(
+            "action_label",
+            _("What happened"),
+            field=lambda: Case(
+                *[When(action=code, then=Value(label)) for code, label in history.action_labels().items()],
+                default=F("action"),
+                output_field=CharField(),
+            ),
+            width=26,
+        ),
+        Column("action", _("Action code"), field="action", width=20),
         Column("object", _("Object"), field="object_repr", width=28),
         Column("municipality", _("Municipality"), field="municipality__name", width=24),
         Column("before", _("Before"), field=lambda: Cast("before", TextField()), width=30),

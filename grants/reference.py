@@ -19,10 +19,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
-from grants import audit
+from grants import audit, services
 from grants.models import Channel, Municipality, Programme, Region, RegionalUnit
 from grants.reference_files import ReferenceData, ReferenceDataError, read_all
-from grants.services import municipality_update
 from grants.text import fold
 from projects.models import CatalogueProject, Category
 
@@ -38,20 +37,6 @@ PROGRAMME = {
     "min_projects": 1,
     "max_projects": 38,
 }
-PROGRAMME_AUDITED = [
-    "code",
-    "title",
-    "fund",
-    "managing_authority",
-    "call_date",
-    "total_budget",
-    "cap_rate",
-    "cap_rounding_step",
-    "cap_floor",
-    "cap_census_year",
-    "min_projects",
-    "max_projects",
-]
 REGION_OWNED = ["name", "category", "population_2021"]
 UNIT_OWNED = ["name", "region"]
 MUNICIPALITY_OWNED = ["name", "regional_unit", "population_2011", "population_2021", "eligible"]
@@ -190,7 +175,7 @@ def _sync_municipalities(data: ReferenceData, units, *, actor, channel, report):
         updated += 1
         # The registry service keeps the audit shape of every municipality change the same, whoever
         # makes it; only the census-owned fields are passed, so overrides and e-mails stay as set.
-        municipality_update(
+        services.municipality_update(
             municipality=obj,
             actor=actor,
             channel=channel,
@@ -221,7 +206,7 @@ def _seed_programme(*, actor, channel, report):
         channel=channel,
         actor=actor,
         obj=programme,
-        after=audit.snapshot(programme, PROGRAMME_AUDITED),
+        after=audit.snapshot(programme, services.PROGRAMME_AUDITED),
         note=audit.note_text(
             gettext_lazy("Reference data: the Smart Cities programme (call of 24-01-2023).")
         ),

@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
 
-from benchdb import ensure_database  # noqa: E402 (bench/ is the script's directory)
+import benchdb  # noqa: E402 (bench/ is the script's directory)
+from benchdb import ensure_database  # noqa: E402
 
 
 def generate(rows: int):
@@ -31,34 +32,15 @@ def generate(rows: int):
 
     from django.db import connection, transaction
 
-    from grants.models import Application, ApplicationStatus, Municipality, Programme, Region, RegionalUnit
+    from grants.models import Application, ApplicationStatus, Municipality
     from projects.models import CatalogueProject, Category, Selection
 
     side = max(1, int(rows**0.5))
     if Selection.objects.count() == side * side:
         return False
     with transaction.atomic():
-        region = Region.objects.create(code="EL65", name="ΠΕΛΟΠΟΝΝΗΣΟΥ", category="less_developed")
-        unit = RegionalUnit.objects.create(code="44", name="Μεσσηνίας", region=region)
-        programme = Programme.objects.create(
-            code="SMART-CITIES",
-            title="Έξυπνες Πόλεις",
-            managing_authority="ΕΥΔ",
-            total_budget=Decimal("999999999999.00"),
-        )
+        programme = benchdb.registry(side, Decimal("999999999999.00"))
         category = Category.objects.create(order=1, title_el="Βιώσιμη Μετακίνηση", title_en="Mobility")
-        Municipality.objects.bulk_create(
-            Municipality(
-                elstat_code=f"{i:04d}",
-                name=f"ΔΗΜΟΣ ΔΟΚΙΜΑΣΤΙΚΟΣ {i:04d}",
-                search_key=f"ΔΗΜΟΣ ΔΟΚΙΜΑΣΤΙΚΟΣ {i:04d}",
-                regional_unit=unit,
-                population_2011=10000 + i,
-                population_2021=10000 + i,
-                eligible=True,
-            )
-            for i in range(side)
-        )
         CatalogueProject.objects.bulk_create(
             CatalogueProject(
                 code=f"P{i:04d}",

@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
 
-from benchdb import ensure_database  # noqa: E402 (bench/ is the script's directory)
+import benchdb  # noqa: E402 (bench/ is the script's directory)
+from benchdb import ensure_database  # noqa: E402
 
 NOTES = [
     "",
@@ -52,31 +53,12 @@ def generate(events: int) -> bool:
         AuditEvent,
         Channel,
         Municipality,
-        Programme,
-        Region,
-        RegionalUnit,
     )
 
     if AuditEvent.objects.count() >= events:
         return False
     with transaction.atomic():
-        region = Region.objects.create(code="EL65", name="ΠΕΛΟΠΟΝΝΗΣΟΥ", category="less_developed")
-        unit = RegionalUnit.objects.create(code="44", name="Μεσσηνίας", region=region)
-        programme = Programme.objects.create(
-            code="SMART-CITIES", title="Έξυπνες Πόλεις", managing_authority="ΕΥΔ", total_budget=Decimal("1e9")
-        )
-        Municipality.objects.bulk_create(
-            Municipality(
-                elstat_code=f"{i:04d}",
-                name=f"ΔΗΜΟΣ ΔΟΚΙΜΑΣΤΙΚΟΣ {i:04d}",
-                search_key=f"ΔΗΜΟΣ ΔΟΚΙΜΑΣΤΙΚΟΣ {i:04d}",
-                regional_unit=unit,
-                population_2011=10000 + i,
-                population_2021=10000 + i,
-                eligible=True,
-            )
-            for i in range(332)
-        )
+        programme = benchdb.registry(332, Decimal("1e9"))
         Application.objects.bulk_create(
             Application(programme=programme, municipality=m, status=ApplicationStatus.SUBMITTED)
             for m in Municipality.objects.all()

@@ -167,6 +167,23 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
+# Files the application writes (export jobs, documents): on this host's disk by default; in an
+# S3-compatible store (django-storages, `pip install -e ".[s3]"`) when AWS_STORAGE_BUCKET_NAME is set,
+# which several web and worker hosts need, since none of them may keep files of its own. Never served
+# from a public URL: permission-checked views read them through the storage API.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/portal/"

@@ -119,3 +119,23 @@ def test_smtp_is_configured_from_the_environment():
 @pytest.mark.parametrize("key", [STRONG, "qr_hekhRZDpD_SrB7WG1vn4BeLrMTPiCiqnUsYKLV0sJoEkBMisvaeGV9bEf0oIe"])
 def test_generated_keys_pass_the_rule(key):
     assert secret_key.problem(key) is None
+
+
+def test_the_documented_example_key_is_the_one_refused():
+    example = (settings.BASE_DIR / "deploy" / "smartcities.env.example").read_text()
+    (line,) = [line for line in example.splitlines() if line.startswith("SECRET_KEY=")]
+    assert line.removeprefix("SECRET_KEY=") == secret_key.DOCUMENTED_EXAMPLE
+
+
+@pytest.mark.parametrize("value", ["1", "true", "on"])
+def test_make_serve_refuses_debug_before_starting_anything(value):
+    result = subprocess.run(
+        [sys.executable, "bin/serve"],
+        cwd=settings.BASE_DIR,
+        env={"PATH": os.environ["PATH"], "DEBUG": value, "PORT": "8109"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "refusing to start with DEBUG on" in result.stderr and "make demo" in result.stderr

@@ -302,7 +302,8 @@ LOGGING = {
     "loggers": {
         "grants.requests": {
             "handlers": ["requests"],
-            "level": os.environ.get("REQUEST_LOG_LEVEL", "INFO"),
+            # The demo's runserver prints its own line per request: the JSON one is for production.
+            "level": os.environ.get("REQUEST_LOG_LEVEL", "WARNING" if DEBUG else "INFO"),
             "propagate": False,
         },
     },

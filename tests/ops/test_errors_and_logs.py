@@ -117,6 +117,11 @@ def test_an_api_error_outside_drf_answers_json_with_the_request_id(db, capsys):
     assert line["status"] == 500 and line["request_id"] == response["X-Request-ID"]
 
 
+def test_an_api_error_inside_a_drf_view_answers_json_with_the_request_id(db):
+    response = Client(raise_request_exception=False).get("/api/drf-boom/")
+    assert_json_failure(response, 500, "server_error")
+
+
 def test_the_api_answers_503_json_when_the_database_is_down(kalamata_token, database_down):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {kalamata_token}")

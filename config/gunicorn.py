@@ -39,6 +39,15 @@ if os.path.isdir("/dev/shm"):
 # A new release needs a restart (systemctl restart), which docs/deploy.md does anyway.
 preload_app = True
 
+
+def post_fork(server, worker):
+    # Should anything have opened a database connection while the master imported the application,
+    # a worker must not share that socket with its siblings: each starts with none of its own.
+    from django.db import connections
+
+    connections.close_all()
+
+
 # gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl), which two
 # instances on one host would fight over; systemd manages the process, so it is off unless asked for.
 if os.environ.get("GUNICORN_CONTROL_SOCKET"):

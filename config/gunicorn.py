@@ -40,9 +40,10 @@ if os.path.isdir("/dev/shm"):
 preload_app = True
 
 
-def post_fork(server, worker):
+def pre_fork(server, worker):
     # Should anything have opened a database connection while the master imported the application,
-    # a worker must not share that socket with its siblings: each starts with none of its own.
+    # the master closes it before forking (a child closing it would end it for all): workers must not
+    # share one socket, so each starts with none and opens its own.
     from django.db import connections
 
     connections.close_all()

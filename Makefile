@@ -25,9 +25,17 @@ demo: install
 	DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py load_demo
 	DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# Tests run on PostgreSQL, the production database (DATABASE_URL overrides).
+# The application as production runs it, in the foreground until Ctrl-C: checks, migrate (as
+# MIGRATE_DATABASE_URL), collectstatic, then gunicorn on 127.0.0.1:$(PORT), a Celery worker and beat.
+# It takes production's environment (DATABASE_URL, REDIS_URL, SECRET_KEY, ...) and refuses DEBUG.
+serve: install
+	PORT=$(PORT) $(BIN)/python bin/serve
+
+# Tests run on PostgreSQL, the production database (DATABASE_URL overrides), with DEBUG off as in
+# production: the key must pass the production rule (config/secret_key.py); it signs nothing real.
+TEST_SECRET_KEY := qr_hekhRZDpD_SrB7WG1vn4BeLrMTPiCiqnUsYKLV0sJoEkBMisvaeGV9bEf0oIe
 test: install
-	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SECRET_KEY=test-only $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SECRET_KEY=$(TEST_SECRET_KEY) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -8,8 +8,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,10 +24,11 @@ def env_bool(name, default=False):
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not DEBUG and (_key_problem := secret_key.problem(SECRET_KEY)):
+    # A production process must never sign sessions with a key that sits in a public repository or
+    # can be guessed: stop here, at load, so gunicorn, celery and every manage.py command refuse it.
+    raise secret_key.UnfitSecretKey(f"{_key_problem} {secret_key.HOW_TO}")
 if not SECRET_KEY:
-    if not DEBUG:
-        # A production process must never run on a key that sits in a public repository.
-        raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for a local demo).")
     SECRET_KEY = "insecure-local-demo-key"
 
 ALLOWED_HOSTS = [
@@ -42,6 +44,8 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Probes from a load balancer often speak plain http to the backend: a redirect would read as "down".
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 INSTALLED_APPS = [
     # First: its changepassword and createsuperuser replace Django's, so that they are audited.
@@ -65,6 +69,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: it times the whole request and sees the final status, error pages included.
+    "grants.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,7 +128,9 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        # A connection kept for a minute spares each request the connect (and its TLS and auth);
+        # the demo (DEBUG) opens one per request, like runserver's threads expect.
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0" if DEBUG else "60")),
         # A persistent connection that the server closed is noticed before a request uses it.
         conn_health_checks=True,
     )
@@ -159,6 +167,23 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
+# Files the application writes (export jobs, documents): on this host's disk by default; in an
+# S3-compatible store (django-storages, `pip install -e ".[s3]"`) when AWS_STORAGE_BUCKET_NAME is set,
+# which several web and worker hosts need, since none of them may keep files of its own. Never served
+# from a public URL: permission-checked views read them through the storage API.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/portal/"
@@ -174,6 +199,8 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "scg"),
+            # A Redis that stopped answering fails a request in seconds instead of hanging a worker.
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
         }
     }
 else:
@@ -190,7 +217,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Athens"
 CELERY_BEAT_SCHEDULE = {}
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# SMTP when EMAIL_HOST is set; the console only in the demo or when EMAIL_BACKEND names it: with DEBUG
+# off, mail printed on a server's console is mail lost (grants.checks refuses it).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587" if env_bool("EMAIL_USE_TLS", True) else "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+EMAIL_BACKEND_EXPLICIT = bool(os.environ.get("EMAIL_BACKEND"))
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "smartcities@example.gov.gr")
 # Links in e-mails must point at the public site, not at whatever host served the request.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
@@ -241,9 +281,31 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# One JSON line per request on stdout (grants.request_log), for the journal or a log shipper; other
+# messages on stderr, each with the request id of the request that wrote it.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "grants.request_log.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "grants.request_log.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+        "requests": {
+            "class": "grants.request_log.StdoutHandler",
+            "formatter": "json",
+            "filters": ["request_id"],
+        },
+    },
+    "loggers": {
+        "grants.requests": {
+            "handlers": ["requests"],
+            # The demo's runserver prints its own line per request: the JSON one is for production.
+            "level": os.environ.get("REQUEST_LOG_LEVEL", "WARNING" if DEBUG else "INFO"),
+            "propagate": False,
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -2,13 +2,18 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from grants import accounts
+from grants import accounts, health
 from grants.imports import admin_views as import_views
 
 admin.site.site_header = "Smart Cities Grants"
 admin.site.site_title = "Smart Cities Grants"
 
+# An unhandled error: the 500 page with the request id, or JSON under /api/; 503 when the database is down.
+handler500 = "grants.errors.server_error"
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Before admin.site.urls, whose catch-all would otherwise answer these paths.
     *import_views.urls(),

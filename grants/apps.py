@@ -9,6 +9,7 @@ class GrantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from grants import checks  # noqa: F401  (registers the production checks)
         from grants.permissions_setup import ensure_role_groups
 
         # No sender: permissions of apps migrated after grants (projects) exist only once their own

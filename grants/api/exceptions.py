@@ -4,11 +4,17 @@
 - A refusal about the state of things (the workflow, an application that is no longer editable)
   is a 409 with the reason.
 - A stale version (optimistic concurrency) is a 409 with the current version.
+- The database unreachable is a 503, any other failure a 500: JSON with the request id, here for the
+  API's views and through `server_error` (config.urls's handler500) for /api/ paths that failed
+  outside them (a middleware, the URL resolver).
 """
+
+import logging
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
+from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
@@ -16,6 +22,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from grants import concurrency
+from grants.request_log import current_request_id
 from grants.workflow import TransitionError
 from projects.services import SelectionError
 
@@ -67,7 +74,37 @@ def to_api_exception(exc):
     return exc
 
 
+logger = logging.getLogger("grants.api")
+
+UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+def is_unavailable(exc) -> bool:
+    """The database could not be reached (down, restarting, connections exhausted)."""
+    return isinstance(exc, UNAVAILABLE)
+
+
+def failure_response(*, unavailable: bool) -> JsonResponse:
+    """The API's answer to a failure of ours: no detail of the cause, the id to quote instead."""
+    if unavailable:
+        status_code, code = status.HTTP_503_SERVICE_UNAVAILABLE, "service_unavailable"
+        detail = _("The service is temporarily unavailable; try again in a moment.")
+    else:
+        status_code, code = status.HTTP_500_INTERNAL_SERVER_ERROR, "server_error"
+        detail = _("Something went wrong on our side; quote the request id if you report it.")
+    response = JsonResponse(
+        {"detail": str(detail), "code": code, "request_id": current_request_id()}, status=status_code
+    )
+    if unavailable:
+        response["Retry-After"] = "30"
+    return response
+
+
 def exception_handler(exc, context):
+    if is_unavailable(exc):
+        # Answered here, so Django would not log it: the traceback goes to the log under the request id.
+        logger.error("Database unavailable", exc_info=exc)
+        return failure_response(unavailable=True)
     exc = to_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, StaleVersion):

@@ -148,8 +148,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files only their owner may download (exports built by the worker): rooted outside MEDIA and STATIC
+# and with no URL, so they leave only through a permission-checked view. Several hosts share it on a
+# network file system or point "private" at an S3-compatible bucket (django-storages).
+PRIVATE_STORAGE_ROOT = Path(os.environ.get("PRIVATE_STORAGE_ROOT", BASE_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "grants.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_STORAGE_ROOT},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -188,7 +196,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Athens"
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Finished exports are kept for a week (grants.models.export.EXPORT_KEEP), then deleted.
+    "expire-exports": {"task": "grants.tasks.expire_exports", "schedule": 24 * 60 * 60},
+}
+# An export of more rows than this is built by the worker, not inside the request; 0 sends every
+# export to the worker.
+EXPORT_JOB_ROWS = int(os.environ.get("EXPORT_JOB_ROWS", "50000"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "smartcities@example.gov.gr")

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -197,8 +198,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Athens"
 CELERY_BEAT_SCHEDULE = {
-    # Finished exports are kept for a week (grants.models.export.EXPORT_KEEP), then deleted.
-    "expire-exports": {"task": "grants.tasks.expire_exports", "schedule": 24 * 60 * 60},
+    # Finished exports are kept for a week (grants.models.export.EXPORT_KEEP), then deleted. At a
+    # fixed time of night rather than every 24 hours from whenever beat last started.
+    "expire-exports": {"task": "grants.tasks.expire_exports", "schedule": crontab(hour=3, minute=30)},
 }
 # An export of more rows than this is built by the worker, not inside the request; 0 sends every
 # export to the worker.

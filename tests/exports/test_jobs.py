@@ -246,10 +246,36 @@ def test_an_expired_job_is_neither_listed_nor_downloaded(client, auditor, two_ap
 
 
 def test_the_expiry_runs_daily_on_beat(settings):
+    from celery.schedules import crontab
+
     entry = settings.CELERY_BEAT_SCHEDULE["expire-exports"]
-    assert entry["task"] == tasks.expire_exports.name and entry["schedule"] == 24 * 60 * 60
+    assert entry["task"] == tasks.expire_exports.name
+    assert entry["schedule"] == crontab(hour=3, minute=30)  # once a day
 
 
 def test_private_files_have_no_public_url(private_root):
     with pytest.raises(NotImplementedError):
         services.private_storage().url("exports/1/1/x.csv")
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (None, 302),
+        ("kalamata_user", 200),
+        ("pyli_user", 200),
+        ("officer", 200),
+        ("approver", 200),
+        ("auditor", 200),
+        ("nobody", 403),
+    ],
+)
+def test_who_opens_my_exports(client, request, role, expected):
+    if role:
+        client.force_login(request.getfixturevalue(role))
+    assert client.get(reverse("exports:list")).status_code == expected
+
+
+def test_my_exports_is_read_only(client, auditor):
+    client.force_login(auditor)
+    assert client.post(reverse("exports:list")).status_code == 405

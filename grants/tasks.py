@@ -8,7 +8,7 @@ import smtplib
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 

@@ -114,6 +114,15 @@ def export_job_create(*, owner, report: str, fmt: str, filters: dict, channel: s
 
     stored = export_job_validate(owner=owner, report=report, fmt=fmt, filters=filters)
     with transaction.atomic():
+        # A second click (or a reloaded page) while the same file is being prepared asks for nothing new.
+        same = jobs_of(owner).filter(
+            report=report,
+            format=fmt,
+            filters=stored,
+            status__in=[ExportStatus.PENDING, ExportStatus.RUNNING],
+        )
+        if (existing := same.first()) is not None:
+            return existing
         job = ExportJob.objects.create(
             owner=owner,
             report=report,
@@ -165,10 +174,10 @@ def export_job_build(*, job_id: int) -> ExportJob | None:
     with translation.override(job.language):
         report = _report(job.report)
         if not may_export(owner, report):
-            return export_job_fail(job_id=job.pk, error=_("You may no longer export this report."))
+            return export_job_fail(job_id=job.pk, error=gettext_lazy("You may no longer export this report."))
         fs = report.filterset(owner, filters_query(job.filters))
         if not fs.is_valid():
-            return export_job_fail(job_id=job.pk, error=_("The filters are no longer valid."))
+            return export_job_fail(job_id=job.pk, error=gettext_lazy("The filters are no longer valid."))
         qs = fs.qs
         count = report.count(qs)
         content = exporting.body(report, job.format, fs, qs, count, filter_labels.applied(fs))
@@ -208,12 +217,15 @@ def export_job_build(*, job_id: int) -> ExportJob | None:
     return job
 
 
-def export_job_fail(*, job_id: int, error: str) -> ExportJob | None:
+def export_job_fail(*, job_id: int, error) -> ExportJob | None:
+    """Mark the job failed with `error` (a lazy message), said in the language it was asked in."""
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status == ExportStatus.DONE:
             return job
-        job.status, job.error, job.finished_at = ExportStatus.FAILED, error, timezone.now()
+        with translation.override(job.language):
+            job.error = str(error)
+        job.status, job.finished_at = ExportStatus.FAILED, timezone.now()
         job.save(update_fields=["status", "error", "finished_at"])
     return job
 

@@ -279,3 +279,24 @@ def test_who_opens_my_exports(client, request, role, expected):
 def test_my_exports_is_read_only(client, auditor):
     client.force_login(auditor)
     assert client.post(reverse("exports:list")).status_code == 405
+
+
+def test_asking_again_while_it_is_prepared_asks_for_nothing_new(auditor, two_applications, private_root):
+    first = _job(auditor, filters={"status": "draft"}, build=False)
+    assert _job(auditor, filters={"status": ["draft"]}, build=False) == first
+    assert _job(auditor, filters={"status": ["submitted"]}, build=False) != first
+    services.export_job_build(job_id=first.pk)
+    assert _job(auditor, filters={"status": ["draft"]}, build=False) != first  # done: a new file
+
+
+def test_the_failure_is_said_in_the_language_of_the_request(auditor, two_applications, private_root):
+    from django.utils import translation
+
+    with translation.override("en"):
+        job = services.export_job_create(
+            owner=auditor, report="operations", fmt="csv", filters={}, channel=Channel.API
+        )
+    auditor.groups.clear()
+    services.export_job_build(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == ExportStatus.FAILED and job.error == "You may no longer export this report."

@@ -3,8 +3,8 @@ auditors; municipality accounts get 403 and anonymous users the login page. Ever
 an AuditEvent once it is built (streamed ones: before their first byte leaves)."""
 
 import datetime
+import functools
 from decimal import Decimal
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
@@ -28,7 +28,7 @@ HTML_ROWS = 500
 
 
 def reports_access(view):
-    @wraps(view)
+    @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -172,13 +172,14 @@ def export_queryset_response(request, report_name, fmt, queryset):
 
 def _export(request, report, fmt, fs, filters: dict, shown_filters, *, may_defer=False):
     qs = fs.qs
-    if may_defer and exports.goes_to_worker(lambda: report.count(qs)):
+    counted = functools.cache(lambda: report.count(qs))  # counted once, if at all
+    if may_defer and exports.goes_to_worker(counted):
         # Too big for a request: the worker builds it as this user, and «My exports» offers it.
         job = exports.export_job_create(
             owner=request.user, report=report.name, fmt=fmt, filters=filters, channel=Channel.ADMIN
         )
         return render(request, "exports/preparing.html", {"job": job, "report": report}, status=202)
-    count = report.count(qs)
+    count = counted()
     response = _export_response(report, fmt, fs, qs, count, shown_filters)
     # Recorded once the response exists: an XLSX or PDF that failed to build is never recorded as
     # exported. CSV, TXT and JSON are generated lazily while they are sent, so for them this is

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from grants import roles
 from grants.exports import services
 from grants.exports.views import file_response
-from grants.models import Channel, ExportJob, ExportStatus
+from grants.models import Channel, ExportJob, ExportState
 
 from .views import ApiView
 
@@ -32,11 +32,12 @@ class ExportRequestSerializer(serializers.Serializer):
 
 class ExportAcceptedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=ExportStatus.choices)
+    status = serializers.ChoiceField(choices=ExportState.choices)
     url = serializers.URLField(help_text="Where to follow the job.")
 
 
 class ExportJobSerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(source="state", choices=ExportState.choices, read_only=True)
     download_url = serializers.SerializerMethodField(help_text="The file, once the job is done.")
 
     class Meta:
@@ -60,7 +61,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_download_url(self, job) -> str | None:
-        if job.status != ExportStatus.DONE:
+        if job.state != ExportState.DONE:
             return None
         return self.context["request"].build_absolute_uri(reverse("api:export-download", args=[job.pk]))
 
@@ -120,7 +121,7 @@ class ExportJobViewSet(
             raise exceptions.PermissionDenied(str(exc)) from exc
         job.refresh_from_db()  # without a broker the task has already run
         url = request.build_absolute_uri(reverse("api:export-detail", args=[job.pk]))
-        return Response({"id": job.pk, "status": job.status, "url": url}, status=status.HTTP_202_ACCEPTED)
+        return Response({"id": job.pk, "status": job.state, "url": url}, status=status.HTTP_202_ACCEPTED)
 
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grants import audit, roles
-from grants.models import Channel, ExportJob, ExportStatus
+from grants.models import Channel, ExportJob, ExportState
 from grants.models.export import EXPORT_KEEP
 
 logger = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def export_job_create(*, owner, report: str, fmt: str, filters: dict, channel: s
             report=report,
             format=fmt,
             filters=stored,
-            status__in=[ExportStatus.PENDING, ExportStatus.RUNNING],
+            state__in=[ExportState.PENDING, ExportState.RUNNING],
         )
         if (existing := same.first()) is not None:
             return existing
@@ -141,11 +141,11 @@ def _claim(job_id) -> ExportJob | None:
     delivered twice builds the file once."""
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status in (ExportStatus.DONE, ExportStatus.FAILED):
+        if job is None or job.state in (ExportState.DONE, ExportState.FAILED):
             return None
-        job.status = ExportStatus.RUNNING
+        job.state = ExportState.RUNNING
         job.started_at = timezone.now()
-        job.save(update_fields=["status", "started_at"])
+        job.save(update_fields=["state", "started_at"])
     return job
 
 
@@ -199,7 +199,7 @@ def export_job_build(*, job_id: int) -> ExportJob | None:
                 storage.delete(job.file)  # an earlier delivery's file, replaced by this one
             job.file, job.size, job.sha256 = name, size, digest.hexdigest()
             job.row_count = exporting.rows_written(report, job.format, count)
-            job.status, job.error = ExportStatus.DONE, ""
+            job.state, job.error = ExportState.DONE, ""
             job.finished_at, job.expires_at = now, now + EXPORT_KEEP
             job.save()
             exporting.record(
@@ -221,12 +221,12 @@ def export_job_fail(*, job_id: int, error) -> ExportJob | None:
     """Mark the job failed with `error` (a lazy message), said in the language it was asked in."""
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status == ExportStatus.DONE:
+        if job is None or job.state == ExportState.DONE:
             return job
         with translation.override(job.language):
             job.error = str(error)
-        job.status, job.finished_at = ExportStatus.FAILED, timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
+        job.state, job.finished_at = ExportState.FAILED, timezone.now()
+        job.save(update_fields=["state", "error", "finished_at"])
     return job
 
 
@@ -237,7 +237,7 @@ def jobs_of(user):
 
 def downloadable(user, job_id) -> ExportJob:
     """The owner's finished, unexpired job; anything else is ExportJob.DoesNotExist (a 404)."""
-    return jobs_of(user).get(pk=job_id, status=ExportStatus.DONE)
+    return jobs_of(user).get(pk=job_id, state=ExportState.DONE)
 
 
 def export_job_download(*, job: ExportJob, actor, channel: str):

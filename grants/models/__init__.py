@@ -1,6 +1,6 @@
 from .application import RELEASED_STATUSES, Application, ApplicationStatus, committed_to_cap
 from .audit import AuditEvent, Channel
-from .export import ExportJob, ExportStatus
+from .export import ExportJob, ExportState
 from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, RegionCategory
 from .programme import CapBreakdown, CapOverride, Programme
 
@@ -12,7 +12,7 @@ __all__ = [
     "CapOverride",
     "Channel",
     "ExportJob",
-    "ExportStatus",
+    "ExportState",
     "Municipality",
     "MunicipalityAccount",
     "Programme",

@@ -8,7 +8,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from grants.models import AuditEvent, ExportJob, ExportStatus
+from grants.models import AuditEvent, ExportJob, ExportState
 
 from .conftest import api_client
 
@@ -32,7 +32,7 @@ def test_post_answers_202_and_the_job_is_followed_and_downloaded(
 
     detail = client.get(response.data["url"])
     assert detail.status_code == 200
-    assert detail.data["status"] == ExportStatus.DONE and detail.data["row_count"] == 1
+    assert detail.data["status"] == ExportState.DONE and detail.data["row_count"] == 1
     download = client.get(detail.data["download_url"])
     assert download.status_code == 200
     content = b"".join(download.streaming_content)

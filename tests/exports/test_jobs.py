@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from grants import tasks
 from grants.exports import services
-from grants.models import AuditEvent, Channel, ExportJob, ExportStatus
+from grants.models import AuditEvent, Channel, ExportJob, ExportState
 from grants.reports.definitions import OperationsReport
 
 CSV_URL = "/reports/operations.csv"
@@ -57,7 +57,7 @@ def test_above_the_threshold_the_worker_builds_it(
     job = ExportJob.objects.get()
     assert (job.owner, job.report, job.format) == (auditor, "operations", "csv")
     assert job.filters == {"status": ["draft"]}
-    assert job.status == ExportStatus.DONE and job.row_count == 2
+    assert job.state == ExportState.DONE and job.row_count == 2
     stored = (private_root / job.file).read_bytes()
     assert job.size == len(stored) and job.sha256 == hashlib.sha256(stored).hexdigest()
     assert {r[1] for r in _rows(stored)[1:]} == {"ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ", "ΔΗΜΟΣ ΠΥΛΗΣ"}
@@ -102,7 +102,7 @@ def test_my_exports_lists_only_my_jobs_and_refreshes_while_one_is_pending(
     assert "XLSX" in page and "Αναμονή" in page  # the pending one, in Greek
     others = ExportJob.objects.exclude(owner=auditor).get()
     assert reverse("exports:download", args=[others.pk]) not in page
-    pending.status = ExportStatus.FAILED
+    pending.state = ExportState.FAILED
     pending.save()
     assert 'http-equiv="refresh"' not in client.get(reverse("exports:list")).content.decode()
 
@@ -159,7 +159,7 @@ def test_the_job_runs_in_the_owners_scope_as_it_is_when_built(kalamata_user, two
     kalamata_user.save()
     services.export_job_build(job_id=job.pk)
     job.refresh_from_db()
-    assert job.status == ExportStatus.FAILED and not job.file
+    assert job.state == ExportState.FAILED and not job.file
 
 
 def test_a_failing_build_marks_the_job_failed(auditor, two_applications, private_root, monkeypatch):
@@ -171,7 +171,7 @@ def test_a_failing_build_marks_the_job_failed(auditor, two_applications, private
     job = _job(auditor, build=False)
     tasks.build_export.delay(job.pk)
     job.refresh_from_db()
-    assert job.status == ExportStatus.FAILED and job.error and not job.file
+    assert job.state == ExportState.FAILED and job.error and not job.file
     assert not AuditEvent.objects.filter(action="report.export").exists()
     assert not list(private_root.rglob("*.csv"))
 
@@ -191,7 +191,7 @@ def test_a_transient_error_is_retried(
     job = _job(auditor, build=False)
     tasks.build_export.delay(job.pk)
     job.refresh_from_db()
-    assert len(calls) == 3 and job.status == ExportStatus.DONE
+    assert len(calls) == 3 and job.state == ExportState.DONE
 
 
 def test_a_lasting_transient_error_fails_the_job_after_the_retries(
@@ -208,7 +208,7 @@ def test_a_lasting_transient_error_fails_the_job_after_the_retries(
     tasks.build_export.delay(job.pk)
     job.refresh_from_db()
     assert len(calls) == tasks.RETRIES + 1
-    assert job.status == ExportStatus.FAILED and "try again later" in job.error or "αργότερα" in job.error
+    assert job.state == ExportState.FAILED and "try again later" in job.error or "αργότερα" in job.error
 
 
 def test_a_job_is_built_once(auditor, two_applications, private_root):
@@ -299,4 +299,17 @@ def test_the_failure_is_said_in_the_language_of_the_request(auditor, two_applica
     auditor.groups.clear()
     services.export_job_build(job_id=job.pk)
     job.refresh_from_db()
-    assert job.status == ExportStatus.FAILED and job.error == "You may no longer export this report."
+    assert job.state == ExportState.FAILED and job.error == "You may no longer export this report."
+
+
+def test_without_a_broker_a_transient_error_fails_the_job_at_once(
+    auditor, two_applications, private_root, monkeypatch
+):
+    def down(*, job_id):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(services, "export_job_build", down)
+    job = _job(auditor, build=False)
+    tasks.build_export.delay(job.pk)  # nothing raised into the request that asked for it
+    job.refresh_from_db()
+    assert job.state == ExportState.FAILED

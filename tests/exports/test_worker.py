@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from grants.models import ExportJob, ExportStatus
+from grants.models import ExportJob, ExportState
 
 from .conftest import api_client
 
@@ -111,11 +111,11 @@ def test_a_real_worker_builds_the_export(
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         detail = client.get(response.data["url"]).data
-        if detail["status"] in (ExportStatus.DONE, ExportStatus.FAILED) or time.monotonic() > deadline:
+        if detail["status"] in (ExportState.DONE, ExportState.FAILED) or time.monotonic() > deadline:
             break
         assert worker.poll() is None, (tmp_path / "worker.log").read_text()
         time.sleep(0.3)
-    assert detail["status"] == ExportStatus.DONE, (tmp_path / "worker.log").read_text()
+    assert detail["status"] == ExportState.DONE, (tmp_path / "worker.log").read_text()
     download = client.get(detail["download_url"])
     assert download.status_code == 200
     content = b"".join(download.streaming_content)

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config import secret_key
@@ -156,8 +157,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files only their owner may download (exports built by the worker): rooted outside MEDIA and STATIC
+# and with no URL, so they leave only through a permission-checked view. Several hosts share it on a
+# network file system or point "private" at an S3-compatible bucket (django-storages).
+PRIVATE_STORAGE_ROOT = Path(os.environ.get("PRIVATE_STORAGE_ROOT", BASE_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "grants.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_STORAGE_ROOT},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -173,16 +182,19 @@ WHITENOISE_USE_FINDERS = True
 # from a public URL: permission-checked views read them through the storage API.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
-    STORAGES["default"] = {
+    _S3 = {
+        "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _S3}
+    # The same bucket under its own prefix: every host sees the worker's files, and nothing is public.
+    STORAGES["private"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
-            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
-            "default_acl": "private",
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
+        "OPTIONS": {**_S3, "location": "private"},
     }
 
 LOGIN_URL = "/accounts/login/"
@@ -215,7 +227,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Athens"
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Finished exports are kept for a week (grants.models.export.EXPORT_KEEP), then deleted. At a
+    # fixed time of night rather than every 24 hours from whenever beat last started.
+    "expire-exports": {"task": "grants.tasks.expire_exports", "schedule": crontab(hour=3, minute=30)},
+}
+# An export of more rows than this is built by the worker, not inside the request; 0 sends every
+# export to the worker.
+EXPORT_JOB_ROWS = int(os.environ.get("EXPORT_JOB_ROWS", "50000"))
 
 # SMTP when EMAIL_HOST is set; the console only in the demo or when EMAIL_BACKEND names it: with DEBUG
 # off, mail printed on a server's console is mail lost (grants.checks refuses it).

@@ -21,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("reports/", include("grants.reports.urls")),
+    path("exports/", include("grants.exports.urls")),
     path("api/v1/", include("grants.api.urls")),
     path("portal/", include("grants.portal.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -49,6 +49,8 @@ ACTION_LABELS = {
     "account.token_revoke": gettext_lazy("API token revoked"),
     "account.delete": gettext_lazy("Account deleted"),
     "report.export": gettext_lazy("Report exported"),
+    "report.export_download": gettext_lazy("Export downloaded"),
+    "report.export_expire": gettext_lazy("Export deleted after expiry"),
     "group.create": gettext_lazy("Role group created"),
     "group.change": gettext_lazy("Role group changed"),
     "group.delete": gettext_lazy("Role group deleted"),

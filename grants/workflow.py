@@ -24,7 +24,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants import audit, roles
+from grants import audit, roles, tasks
 from grants.models import Application, Channel, Programme
 from grants.models import ApplicationStatus as S
 
@@ -571,7 +571,9 @@ def transition(application: Application, action: str, *, actor, note="", channel
             application=app,
         )
         if old.get("status") != new.get("status", old.get("status")):
-            transaction.on_commit(lambda: notify_status_change(app.pk))
+            # The e-mail leaves through a task (retried while the mail server is away), and only
+            # once the change is committed; a broker that cannot take it never undoes the change.
+            transaction.on_commit(lambda: tasks.send_status_email.delay(app.pk), robust=True)
     for attr in [f.attname for f in Application._meta.concrete_fields]:
         setattr(application, attr, getattr(app, attr))
     application.transition_warnings = warnings

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from grants import audit
+from grants import audit, tasks
 from grants.models import Application, CapOverride, Channel, Municipality, MunicipalityAccount, Programme
 from grants.models import ApplicationStatus as S
 from grants.workflow import (
@@ -256,7 +256,8 @@ def _write(blank, created, changes, *, spec, actor, channel):
         )
     audit.insert_rows(events)
     if notify:
-        transaction.on_commit(lambda: notify_status_changes(notify))
+        pairs = [[app_id, municipality_id] for app_id, municipality_id in notify.items()]
+        transaction.on_commit(lambda: tasks.send_status_emails.delay(pairs), robust=True)
 
 
 def _lock(programme, municipality_ids) -> dict:

@@ -147,3 +147,14 @@ def registry(db):
 
     load_reference_data()
     return Programme.objects.get(code="SMART-CITIES")
+
+
+@pytest.fixture
+def private_root(settings, tmp_path):
+    """Export files in a directory of the test's own, never in the checkout's private/."""
+    root = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "grants.storage.PrivateFileSystemStorage", "OPTIONS": {"location": root}},
+    }
+    return root

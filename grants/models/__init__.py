@@ -1,5 +1,6 @@
 from .application import RELEASED_STATUSES, Application, ApplicationStatus, committed_to_cap
 from .audit import AuditEvent, Channel
+from .export import ExportJob, ExportState
 from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, RegionCategory
 from .programme import CapBreakdown, CapOverride, Programme
 
@@ -10,6 +11,8 @@ __all__ = [
     "CapBreakdown",
     "CapOverride",
     "Channel",
+    "ExportJob",
+    "ExportState",
     "Municipality",
     "MunicipalityAccount",
     "Programme",

@@ -38,6 +38,7 @@ class PopularityReport(ListReport):
     title = gettext_lazy("Popularity of catalogue projects")
     description = gettext_lazy("How many applicants chose each catalogue project, and for how much.")
     filterset_class = ApplicationFilterSet
+    for_municipalities = True
     columns = [
         Column("rank", gettext_lazy("Rank"), kind=INT, width=6),
         Column("project_code", gettext_lazy("Project code"), width=10),

@@ -60,6 +60,9 @@ class Report:
     pdf_rows = 5000
     # SQL-side CSV escaping (queryset reports) or Python-side (reports built in Python).
     escapes_in_sql = False
+    # Whether a municipality account may export it (as an export job): only reports whose rows,
+    # scoped to the municipality, are its own data and nothing else (grants.exports).
+    for_municipalities = False
 
     def scoped(self, user):
         raise NotImplementedError

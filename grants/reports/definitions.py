@@ -43,6 +43,7 @@ class OperationsReport(QuerysetReport):
     description = _("Every application with its status, beneficiary, region, budget, decision and MIS.")
     filterset_class = OperationsFilterSet
     ordering = ("municipality__name", "programme__code")
+    for_municipalities = True
     columns = [
         Column("elstat_code", _("ELSTAT code"), field="municipality__elstat_code", width=8),
         Column("beneficiary", _("Beneficiary"), field="municipality__name", width=34),
@@ -128,6 +129,7 @@ class SelectionsReport(QuerysetReport):
     description = _("Every catalogue project chosen by every applicant, with its amount.")
     filterset_class = SelectionFilterSet
     ordering = ("application__municipality__name", "project__code")
+    for_municipalities = True
     chunk_size = 5000
     columns = [
         Column("elstat_code", _("ELSTAT code"), field="application__municipality__elstat_code", width=8),

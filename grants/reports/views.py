@@ -3,8 +3,8 @@ auditors; municipality accounts get 403 and anonymous users the login page. Ever
 an AuditEvent once it is built (streamed ones: before their first byte leaves)."""
 
 import datetime
+import functools
 from decimal import Decimal
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
@@ -14,28 +14,21 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequ
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from grants import audit, roles, selectors
+from grants import roles, selectors
+from grants.exports import services as exports
 from grants.models import ApplicationStatus, Channel, Programme
 from projects.services import format_eur
 
-from . import charts, filter_labels, formats
-from .definitions import REPORTS, stream_published_text
+from . import charts, exporting, filter_labels, formats
+from .definitions import REPORTS
 
 HTML_ROWS = 500
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "txt": "text/plain; charset=utf-8",
-    "json": "application/json; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf",
-}
 
 
 def reports_access(view):
-    @wraps(view)
+    @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -158,7 +151,8 @@ def report_download(request, name, fmt):
     if not fs.is_valid():
         # A silently ignored filter would export more than the auditor asked for.
         return HttpResponseBadRequest(fs.errors.as_text())
-    return _export(request, report, fmt, fs, _filter_params(request.GET), filter_labels.applied(fs))
+    filters = _filter_params(request.GET)
+    return _export(request, report, fmt, fs, filters, filter_labels.applied(fs), may_defer=True)
 
 
 def export_queryset_response(request, report_name, fmt, queryset):
@@ -176,68 +170,41 @@ def export_queryset_response(request, report_name, fmt, queryset):
     return _export(request, report, fmt, fs, filters, filter_labels.admin(queryset.model, request.GET))
 
 
-def _export(request, report, fmt, fs, filters: dict, shown_filters):
+def _export(request, report, fmt, fs, filters: dict, shown_filters, *, may_defer=False):
     qs = fs.qs
-    count = report.count(qs)
-    rows_written = min(count, report.pdf_rows) if fmt == "pdf" else count
+    counted = functools.cache(lambda: report.count(qs))  # counted once, if at all
+    if may_defer and exports.goes_to_worker(counted):
+        # Too big for a request: the worker builds it as this user, and «My exports» offers it.
+        job = exports.export_job_create(
+            owner=request.user, report=report.name, fmt=fmt, filters=filters, channel=Channel.ADMIN
+        )
+        return render(request, "exports/preparing.html", {"job": job, "report": report}, status=202)
+    count = counted()
     response = _export_response(report, fmt, fs, qs, count, shown_filters)
     # Recorded once the response exists: an XLSX or PDF that failed to build is never recorded as
     # exported. CSV, TXT and JSON are generated lazily while they are sent, so for them this is
     # before their first byte: a download cut short is still recorded, never one that went unrecorded.
-    audit.record(
-        action="report.export",
-        channel=Channel.ADMIN,
+    exporting.record(
         actor=request.user,
-        after={"report": report.name, "format": fmt, "filters": filters, "rows": rows_written},
-        note=audit.note_text(
-            gettext_lazy("%(file)s: %(n)d rows; filters: %(filters)s"),
-            {
-                "file": f"{report.name}.{fmt}",
-                "n": rows_written,
-                "filters": urlencode(filters, doseq=True) or "-",
-            },
-        ),
+        channel=Channel.ADMIN,
+        report=report,
+        fmt=fmt,
+        filters=filters,
+        rows=exporting.rows_written(report, fmt, count),
     )
     return response
 
 
 def _export_response(report, fmt, fs, qs, count, shown_filters):
-    title = str(report.title)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"{report.name}-{stamp}.{fmt}"
-    if fmt == "csv":
-        stream = report.csv_stream(qs) if hasattr(report, "csv_stream") else None
-        if stream is None:
-            convs = formats.csv_converters(report.columns, escape=not report.escapes_in_sql)
-            stream = formats.stream_csv(report.columns, report.rows(qs, for_csv=True), converters=convs)
-        response = StreamingHttpResponse(stream, content_type=CONTENT_TYPES[fmt])
-    elif fmt == "txt":
-        response = StreamingHttpResponse(
-            stream_published_text(report.rows(qs)), content_type=CONTENT_TYPES[fmt]
-        )
-    elif fmt == "json":
-        response = StreamingHttpResponse(
-            formats.stream_json(report.columns, report.rows(qs)), content_type=CONTENT_TYPES[fmt]
-        )
-    elif fmt == "xlsx":
-        handle, _n = formats.write_xlsx(report.columns, report.rows(qs), title=title)
-        return FileResponse(handle, as_attachment=True, filename=filename, content_type=CONTENT_TYPES[fmt])
+    content = exporting.body(report, fmt, fs, qs, count, shown_filters)
+    content_type = exporting.CONTENT_TYPES[fmt]
+    if fmt == "xlsx":
+        return FileResponse(content, as_attachment=True, filename=filename, content_type=content_type)
+    if fmt == "pdf":
+        response = HttpResponse(content, content_type=content_type)
     else:
-        notes = [f"{label}: {value}" for label, value in report.summary(qs, fs)]
-        if count > report.pdf_rows:
-            notes.append(
-                _("The PDF shows the first %(n)s of %(m)s rows; CSV and XLSX hold them all.")
-                % {"n": report.pdf_rows, "m": count}
-            )
-        totals = report.display_totals(report.totals(qs))
-        pdf = formats.write_pdf(
-            report.columns,
-            report.rows(qs, limit=report.pdf_rows),
-            title=title,
-            filters=shown_filters,
-            totals=totals,
-            notes=notes,
-        )
-        response = HttpResponse(pdf, content_type=CONTENT_TYPES[fmt])
+        response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -83,6 +83,12 @@ EXPECTED = {
     # The approver may act on applications, but submitting is not theirs: the workflow says 409.
     ("application-transitions", "POST"): (status(401, 200, 404, 200, 409, 403), {"action": "submit"}),
     ("application-history", "GET"): (A_ONLY_READ, None),
+    ("export-list", "GET"): (everyone(200), None),
+    # Every role may ask for the operations (a municipality gets its own rows).
+    ("export-list", "POST"): (everyone(202), {"report": "operations", "format": "csv", "filters": {}}),
+    # A job is its owner's alone: staff too get a 404 for municipality A's job.
+    ("export-detail", "GET"): (status(401, 200, 404, 404, 404, 404), None),
+    ("export-download", "GET"): (status(401, 200, 404, 404, 404, 404), None),
     ("report-popularity", "GET"): (everyone(200), None),
     ("report-budgets", "GET"): (everyone(200), None),
     ("schema", "GET"): (everyone(200, anon=200), None),
@@ -97,7 +103,7 @@ def test_every_endpoint_has_a_rule():
     )
 
 
-def _kwargs(name, application, category):
+def _kwargs(name, application, category, export):
     selection = Selection.objects.filter(application=application).first()
     return {
         "municipality-detail": {"pk": application.municipality_id},
@@ -109,13 +115,28 @@ def _kwargs(name, application, category):
         "selection-detail": {"application_pk": application.pk, "pk": selection.pk},
         "application-transitions": {"application_pk": application.pk},
         "application-history": {"application_pk": application.pk},
+        "export-detail": {"pk": export.pk},
+        "export-download": {"pk": export.pk},
     }.get(name, {})
 
 
+@pytest.fixture
+def export_a(kalamata_user, application_a, private_root):
+    """Municipality A's finished export (tasks run in the process without a broker)."""
+    from grants.exports import services
+    from grants.models import Channel, ExportJob
+
+    job = services.export_job_create(
+        owner=kalamata_user, report="operations", fmt="csv", filters={}, channel=Channel.API
+    )
+    services.export_job_build(job_id=job.pk)
+    return ExportJob.objects.get(pk=job.pk)
+
+
 @pytest.mark.parametrize(("name", "method"), endpoints())
-def test_permission_matrix(name, method, clients, users, application_a, category):
+def test_permission_matrix(name, method, clients, users, application_a, category, export_a):
     expected, body = EXPECTED[(name, method)]
-    url = reverse(f"api:{name}", kwargs=_kwargs(name, application_a, category))
+    url = reverse(f"api:{name}", kwargs=_kwargs(name, application_a, category, export_a))
     answered, details = {}, {}
     for role in ROLES:
         data = body

@@ -1,6 +1,7 @@
 from .application import RELEASED_STATUSES, Application, ApplicationStatus, committed_to_cap
 from .audit import AuditEvent, Channel
 from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, RegionCategory
+from .imports import PreparedImport, PreparedImportStatus
 from .programme import CapBreakdown, CapOverride, Programme
 
 __all__ = [
@@ -11,6 +12,8 @@ __all__ = [
     "CapOverride",
     "Channel",
     "Municipality",
+    "PreparedImport",
+    "PreparedImportStatus",
     "MunicipalityAccount",
     "Programme",
     "Region",

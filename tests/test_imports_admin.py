@@ -58,6 +58,7 @@ def test_the_url_is_named_and_before_the_admin_catch_all():
 
 def test_officer_prepares_and_an_approver_confirms(client, registry, officer, approver):
     client.force_login(officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     before = counts()
 
     preview = prepare(client, SAMPLE.read_text(), registry)

@@ -70,7 +70,7 @@ def test_officer_prepares_and_an_approver_confirms(client, registry, officer, ap
     assert 'name="confirm"' not in page and "You prepared this list" not in page
     assert "8 rows include, change or de-include operations" in page
     prepared = preview.context["prepared"]
-    assert (prepared.status, prepared.needs_approval, prepared.prepared_by) == ("pending", True, officer)
+    assert (prepared.state, prepared.needs_approval, prepared.prepared_by) == ("pending", True, officer)
     assert Application.objects.count() == before[0]
     assert AuditEvent.objects.filter(action="import.prepare", actor=officer).count() == 1
 
@@ -81,7 +81,7 @@ def test_officer_prepares_and_an_approver_confirms(client, registry, officer, ap
     assert Application.objects.filter(programme=registry).count() == 10
     assert AuditEvent.objects.filter(action="workflow.record_decision", actor=approver).count() == 10
     prepared.refresh_from_db()
-    assert (prepared.status, prepared.decided_by) == ("confirmed", approver)
+    assert (prepared.state, prepared.decided_by) == ("confirmed", approver)
     # The prepared import is used once: a second confirm writes nothing.
     again = counts()
     assert confirm(client, prepared).status_code == 302

@@ -93,7 +93,7 @@ def test_an_officer_alone_cannot_confirm_an_import_that_includes(client, registr
     )
     assert decisions() == before and not Application.objects.exists()
     prepared.refresh_from_db()
-    assert prepared.status == "pending"
+    assert prepared.state == "pending"
     [refusal] = AuditEvent.objects.filter(action="import.refuse")
     assert refusal.actor == officer and refusal.note.startswith(
         "Ο κατάλογος εντάσσει, μεταβάλλει ή απεντάσσει"
@@ -110,7 +110,7 @@ def test_the_approver_who_prepared_a_list_cannot_confirm_it(client, registry, ap
     assert decisions() == before
     # The database holds the rule too.
     with pytest.raises(IntegrityError), transaction.atomic():
-        PreparedImport.objects.filter(pk=prepared.pk).update(status="confirmed", decided_by=approver)
+        PreparedImport.objects.filter(pk=prepared.pk).update(state="confirmed", decided_by=approver)
 
 
 def test_another_approver_confirms_exactly_the_prepared_preview(client, registry, officer, approver):
@@ -131,11 +131,11 @@ def test_another_approver_confirms_exactly_the_prepared_preview(client, registry
     assert Application.objects.filter(programme=registry, status="included").count() == 8
     assert AuditEvent.objects.filter(action="workflow.record_decision", actor=approver).count() == 10
     prepared.refresh_from_db()
-    assert (prepared.status, prepared.decided_by, prepared.prepared_by) == ("confirmed", approver, officer)
+    assert (prepared.state, prepared.decided_by, prepared.prepared_by) == ("confirmed", approver, officer)
     [event] = AuditEvent.objects.filter(action="import.confirm")
-    assert (event.actor, event.before, event.after["status"]) == (
+    assert (event.actor, event.before, event.after["state"]) == (
         approver,
-        {"status": "pending"},
+        {"state": "pending"},
         "confirmed",
     )
     assert event.after["prepared_by"] == officer.pk and event.after["created"] == 10
@@ -167,7 +167,7 @@ def test_a_confirmation_for_another_preview_is_refused(client, registry, officer
     assert said(response) == "This confirmation is not for the preview that was prepared."
     assert decisions() == before
     prepared.refresh_from_db()
-    assert prepared.status == "pending"
+    assert prepared.state == "pending"
 
 
 # --- what is confirmed is what was prepared -------------------------------------------------------
@@ -190,9 +190,9 @@ def test_data_changed_between_prepare_and_confirm_is_refused(client, registry, o
     )
     assert decisions() == before
     prepared.refresh_from_db()
-    assert (prepared.status, prepared.decided_by) == ("superseded", approver)
+    assert (prepared.state, prepared.decided_by) == ("superseded", approver)
     refusal = AuditEvent.objects.get(action="import.refuse")
-    assert (refusal.before, refusal.after) == ({"status": "pending"}, {"status": "superseded"})
+    assert (refusal.before, refusal.after) == ({"state": "pending"}, {"state": "superseded"})
     assert refusal.note.startswith("Τα δεδομένα άλλαξαν από τότε")  # in the site's language
 
 
@@ -207,7 +207,7 @@ def test_a_stored_list_changed_behind_the_application_is_refused(client, registr
     assert said(response) == "The stored list no longer matches its SHA-256: prepare the list again."
     assert decisions() == before
     prepared.refresh_from_db()
-    assert prepared.status == "superseded"
+    assert prepared.state == "superseded"
 
 
 def test_a_refused_confirm_writes_nothing_even_after_applying_rows(registry, officer, approver):
@@ -242,7 +242,7 @@ def test_a_to_be_included_only_list_is_confirmed_by_its_preparer(client, registr
     app = Application.objects.get()
     assert (app.status, app.budget) == ("to_be_included", Decimal("399916.12"))
     prepared.refresh_from_db()
-    assert (prepared.status, prepared.decided_by) == ("confirmed", officer)
+    assert (prepared.state, prepared.decided_by) == ("confirmed", officer)
 
 
 @pytest.mark.parametrize(
@@ -273,7 +273,7 @@ def test_the_preparer_cancels_and_nothing_is_written(client, registry, officer, 
 
     assert done.status_code == 302 and done["Location"] == LIST
     prepared.refresh_from_db()
-    assert (prepared.status, prepared.decided_by) == ("cancelled", officer)
+    assert (prepared.state, prepared.decided_by) == ("cancelled", officer)
     assert AuditEvent.objects.filter(action="import.cancel", actor=officer).count() == 1
     assert (
         said(confirm(client, approver, prepared))
@@ -287,7 +287,7 @@ def test_the_same_list_prepared_again_supersedes_the_earlier_preparation(client,
     second = prepare(client, officer, SAMPLE.read_text(), registry)
 
     first.refresh_from_db()
-    assert (first.status, second.status) == ("superseded", "pending")
+    assert (first.state, second.state) == ("superseded", "pending")
     assert first.preview_hash == second.preview_hash
     assert AuditEvent.objects.filter(action="import.supersede").get().object_id == str(first.pk)
     assert list(login(client, officer).get(LIST).context["pending"]) == [second]
@@ -318,7 +318,7 @@ def test_every_new_url_for_every_role(client, request, waiting, role):
     user = None if role == "anonymous" else request.getfixturevalue(role)
     if user is not None:
         login(client, user)
-    before = decisions(), PreparedImport.objects.get().status
+    before = decisions(), PreparedImport.objects.get().state
     pages = [LIST, detail(waiting)]
     actions = [confirm_url(waiting), cancel_url(waiting)]
 
@@ -338,9 +338,9 @@ def test_every_new_url_for_every_role(client, request, waiting, role):
             assert client.get(url).status_code == 405, url  # writes are POSTs
         if role == "officer":  # the preparer: may cancel, may not confirm an including list
             assert said(client.post(confirm_url(waiting), {"preview_hash": waiting.preview_hash}))
-            assert PreparedImport.objects.get().status == "pending"
+            assert PreparedImport.objects.get().state == "pending"
             return
-    assert (decisions(), PreparedImport.objects.get().status) == before
+    assert (decisions(), PreparedImport.objects.get().state) == before
 
 
 def test_a_missing_prepared_import_is_not_found(client, officer):

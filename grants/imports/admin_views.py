@@ -30,7 +30,7 @@ from grants.imports.prepared import (
     prepared_import_recheck,
 )
 from grants.imports.readers import FORMATS, format_for
-from grants.models import PreparedImport, PreparedImportStatus, Programme
+from grants.models import PreparedImport, PreparedImportState, Programme
 
 PERMISSION = "grants.change_application"
 MAX_BYTES = 10 * 1024 * 1024
@@ -115,7 +115,7 @@ def _import_view(request):
         )
         context.update(_preview_context(request, prepared, preview), programme=programme)
     context["form"] = form
-    context["waiting"] = PreparedImport.objects.filter(status=PreparedImportStatus.PENDING).count()
+    context["waiting"] = PreparedImport.objects.filter(state=PreparedImportState.PENDING).count()
     return render(request, "admin/grants/import_inclusions.html", context)
 
 
@@ -137,8 +137,8 @@ def prepared_list_view(request):
     context = {
         **admin.site.each_context(request),
         "title": _("Imports waiting for confirmation"),
-        "pending": imports.filter(status=PreparedImportStatus.PENDING),
-        "recent": imports.exclude(status=PreparedImportStatus.PENDING)[:20],
+        "pending": imports.filter(state=PreparedImportState.PENDING),
+        "recent": imports.exclude(state=PreparedImportState.PENDING)[:20],
     }
     return render(request, "admin/grants/prepared_imports.html", context)
 

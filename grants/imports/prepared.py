@@ -23,7 +23,7 @@ from grants import audit, roles
 from grants.imports.inclusions import InclusionReport, import_inclusions
 from grants.models import Application, Channel, PreparedImport, Programme
 from grants.models import ApplicationStatus as S
-from grants.models import PreparedImportStatus as P
+from grants.models import PreparedImportState as P
 
 # The outcomes that write something; only they can need an approver.
 WRITING = ("created", "updated")
@@ -132,6 +132,15 @@ def _run(content: bytes, *, fmt, programme, source, actor, dry_run) -> Preview:
     return preview
 
 
+def _decide(prepared, state, actor, when=None) -> tuple[dict, dict]:
+    """Close a pending import (confirmed, cancelled or superseded) by `actor`; returns the audit's
+    before and after."""
+    before = {"state": prepared.state}
+    prepared.state, prepared.decided_by, prepared.decided_at = state, actor, when or timezone.now()
+    prepared.save(update_fields=["state", "decided_by", "decided_at"])
+    return before, {"state": prepared.state}
+
+
 def _event(prepared, verb, *, actor, before=None, after=None, note="", channel=Channel.ADMIN):
     audit.record(
         action=f"import.{verb}",
@@ -156,17 +165,16 @@ def prepared_import_create(*, content, fmt, programme, source, actor, channel=Ch
     with transaction.atomic():
         # The same list prepared again replaces the earlier preparation: one pending import per list.
         for older in PreparedImport.objects.select_for_update().filter(
-            programme=programme, content_hash=sha, status=P.PENDING
+            programme=programme, content_hash=sha, state=P.PENDING
         ):
-            older.status, older.decided_by, older.decided_at = P.SUPERSEDED, actor, now
-            older.save(update_fields=["status", "decided_by", "decided_at"])
+            before, after = _decide(older, P.SUPERSEDED, actor, now)
             note = audit.note_text(gettext_lazy("The same list was prepared again."))
             _event(
                 older,
                 "supersede",
                 actor=actor,
-                before={"status": P.PENDING},
-                after={"status": older.status},
+                before=before,
+                after=after,
                 note=note,
                 channel=channel,
             )
@@ -214,12 +222,12 @@ def prepared_import_recheck(*, prepared) -> Preview:
 
 
 def _decided(prepared, message):
-    return audit.lazy_text(message, {"s": P(prepared.status).label})
+    return audit.lazy_text(message, {"s": P(prepared.state).label})
 
 
 def confirm_refusal(prepared, user):
     """Why `user` may not confirm `prepared` (lazy text), or "" when they may: the admin shows it."""
-    if prepared.status != P.PENDING:
+    if prepared.state != P.PENDING:
         return _decided(
             prepared, gettext_lazy("This import is «%(s)s»: nothing more can be written from it.")
         )
@@ -238,7 +246,7 @@ def confirm_refusal(prepared, user):
 
 
 def cancel_refusal(prepared, user):
-    if prepared.status != P.PENDING:
+    if prepared.state != P.PENDING:
         return _decided(prepared, gettext_lazy("This import is «%(s)s»: it can no longer be cancelled."))
     if prepared.prepared_by_id != user.pk and not roles.is_approver(user):
         return gettext_lazy("Only the person who prepared this list or an approver may cancel it.")
@@ -252,7 +260,7 @@ def prepared_import_confirm(*, prepared, actor, preview_hash, channel=Channel.AD
     try:
         with transaction.atomic():
             locked = PreparedImport.objects.select_for_update().get(pk=prepared.pk)
-            if locked.status != P.PENDING:
+            if locked.state != P.PENDING:
                 raise ImportRefused(confirm_refusal(locked, actor), audited=False)
             reason = confirm_refusal(locked, actor)
             if reason:
@@ -281,14 +289,13 @@ def prepared_import_confirm(*, prepared, actor, preview_hash, channel=Channel.AD
                         "would be written. Nothing was imported; prepare the list again."
                     )
                 )
-            locked.status, locked.decided_by, locked.decided_at = P.CONFIRMED, actor, timezone.now()
-            locked.save(update_fields=["status", "decided_by", "decided_at"])
+            before, after = _decide(locked, P.CONFIRMED, actor)
             _event(
                 locked,
                 "confirm",
                 actor=actor,
-                before={"status": P.PENDING},
-                after={"status": locked.status, "prepared_by": locked.prepared_by_id, **preview.summary()},
+                before=before,
+                after={**after, "prepared_by": locked.prepared_by_id, **preview.summary()},
                 channel=channel,
             )
             return preview
@@ -302,10 +309,8 @@ def _record_refusal(prepared, actor, refused, channel):
     with transaction.atomic():
         locked = PreparedImport.objects.select_for_update().get(pk=prepared.pk)
         before = after = None
-        if isinstance(refused, _Stale) and locked.status == P.PENDING:
-            locked.status, locked.decided_by, locked.decided_at = P.SUPERSEDED, actor, timezone.now()
-            locked.save(update_fields=["status", "decided_by", "decided_at"])
-            before, after = {"status": P.PENDING}, {"status": locked.status}
+        if isinstance(refused, _Stale) and locked.state == P.PENDING:
+            before, after = _decide(locked, P.SUPERSEDED, actor)
         _event(
             locked, "refuse", actor=actor, before=before, after=after, note=_note(refused), channel=channel
         )
@@ -322,14 +327,13 @@ def prepared_import_cancel(*, prepared, actor, channel=Channel.ADMIN) -> Prepare
         reason = cancel_refusal(locked, actor)
         if reason:
             raise ImportRefused(reason, audited=False)
-        locked.status, locked.decided_by, locked.decided_at = P.CANCELLED, actor, timezone.now()
-        locked.save(update_fields=["status", "decided_by", "decided_at"])
+        before, after = _decide(locked, P.CANCELLED, actor)
         _event(
             locked,
             "cancel",
             actor=actor,
-            before={"status": P.PENDING},
-            after={"status": locked.status},
+            before=before,
+            after=after,
             channel=channel,
         )
     return locked

@@ -1,7 +1,7 @@
 from .application import RELEASED_STATUSES, Application, ApplicationStatus, committed_to_cap
 from .audit import AuditEvent, Channel
 from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, RegionCategory
-from .imports import PreparedImport, PreparedImportStatus
+from .imports import PreparedImport, PreparedImportState
 from .programme import CapBreakdown, CapOverride, Programme
 
 __all__ = [
@@ -13,7 +13,7 @@ __all__ = [
     "Channel",
     "Municipality",
     "PreparedImport",
-    "PreparedImportStatus",
+    "PreparedImportState",
     "MunicipalityAccount",
     "Programme",
     "Region",

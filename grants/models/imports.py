@@ -4,7 +4,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class PreparedImportStatus(models.TextChoices):
+class PreparedImportState(models.TextChoices):
+    """Where a prepared import stands (a «state», so that nothing but the workflow has a «status»)."""
+
     PENDING = "pending", _("Waiting for confirmation")
     CONFIRMED = "confirmed", _("Confirmed")
     CANCELLED = "cancelled", _("Cancelled")
@@ -34,8 +36,8 @@ class PreparedImport(models.Model):
     preview_hash = models.CharField(_("preview hash (SHA-256)"), max_length=64)
     summary = models.JSONField(_("summary"), default=dict)
     needs_approval = models.BooleanField(_("needs an approver"))
-    status = models.CharField(
-        _("status"), max_length=12, choices=PreparedImportStatus.choices, default=PreparedImportStatus.PENDING
+    state = models.CharField(
+        _("state"), max_length=12, choices=PreparedImportState.choices, default=PreparedImportState.PENDING
     )
     prepared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -64,14 +66,14 @@ class PreparedImport(models.Model):
             # confirmed by the person who prepared it.
             models.CheckConstraint(
                 condition=~models.Q(
-                    status=PreparedImportStatus.CONFIRMED,
+                    state=PreparedImportState.CONFIRMED,
                     needs_approval=True,
                     decided_by=models.F("prepared_by"),
                 ),
                 name="prepared_import_four_eyes",
             ),
         ]
-        indexes = [models.Index(fields=["status", "programme"], name="prepared_import_status")]
+        indexes = [models.Index(fields=["state", "programme"], name="prepared_import_state")]
 
     def __str__(self):
         return f"{self.source} ({timezone.localtime(self.prepared_at):%d/%m/%Y %H:%M})"

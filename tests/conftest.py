@@ -83,9 +83,13 @@ def catalogue(category):
     ]
 
 
-def _user(username, group=None, **extra):
-    user = User.objects.create_user(username, f"{username}@example.gr", "pw-secret-123", **extra)
-    if group:
+# Every test account's password: the API, portal and account tests log in with it.
+PASSWORD = "pw-secret-123"
+
+
+def _user(username, *groups, **extra):
+    user = User.objects.create_user(username, f"{username}@example.gr", PASSWORD, **extra)
+    for group in groups:
         user.groups.add(Group.objects.get_or_create(name=group)[0])
     return user
 
@@ -108,6 +112,17 @@ def approver(db):
 @pytest.fixture
 def auditor(db):
     return _user("auditor", roles.AUDITORS, is_staff=True)
+
+
+@pytest.fixture
+def officer_approver(db):
+    """One person holding both roles: may propose and may include, never both on one application."""
+    return _user("both", roles.OFFICERS, roles.APPROVERS, is_staff=True)
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("root", "root@example.gr", PASSWORD)
 
 
 @pytest.fixture

@@ -15,14 +15,8 @@ from rest_framework.test import APIClient
 
 from grants import roles, services
 from grants.models import AuditEvent, Channel
+from tests.conftest import PASSWORD
 from tests.test_admin import login, new_app
-
-PASSWORD = "pw-secret-123"
-
-
-@pytest.fixture
-def superuser(db):
-    return User.objects.create_superuser("root", "root@example.gr", PASSWORD)
 
 
 def user_post(user, **extra):

@@ -4,7 +4,6 @@ their audited services), the catalogue (audited, deactivated rather than deleted
 
 from decimal import Decimal
 
-import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.urls import reverse
@@ -12,12 +11,6 @@ from django.urls import reverse
 from grants.models import AuditEvent, CapOverride, Channel
 from projects import services as project_services
 from tests.test_admin import inline_post, login, municipality_post, new_app
-
-
-@pytest.fixture
-def superuser(db):
-    return User.objects.create_superuser("root", "root@example.gr", "pw-secret-123")
-
 
 # -- municipality form: eligibility and cap overrides ---------------------------------------------
 

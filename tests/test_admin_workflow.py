@@ -3,11 +3,10 @@ with their reason, and bulk actions that follow the single-item rules (four eyes
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, User
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from grants import roles, services, workflow
+from grants import services, workflow
 from grants.models import Application, AuditEvent, Channel
 from grants.models import ApplicationStatus as S
 from projects import services as project_services
@@ -21,15 +20,6 @@ def login(client, user):
     # Messages are asserted in English, the catalogues' source language, whatever the default is.
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
-
-
-@pytest.fixture
-def officer_approver(db):
-    """One person holding both roles: may propose and may include, never both on one application."""
-    user = User.objects.create_user("both", "both@example.gr", "pw-secret-123", is_staff=True)
-    for name in (roles.OFFICERS, roles.APPROVERS):
-        user.groups.add(Group.objects.get_or_create(name=name)[0])
-    return user
 
 
 def application_in(programme, municipality, project, status, officer, proposer=None):

@@ -8,15 +8,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
 
-from grants import roles
 from grants.imports.catalogue import import_catalogue
-from grants.models import Application, AuditEvent, Municipality, MunicipalityAccount, Programme
+from grants.models import Application, AuditEvent, Municipality, PreparedImport, Programme
 from grants.services import application_get_or_create
 from grants.workflow import replay, transition
 from grants.workflow_batch import Decision, record_decisions
@@ -37,16 +35,18 @@ def pyli(registry):
     return Municipality.objects.get(elstat_code="2603")
 
 
-@pytest.fixture
-def pyli_user(pyli):
-    user = User.objects.create_user("pyli", "pyli@example.gr", "pw-secret-123")
-    user.groups.add(Group.objects.get_or_create(name=roles.MUNICIPALITIES)[0])
-    MunicipalityAccount.objects.create(user=user, municipality=pyli)
-    return user
-
-
 def counts():
     return Application.objects.count(), AuditEvent.objects.count()
+
+
+def prepare(client, text, programme):
+    """The officer's check: the list is checked and kept as a PreparedImport (or refused)."""
+    return client.post(URL, {"programme": programme.pk, "text": text, "format": ""})
+
+
+def confirm(client, prepared):
+    url = reverse("admin-grants-prepared-import-confirm", args=[prepared.pk])
+    return client.post(url, {"preview_hash": prepared.preview_hash})
 
 
 # --- admin ----------------------------------------------------------------------------------------
@@ -56,26 +56,36 @@ def test_the_url_is_named_and_before_the_admin_catch_all():
     assert reverse("admin-grants-import-inclusions") == URL
 
 
-def test_officer_previews_then_confirms(client, registry, officer):
+def test_officer_prepares_and_an_approver_confirms(client, registry, officer, approver):
     client.force_login(officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     before = counts()
 
-    preview = client.post(URL, {"programme": registry.pk, "text": SAMPLE.read_text(), "format": ""})
+    preview = prepare(client, SAMPLE.read_text(), registry)
 
     assert preview.status_code == 200
     page = preview.content.decode()
-    assert "ΔΗΜΟΣ ΗΡΩΙΚΗΣ ΠΟΛΕΩΣ ΝΑΟΥΣΑΣ" in page and 'name="confirm"' in page
-    assert counts() == before
-    token = preview.context["token"]
+    assert "ΔΗΜΟΣ ΗΡΩΙΚΗΣ ΠΟΛΕΩΣ ΝΑΟΥΣΑΣ" in page
+    # Eight «Ενταγμένη» rows: the officer who prepared it is offered no confirm.
+    assert 'name="confirm"' not in page and "You prepared this list" not in page
+    assert "8 rows include, change or de-include operations" in page
+    prepared = preview.context["prepared"]
+    assert (prepared.state, prepared.needs_approval, prepared.prepared_by) == ("pending", True, officer)
+    assert Application.objects.count() == before[0]
+    assert AuditEvent.objects.filter(action="import.prepare", actor=officer).count() == 1
 
-    done = client.post(URL, {"confirm": "1", "token": token})
+    client.force_login(approver)
+    done = confirm(client, prepared)
 
-    assert done.status_code == 302
+    assert done.status_code == 302 and done["Location"] == reverse("admin:grants_application_changelist")
     assert Application.objects.filter(programme=registry).count() == 10
-    assert AuditEvent.objects.filter(action="workflow.record_decision", actor=officer).count() == 10
-    # The preview is used once.
-    assert client.post(URL, {"confirm": "1", "token": token}).status_code == 302
-    assert Application.objects.filter(programme=registry).count() == 10
+    assert AuditEvent.objects.filter(action="workflow.record_decision", actor=approver).count() == 10
+    prepared.refresh_from_db()
+    assert (prepared.state, prepared.decided_by) == ("confirmed", approver)
+    # The prepared import is used once: a second confirm writes nothing.
+    again = counts()
+    assert confirm(client, prepared).status_code == 302
+    assert counts() == again
 
 
 def test_the_preview_reads_as_officers_read_figures(client, registry, officer):
@@ -84,20 +94,19 @@ def test_the_preview_reads_as_officers_read_figures(client, registry, officer):
     client.force_login(officer)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the text asserted, whatever the catalogues say
     text = "Προς ένταξη ΔΗΜΟΣ ΠΥΛΗΣ 399,916.12 –"
-    preview = client.post(URL, {"programme": registry.pk, "text": text, "format": ""})
+    preview = prepare(client, text, registry)
     [row] = preview.context["report"].rows
     assert row.outcome == "created" and row.outcome_label == str(OUTCOME_LABELS["created"])
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", preview.content.decode())
-    assert cells[-3:] == ["399.916,12 €", "–", row.outcome_label]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", preview.content.decode(), re.S)
+    # Status now, status, budget, date, result, and no approver needed.
+    assert cells[-6:] == ["–", "To be included", "399.916,12 €", "–", row.outcome_label, ""]
     # One row, one error: counted in the singular.
     assert "1 row read, total budget 399.916,12 €." in preview.content.decode()
-    refused = client.post(
-        URL, {"programme": registry.pk, "text": "Προς ένταξη ΔΗΜΟΣ ΠΟΥΘΕΝΑ 1,00 –", "format": ""}
-    )
+    refused = prepare(client, "Προς ένταξη ΔΗΜΟΣ ΠΟΥΘΕΝΑ 1,00 –", registry)
     assert "1 error: nothing was imported." in refused.content.decode()
 
 
-def test_officer_uploads_an_xlsx_file(client, registry, officer):
+def test_officer_uploads_an_xlsx_file_and_confirms_it(client, registry, officer):
     book = Workbook()
     book.active.append(["ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ", "ΔΙΚΑΙΟΥΧΟΣ", "Π/Υ", "ΗΜΕΡΟΜΗΝΙΑ ΕΝΤΑΞΗΣ"])
     book.active.append(["Προς ένταξη", "ΔΗΜΟΣ ΠΥΛΗΣ", 399916.12, None])
@@ -108,23 +117,28 @@ def test_officer_uploads_an_xlsx_file(client, registry, officer):
     client.force_login(officer)
 
     preview = client.post(URL, {"programme": registry.pk, "file": data, "format": ""})
-    client.post(URL, {"confirm": "1", "token": preview.context["token"]})
+    prepared = preview.context["prepared"]
+    assert (prepared.format, prepared.source, prepared.needs_approval) == ("xlsx", "list.xlsx", False)
+    # Only «Προς ένταξη»: the officer who prepared it confirms it at once.
+    assert 'name="confirm"' in preview.content.decode()
+    done = confirm(client, prepared)
 
+    assert done.status_code == 302
     app = Application.objects.get(municipality__elstat_code="2603")
     assert (app.status, app.budget) == ("to_be_included", Decimal("399916.12"))
+    assert AuditEvent.objects.get(action="workflow.record_decision").actor == officer
 
 
 def test_preview_shows_errors_per_line_and_offers_no_confirm(client, registry, officer):
     client.force_login(officer)
 
-    response = client.post(
-        URL, {"programme": registry.pk, "text": "Ενταγμένη ΔΗΜΟΣ ΗΡΑΚΛΕΙΟΥ 1,000.00 01/01/2024", "format": ""}
-    )
+    response = prepare(client, "Ενταγμένη ΔΗΜΟΣ ΗΡΑΚΛΕΙΟΥ 1,000.00 01/01/2024", registry)
 
     page = response.content.decode()
     [error] = response.context["report"].errors
     assert error.line == 1 and "4604" in page and "7101" in page
     assert 'name="confirm"' not in page
+    assert response.context["prepared"] is None and not PreparedImport.objects.exists()
 
 
 def test_auditor_and_municipality_users_are_refused(client, registry, auditor, pyli_user):
@@ -134,6 +148,7 @@ def test_auditor_and_municipality_users_are_refused(client, registry, auditor, p
     client.force_login(pyli_user)
     assert client.get(URL).status_code == 302  # not staff: the admin sends them to its login
     assert Application.objects.count() == 0
+    assert not PreparedImport.objects.exists()
 
 
 # --- the batch agrees with transition() -----------------------------------------------------------
@@ -295,12 +310,31 @@ def test_catalogue_errors_change_nothing(registry, content, line, fragment):
     ) == before
 
 
-def test_catalogue_command(registry, tmp_path):
-    call_command("import_catalogue", str(CATALOGUE))
+def test_catalogue_command(registry, tmp_path, capsys):
+    annex = tmp_path / "annex.csv"
+    annex.write_text(
+        CATALOGUE.read_text(encoding="utf-8").replace(
+            "Οργάνωση γραφείου κίνησης", "Οργάνωση Γραφείου Κίνησης"
+        ),
+        encoding="utf-8",
+    )
+
+    call_command("import_catalogue", str(annex))
+
+    assert CatalogueProject.objects.get(code="SC01").title_el.startswith("Οργάνωση Γραφείου Κίνησης")
+    [event] = AuditEvent.objects.filter(action="catalogue.change")
+    assert event.object_id == str(CatalogueProject.objects.get(code="SC01").pk)
+    assert event.after == {"title_el": CatalogueProject.objects.get(code="SC01").title_el}
+    assert "updated: 1, unchanged: 37." in capsys.readouterr().out
     bad = tmp_path / "bad.csv"
     bad.write_text("code;title\n", encoding="utf-8")
+    before = AuditEvent.objects.count(), list(CatalogueProject.objects.values_list("code", "title_el"))
     with pytest.raises(CommandError):
         call_command("import_catalogue", str(bad))
+    assert (
+        AuditEvent.objects.count(),
+        list(CatalogueProject.objects.values_list("code", "title_el")),
+    ) == before
 
 
 def test_a_new_catalogue_entry_is_recorded_as_created_not_as_changed_from_nothing(registry):

@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
@@ -49,7 +48,7 @@ def test_not_open_yet_and_closed_are_two_reasons(programme):
     [("opens_on", LATER, "not open yet: it opens on"), ("closes_on", EARLIER, "closed: it closed on")],
 )
 def test_submit_and_start_say_which(
-    field, day, said, programme, kalamata, pyli, catalogue, kalamata_user, officer
+    field, day, said, programme, kalamata, pyli, catalogue, kalamata_user, pyli_user, officer
 ):
     app, _ = services.application_get_or_create(programme=programme, municipality=kalamata)
     selection_add(application=app, project=catalogue[0], amount="100000", actor=kalamata_user)
@@ -64,15 +63,7 @@ def test_submit_and_start_say_which(
     assert app.status == S.SUBMITTED
 
     with pytest.raises(ValidationError, match=f"{said} {_dmy(day)}"):
-        services.application_get_or_create(programme=programme, municipality=pyli, actor=_pyli_user(pyli))
-
-
-def _pyli_user(pyli):
-    from grants.models import MunicipalityAccount
-
-    user = User.objects.create_user("pyli-clerk", "p@example.gr", "pw-secret-123")
-    MunicipalityAccount.objects.create(user=user, municipality=pyli)
-    return user
+        services.application_get_or_create(programme=programme, municipality=pyli, actor=pyli_user)
 
 
 def test_the_portal_says_when_the_call_opens_and_offers_no_start(client, programme, kalamata, kalamata_user):
@@ -121,9 +112,8 @@ def test_the_database_refuses_reversed_dates(programme):
         Programme.objects.filter(pk=programme.pk).update(opens_on=OPENS, closes_on=CLOSES)
 
 
-def test_the_admin_form_refuses_reversed_dates(client, programme):
-    root = User.objects.create_superuser("root", "root@example.gr", "pw-secret-123")
-    client.force_login(root)
+def test_the_admin_form_refuses_reversed_dates(client, programme, superuser):
+    client.force_login(superuser)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     data = {k: v for k, v in model_to_dict(programme).items() if v is not None and k != "id"}
     data.update(opens_on="2026-12-01", closes_on="2026-06-01")

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
@@ -274,8 +274,6 @@ def test_inclusions_text_is_the_published_format(client, world, auditor):
 
 @pytest.mark.parametrize("fmt", ["txt", "csv", "xlsx"])
 def test_inclusions_export_round_trips_through_import(client, world, auditor, tmp_path, fmt):
-    if "import_inclusions" not in get_commands():
-        pytest.skip("grants/imports (issue 4) has not landed: manage.py import_inclusions does not exist yet")
     path = tmp_path / f"inclusions.{fmt}"
     path.write_bytes(_body(_get(client, auditor, f"/reports/inclusions.{fmt}")))
     state = list(

@@ -1,31 +1,38 @@
-"""The inclusion-list import in the admin: upload or paste → dry-run report → confirm.
+"""The inclusion-list import in the admin: upload or paste → checked and prepared → confirmed.
 
-The content being previewed is kept in the session under a random token; confirming re-reads and
-re-checks it from scratch (the registry or the applications may have changed in between), so the
-confirm step can never write something the officer did not see checked.
-Hooked in config/urls.py as admin/grants/import-inclusions/ (see `urls()`).
+Preparing stores the list with its SHA-256 and the digest of its preview (grants.imports.prepared); the
+confirm re-reads and re-checks it from scratch against the current data and writes only if it gives
+the same preview. A list that includes, changes or de-includes operations is confirmed by an approver
+other than the preparer, from the list of imports waiting for confirmation; one that only records
+«Προς ένταξη» may be confirmed by its preparer at once.
+Hooked in config/urls.py under admin/grants/import-inclusions/ (see `urls()`).
 """
-
-import base64
-import secrets
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.shortcuts import redirect, render
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from grants.imports.inclusions import import_inclusions
+from grants.imports.prepared import (
+    ImportRefused,
+    cancel_refusal,
+    confirm_refusal,
+    prepared_import_cancel,
+    prepared_import_confirm,
+    prepared_import_create,
+    prepared_import_recheck,
+)
 from grants.imports.readers import FORMATS, format_for
-from grants.models import Programme
+from grants.models import PreparedImport, PreparedImportState, Programme
 
 PERMISSION = "grants.change_application"
-SESSION_KEY = "grants_import_inclusions"
 MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -94,8 +101,6 @@ def import_inclusions_view(request):
 @csrf_protect
 def _import_view(request):
     context = _context(request)
-    if request.method == "POST" and "confirm" in request.POST:
-        return _confirm(request, context)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -105,51 +110,108 @@ def _import_view(request):
             content, name = form.cleaned_data["text"], "pasted"
         fmt = format_for(name, form.cleaned_data["format"] or None)
         programme = form.cleaned_data["programme"]
-        report = import_inclusions(
-            content, fmt=fmt, programme=programme, actor=request.user, dry_run=True, source=name
+        prepared, preview = prepared_import_create(
+            content=content, fmt=fmt, programme=programme, source=name, actor=request.user
         )
-        token = secrets.token_urlsafe(16)
-        if report.ok:
-            raw = content if isinstance(content, bytes) else content.encode()
-            request.session[SESSION_KEY] = {
-                "token": token,
-                "name": name,
-                "format": fmt,
-                "programme": programme.pk,
-                "content": base64.b64encode(raw).decode(),
-            }
-        context.update(report=report, token=token, programme=programme)
+        context.update(_preview_context(request, prepared, preview), programme=programme)
     context["form"] = form
+    context["waiting"] = PreparedImport.objects.filter(state=PreparedImportState.PENDING).count()
     return render(request, "admin/grants/import_inclusions.html", context)
 
 
-def _confirm(request, context):
-    stored = request.session.get(SESSION_KEY)
-    if not stored or stored["token"] != request.POST.get("token"):
-        messages.error(request, _("This preview has expired: check the list again."))
-        return redirect("admin-grants-import-inclusions")
-    programme = Programme.objects.get(pk=stored["programme"])
-    content = base64.b64decode(stored["content"])
-    report = import_inclusions(
-        content, fmt=stored["format"], programme=programme, actor=request.user, source=stored["name"]
-    )
-    del request.session[SESSION_KEY]
-    if not report.ok:
-        context.update(report=report, form=ImportForm(), programme=programme)
-        return render(request, "admin/grants/import_inclusions.html", context)
-    for line in report.summary():
+def _preview_context(request, prepared, preview):
+    matches = prepared is not None and preview.report.ok and preview.digest == prepared.preview_hash
+    return {
+        "report": preview.report,
+        "preview": preview,
+        "prepared": prepared,
+        "matches": matches,
+        "confirm_refusal": confirm_refusal(prepared, request.user) if prepared else "",
+        "cancel_refusal": cancel_refusal(prepared, request.user) if prepared else "",
+    }
+
+
+def prepared_list_view(request):
+    _check_permission(request)
+    imports = PreparedImport.objects.select_related("programme", "prepared_by", "decided_by").defer("content")
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Imports waiting for confirmation"),
+        "pending": imports.filter(state=PreparedImportState.PENDING),
+        "recent": imports.exclude(state=PreparedImportState.PENDING)[:20],
+    }
+    return render(request, "admin/grants/prepared_imports.html", context)
+
+
+def prepared_detail_view(request, pk):
+    _check_permission(request)
+    prepared = get_object_or_404(PreparedImport.objects.select_related("programme", "prepared_by"), pk=pk)
+    # The same list checked again against the data as they are now: what a confirm would write.
+    preview = prepared_import_recheck(prepared=prepared)
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Prepared import: %(s)s") % {"s": prepared},
+        **_preview_context(request, prepared, preview),
+    }
+    return render(request, "admin/grants/prepared_import.html", context)
+
+
+def prepared_confirm_view(request, pk):
+    _check_permission(request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    prepared = get_object_or_404(PreparedImport, pk=pk)
+    try:
+        preview = prepared_import_confirm(
+            prepared=prepared, actor=request.user, preview_hash=request.POST.get("preview_hash", "")
+        )
+    except ImportRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("admin-grants-prepared-import", pk=prepared.pk)
+    for line in preview.report.summary():
         messages.success(request, line)
-    for warning in report.warnings:
+    for warning in preview.report.warnings:
         messages.warning(request, str(warning))
     return redirect("admin:grants_application_changelist")
 
 
+def prepared_cancel_view(request, pk):
+    _check_permission(request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    prepared = get_object_or_404(PreparedImport, pk=pk)
+    try:
+        prepared_import_cancel(prepared=prepared, actor=request.user)
+    except ImportRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("admin-grants-prepared-import", pk=prepared.pk)
+    messages.success(request, _("The prepared import was cancelled: nothing was written."))
+    return redirect("admin-grants-prepared-imports")
+
+
 def urls():
     """The URL patterns to add to config/urls.py before admin.site.urls."""
+    base = "admin/grants/import-inclusions/"
     return [
+        path(base, admin.site.admin_view(import_inclusions_view), name="admin-grants-import-inclusions"),
         path(
-            "admin/grants/import-inclusions/",
-            admin.site.admin_view(import_inclusions_view),
-            name="admin-grants-import-inclusions",
-        )
+            f"{base}prepared/",
+            admin.site.admin_view(prepared_list_view),
+            name="admin-grants-prepared-imports",
+        ),
+        path(
+            f"{base}prepared/<int:pk>/",
+            admin.site.admin_view(prepared_detail_view),
+            name="admin-grants-prepared-import",
+        ),
+        path(
+            f"{base}prepared/<int:pk>/confirm/",
+            admin.site.admin_view(prepared_confirm_view),
+            name="admin-grants-prepared-import-confirm",
+        ),
+        path(
+            f"{base}prepared/<int:pk>/cancel/",
+            admin.site.admin_view(prepared_cancel_view),
+            name="admin-grants-prepared-import-cancel",
+        ),
     ]

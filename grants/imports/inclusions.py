@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils.text import capfirst
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
@@ -182,15 +182,24 @@ def _collector_paused():
 
 
 def import_inclusions(
-    content, *, fmt: str, programme, actor=None, dry_run=False, source="", progress=None
+    content,
+    *,
+    fmt: str,
+    programme,
+    actor=None,
+    dry_run=False,
+    source="",
+    progress=None,
+    channel=Channel.IMPORT,
 ) -> InclusionReport:
     """Check `content` (bytes or text) and, if every row is right, record it. `progress(n, total)` is
-    told how many rows were applied after each chunk."""
+    told how many rows were applied after each chunk. `channel` is the audit trail's: the admin's
+    import is `import`, the operator's command `command`."""
     with _collector_paused():
-        return _import(content, fmt, programme, actor, dry_run, source, progress)
+        return _import(content, fmt, programme, actor, dry_run, source, progress, channel)
 
 
-def _import(content, fmt, programme, actor, dry_run, source, progress) -> InclusionReport:
+def _import(content, fmt, programme, actor, dry_run, source, progress, channel) -> InclusionReport:
     report = InclusionReport(source=source, dry_run=dry_run)
     raw_rows, read_errors = read_rows(content, fmt)
     rows, row_errors = check_rows(raw_rows, MunicipalityIndex.load())
@@ -221,7 +230,7 @@ def _import(content, fmt, programme, actor, dry_run, source, progress) -> Inclus
                     for row in chunk
                 ]
                 try:
-                    outcomes = record_decisions(programme, decisions, actor=actor, channel=Channel.IMPORT)
+                    outcomes = record_decisions(programme, decisions, actor=actor, channel=channel)
                 except DecisionBatchError as exc:
                     report.errors = ErrorList(RowError(chunk[i].line, reason) for i, reason in exc.errors)
                     raise _RolledBack from None
@@ -229,8 +238,11 @@ def _import(content, fmt, programme, actor, dry_run, source, progress) -> Inclus
                     row.outcome = (
                         "created" if outcome.created else "updated" if outcome.changed else "unchanged"
                     )
+                    # Lazy, like the workflow's warnings: read in the reader's language, and in the
+                    # site's where a prepared import's digest is computed (grants.imports.prepared).
                     report.warnings.extend(
-                        RowError(row.line, f"{row.municipality.name}: {w}") for w in outcome.warnings
+                        RowError(row.line, format_lazy("{}: {}", row.municipality.name, w))
+                        for w in outcome.warnings
                     )
                 if progress:
                     progress(len(chunk), len(rows))

@@ -6,7 +6,9 @@ Latin look-alike capitals turned Greek, «ΔΗΜΟΣ» and an honorary title («
 ΠΟΛΗΣ», «ΗΡΩΙΚΗΣ ΝΗΣΟΥ») removed from both the published and the registry name, since either side may
 carry it. «ΝΟΜΟΥ <prefecture>» (or a trailing prefecture name, «ΗΡΑΚΛΕΙΟΥ ΑΤΤΙΚΗΣ», when the whole name
 is no municipality) must then agree with the municipality's regional unit or region; it is what tells
-Ηρακλείου Αττικής (4604) from Ηρακλείου Κρήτης (7101). The index is built from one query per import,
+Ηρακλείου Αττικής (4604) from Ηρακλείου Κρήτης (7101). `MunicipalityIndex.published_name` is the
+same rule the other way round: the name an export must write for this matcher to read it back as the
+same municipality. The index is built from one query per import,
 into light records (MunicipalityRef) rather than model instances: a list of 100,000 lines is matched
 against as many municipalities, and instantiating them cost more than the matching itself.
 """
@@ -126,11 +128,13 @@ class MunicipalityIndex:
         """`municipalities`: MunicipalityRef; `regions`: (regional unit code, its name, region name)."""
         self.by_key = defaultdict(list)
         self.prefectures = defaultdict(set)
+        self.unit_names, self.region_names = {}, {}
         for municipality in municipalities:
             self.by_key[name_key(municipality.name)].append(municipality)
         for code, unit_name, region_name in regions:
             self.prefectures[_clean(unit_name)].add(code)
             self.prefectures[_clean(region_name)].add(code)
+            self.unit_names[code], self.region_names[code] = _clean(unit_name), _clean(region_name)
         for name, codes in PREFECTURES.items():
             self.prefectures[name] |= codes
 
@@ -188,6 +192,37 @@ class MunicipalityIndex:
         return None, _("no municipality «%(n)s»; closest: %(c)s") % {
             "n": quoted(published),
             "c": self._closest(key) or _("none"),
+        }
+
+    def published_name(self, municipality) -> str:
+        """The beneficiary as a published list writes it, so that `match` reads it back as
+        `municipality` (a MunicipalityRef of this index): the registry name when no other municipality
+        shares its key, else the name with «ΝΟΜΟΥ <prefecture>» — the region when it tells the
+        namesakes apart («ΔΗΜΟΣ ΗΡΑΚΛΕΙΟΥ ΝΟΜΟΥ ΑΤΤΙΚΗΣ», as the published lists write it), else the
+        regional unit. The one rule for every export that names beneficiaries as published."""
+        namesakes = self.by_key.get(name_key(municipality.name), [])
+        if len(namesakes) <= 1:
+            return municipality.name
+        code = municipality.unit_code
+        for prefecture in (self.region_names.get(code), self.unit_names.get(code)):
+            codes = self.prefectures.get(prefecture, ())
+            if prefecture and sum(m.unit_code in codes for m in namesakes) == 1:
+                name = f"{municipality.name} ΝΟΜΟΥ {prefecture}"
+                found, _reason = self.match(name)
+                if found is not None and found.pk == municipality.pk:
+                    return name
+        # Two namesakes in one regional unit: no published form tells them apart, and an export
+        # must not write a name the importer would give to another municipality.
+        raise ValueError(f"{municipality.name} ({municipality.elstat_code}): no prefecture tells it apart")
+
+    def published_names(self) -> dict:
+        """municipality id → published name, for the municipalities whose registry name is not
+        enough (few: the rest are written as the registry has them)."""
+        return {
+            m.pk: self.published_name(m)
+            for namesakes in self.by_key.values()
+            if len(namesakes) > 1
+            for m in namesakes
         }
 
     def _trailing_prefecture(self, key: str):

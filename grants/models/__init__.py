@@ -2,6 +2,7 @@ from .application import RELEASED_STATUSES, Application, ApplicationStatus, comm
 from .audit import AuditEvent, Channel
 from .export import ExportJob, ExportState
 from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, RegionCategory
+from .imports import PreparedImport, PreparedImportState
 from .programme import CapBreakdown, CapOverride, Programme
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "ExportJob",
     "ExportState",
     "Municipality",
+    "PreparedImport",
+    "PreparedImportState",
     "MunicipalityAccount",
     "Programme",
     "Region",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grants import history, selectors
 from grants.filters import ApplicationFilterSet, AuditEventFilterSet, SelectionFilterSet
+from grants.imports.matching import MunicipalityIndex
 from grants.models import ApplicationStatus, Channel, RegionCategory
 from grants.models.programme import COFINANCING_FIELDS
 from projects.models import Selection
@@ -35,6 +36,18 @@ def published_date(value) -> str:
 
 def status_label():
     return choice_label("status", ApplicationStatus.choices)
+
+
+def published_beneficiary(prefix="municipality"):
+    """The beneficiary as the published lists name it (grants.imports.matching's rule, so that an
+    export imports back): the registry name, qualified with «ΝΟΜΟΥ …» where another municipality
+    shares it. Computed by the database like every other column, so the CSV still streams by COPY."""
+    qualified = MunicipalityIndex.load().published_names()
+    return Case(
+        *[When(**{f"{prefix}_id": pk}, then=Value(name)) for pk, name in sorted(qualified.items())],
+        default=F(f"{prefix}__name"),
+        output_field=CharField(),
+    )
 
 
 class OperationsReport(QuerysetReport):
@@ -89,7 +102,7 @@ class InclusionsReport(QuerysetReport):
             width=14,
             safe=True,
         ),
-        Column("beneficiary", PUBLISHED_HEADINGS[1], field="municipality__name", width=40),
+        Column("beneficiary", PUBLISHED_HEADINGS[1], field=published_beneficiary, width=40),
         Column(
             "budget",
             PUBLISHED_HEADINGS[2],

@@ -12,14 +12,7 @@ from grants import services
 from grants.models import Channel
 from projects import services as project_services
 
-PASSWORD = "pw-secret-123"  # tests/conftest.py's _user
 ROLES = ("anonymous", "municipality_a", "municipality_b", "officer", "approver", "auditor")
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Five accounts per test: PBKDF2 would spend about a second per test hashing their passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

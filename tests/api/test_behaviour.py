@@ -11,8 +11,7 @@ from rest_framework.test import APIClient
 
 from grants.models import ApplicationStatus, AuditEvent
 from projects.models import Selection
-
-from .conftest import PASSWORD
+from tests.conftest import PASSWORD
 
 
 def urls(app):

@@ -8,8 +8,9 @@ from django.urls import URLPattern, reverse
 from grants.api import urls as api_urls
 from grants.models import Application
 from projects.models import Selection
+from tests.conftest import PASSWORD
 
-from .conftest import PASSWORD, ROLES
+from .conftest import ROLES
 
 ANON, A, B, OFF, APP, AUD = ROLES
 

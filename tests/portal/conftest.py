@@ -11,8 +11,6 @@ from projects.services import selection_add
 # loop unless told it is safe. The live server runs in its own thread, so it is.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PASSWORD = "pw-secret-123"  # tests/conftest.py's users
-
 
 @pytest.fixture(autouse=True)
 def english(client, settings):

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from grants.models import Application, ApplicationStatus, Channel
 from grants.workflow import transition
-from tests.portal.conftest import PASSWORD
+from tests.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"

@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "grants",
     "projects",
 ]
@@ -72,6 +75,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # Staff sessions that have not passed it reach nothing but the MFA pages (grants.mfa).
+    "grants.mfa.middleware.MFARequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out login into a clear refusal.
@@ -99,6 +106,12 @@ if NUM_PROXIES:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# Second factor (TOTP + one-time recovery codes, django-otp) for officers, approvers, auditors and
+# superusers: on in production, off in the demo unless asked for. Other accounts may enrol.
+MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = "Smart Cities Grants"
+MFA_RECOVERY_CODES = 10
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -136,9 +136,10 @@ class UserAdmin(DjangoUserAdmin):
         self._set_active(request, queryset, False)
 
     def has_mfa_reset_permission(self, request):
-        # Officers (superusers included) look after accounts; an approver or auditor with the change
-        # permission on users still may not take another person's second factor away.
-        return roles.is_officer(request.user) and self.has_change_permission(request)
+        # Officers (superusers included) help colleagues who lost their phone, with the accounts list
+        # they can read; an approver or auditor, even one allowed to edit users, may not take another
+        # person's second factor away.
+        return roles.is_officer(request.user) and self.has_view_or_change_permission(request)
 
     @admin.action(description=_("Reset two-step verification (lost phone)"), permissions=["mfa_reset"])
     def mfa_reset(self, request, queryset):

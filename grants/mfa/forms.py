@@ -6,7 +6,7 @@ class CodeForm(forms.Form):
     """One code field; the service decides what it accepts and puts its refusal on the field."""
 
     code = forms.CharField(
-        label=_("Code"),
+        label=_("One-time code"),
         max_length=32,
         widget=forms.TextInput(
             attrs={

@@ -101,7 +101,7 @@ def verify(request):
         return redirect(_with_next(reverse("mfa:setup"), next_url))
     form = CodeForm(
         request.POST or None,
-        label=gettext_lazy("Code"),
+        label=gettext_lazy("One-time code"),
         help_text=gettext_lazy("The 6 digits your authenticator app shows, or one of your recovery codes."),
     )
     if request.method == "POST" and form.is_valid():

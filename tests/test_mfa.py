@@ -171,6 +171,7 @@ def test_a_verified_staff_session_passes_every_url(officer, auditor, kalamata_us
     assert not refused
     for path in ("/admin/", "/admin/grants/application/", "/admin/auth/user/", "/reports/"):
         assert client.get(path).status_code == 200, path
+    assert b'href="/accounts/mfa/recovery-codes/?next=%2Fadmin%2F"' in client.get("/admin/").content
     device, _codes = enrol(auditor)
     auditor_client = signed_in(auditor, verified_by=device)
     assert auditor_client.get("/reports/").status_code == 200

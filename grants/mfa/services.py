@@ -99,6 +99,8 @@ def _verify(device, code: str, *, user, channel, step: str):
             obj=user,
             after={"step": step, "failures": device.throttling_failure_count},
         )
+    if step == "recovery":
+        return _("This recovery code is not valid or was already used."), device
     return _("This code is not valid. Check the time on your phone and type the current code."), device
 
 

@@ -26,6 +26,8 @@ from grants.models import AuditEvent
 from tests.api.conftest import application_a  # noqa: F401  (fixture)
 from tests.api.test_permission_matrix import EXPECTED, _kwargs, endpoints
 
+pytestmark = pytest.mark.django_db
+
 PASSWORD = "pw-secret-123"
 SETUP, VERIFY = "/accounts/mfa/setup/", "/accounts/mfa/verify/"
 
@@ -468,3 +470,35 @@ def test_mfa_required_defaults_to_on_unless_debug(env, expected):
         cwd=Path(__file__).resolve().parents[1],
     )
     assert out.stdout.strip() == expected
+
+
+# --- the pages themselves, for every role -------------------------------------------------------------
+
+RECOVERY = "/accounts/mfa/recovery-codes/"
+
+
+@pytest.mark.parametrize("role", ["kalamata_user", "pyli_user", "officer", "approver", "auditor"])
+def test_every_role_on_the_mfa_pages(role, request):
+    user = request.getfixturevalue(role)
+    client = signed_in(user)
+    # Not enrolled: the set-up page for everyone (forced or not); the others lead there.
+    setup = client.get(SETUP)
+    assert setup.status_code == 200 and setup.context["forced"] == (
+        role not in ("kalamata_user", "pyli_user")
+    )
+    assert client.get(VERIFY)["Location"].startswith(SETUP)
+    assert client.get(RECOVERY)["Location"].startswith(SETUP)
+    # Enrolled and verified (by the set-up itself): verification sends on, the codes page answers.
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    assert client.post(SETUP, {"code": str(totp(device.bin_key)).zfill(6)}).status_code == 200
+    assert client.get(SETUP)["Location"].startswith(RECOVERY)
+    home = "/portal/" if role in ("kalamata_user", "pyli_user") else "/admin/"
+    assert client.get(VERIFY)["Location"] == home
+    assert client.get(RECOVERY).status_code == 200
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    for path in (SETUP, VERIFY, RECOVERY):
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
+    assert not TOTPDevice.objects.exists()

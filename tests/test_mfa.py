@@ -206,6 +206,7 @@ def test_api_writes_need_a_verified_session(name, method, officer, application_a
 
 
 def test_token_authenticated_staff_requests_are_left_to_the_token(officer, category):
+    enrol(officer)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=officer).key}")
     response = client.post(
@@ -214,6 +215,30 @@ def test_token_authenticated_staff_requests_are_left_to_the_token(officer, categ
     assert response.status_code == 201
     client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     assert client.get(reverse("api:category-list")).status_code == 401
+
+
+def test_another_authorization_scheme_does_not_skip_the_session_check(officer):
+    client = signed_in(officer, api=True)
+    client.credentials(HTTP_AUTHORIZATION="Basic b2ZmaWNlcjpwdw==")
+    response = client.post(reverse("api:category-list"), {"order": 7}, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "mfa_required"
+
+
+def test_a_staff_token_from_before_the_second_factor_is_refused_then_revoked_at_enrolment(
+    officer, kalamata_user
+):
+    old = Token.objects.create(user=officer)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {old.key}")
+    refused = client.get(reverse("api:category-list"), HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 401 and "without a one-time code" in refused.json()["detail"]
+    enrol(officer)
+    assert not Token.objects.filter(user=officer).exists()
+    assert AuditEvent.objects.get(action="account.mfa_enrol").note
+    # A municipality's token is not touched by its own choice to enrol.
+    municipal = Token.objects.create(user=kalamata_user)
+    enrol(kalamata_user)
+    assert Token.objects.filter(pk=municipal.pk).exists()
 
 
 def _token(username, otp=None):

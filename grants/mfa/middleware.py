@@ -3,8 +3,8 @@ signed in with a password only, of an account that needs a second factor (grants
 reaches nothing but the pages that let it pass one, sign out or change language.
 
 - pages: a redirect to enrolment (no authenticator yet) or to verification, with `next` kept;
-- the API: 403 in JSON for a session. A request carrying an Authorization header is left to the API's
-  token authentication: a staff token is issued only with a valid one-time code.
+- the API: 403 in JSON for a session. A request carrying a token is left to the API's token
+  authentication: a staff token is issued only with a valid one-time code (grants.api.authentication).
 
 Installed after django_otp's OTPMiddleware, which tells whether this session passed the second factor."""
 
@@ -48,12 +48,20 @@ class MFARequiredMiddleware:
     def __call__(self, request):
         return self.refusal(request) or self.get_response(request)
 
+    @staticmethod
+    def carries_a_token(request) -> bool:
+        """As DRF's TokenAuthentication reads the header: when its first word is «Token», the token
+        alone decides (a valid one authenticates, anything else is a 401), whatever the session. Any
+        other scheme falls through to the session, which must then be verified."""
+        words = request.META.get("HTTP_AUTHORIZATION", "").split()
+        return bool(words) and words[0].lower() == "token"
+
     def refusal(self, request):
         path = request.path_info
         user = request.user
         if not user.is_authenticated or path.startswith(self.open_prefixes):
             return None
-        if path.startswith(API_PREFIX) and "HTTP_AUTHORIZATION" in request.META:
+        if path.startswith(API_PREFIX) and self.carries_a_token(request):
             return None
         if user.is_verified():
             return None

@@ -28,12 +28,17 @@ RECOVERY_DEVICE_NAME = "recovery codes"
 # --- who -----------------------------------------------------------------------------------------
 
 
-def mfa_forced(user) -> bool:
-    """Whether `user` must pass a second factor: officers, approvers, auditors, superusers and anyone
-    who can enter the admin, while MFA_REQUIRED is on. Other accounts (municipalities) may enrol."""
-    if not settings.MFA_REQUIRED or not getattr(user, "is_authenticated", False) or not user.is_active:
+def is_staff_account(user) -> bool:
+    """Officers, approvers, auditors, superusers and anyone who can enter the admin."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return bool(user.is_superuser or user.is_staff or roles.is_staff_role(user))
+
+
+def mfa_forced(user) -> bool:
+    """Whether `user` must pass a second factor: staff, while MFA_REQUIRED is on. Other accounts
+    (municipalities) may enrol."""
+    return bool(settings.MFA_REQUIRED) and is_staff_account(user)
 
 
 def mfa_enrolled(user) -> bool:
@@ -141,17 +146,22 @@ def mfa_enrol(*, user, code: str, channel=Channel.PORTAL) -> tuple[TOTPDevice, l
     refusal, device = _verify(pending, code, user=user, channel=channel, step="enrol")
     if refusal:
         raise ValidationError(refusal, code="invalid")
+    from rest_framework.authtoken.models import Token
+
     with transaction.atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         codes = _recovery_codes_replace(user)
+        # A staff token from before was obtained with a password alone; from now on one takes a code.
+        revoked = is_staff_account(user) and Token.objects.filter(user=user).delete()[0]
         audit.record(
             action="account.mfa_enrol",
             channel=channel,
             actor=user,
             obj=user,
             after={"mfa": True, "recovery_codes": len(codes)},
+            note=audit.note_text(gettext_lazy("The API token was revoked.")) if revoked else "",
         )
     return device, codes
 

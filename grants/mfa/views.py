@@ -17,7 +17,6 @@ from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from grants import roles
 from grants.models import Channel
 
 from . import services
@@ -34,12 +33,7 @@ def _next(request) -> str:
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return wanted
-    user = request.user
-    return (
-        reverse("admin:index")
-        if (user.is_staff or roles.is_staff_role(user))
-        else settings.LOGIN_REDIRECT_URL
-    )
+    return reverse("admin:index") if services.is_staff_account(request.user) else settings.LOGIN_REDIRECT_URL
 
 
 def _with_next(url: str, next_url: str) -> str:

@@ -19,6 +19,7 @@ urlpatterns = [
     *import_views.urls(),
     *accounts.urls(),
     path("admin/", admin.site.urls),
+    path("accounts/mfa/", include("grants.mfa.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("reports/", include("grants.reports.urls")),
     path("exports/", include("grants.exports.urls")),

@@ -24,6 +24,13 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def mfa_off(settings):
+    # The suite runs with DEBUG off, where MFA_REQUIRED defaults to on; tests of staff pages sign in
+    # with a password. tests/test_mfa.py turns it on for the second factor's own tests.
+    settings.MFA_REQUIRED = False
+
+
 @pytest.fixture
 def region(db):
     return Region.objects.create(code="EL65", name="ΠΕΛΟΠΟΝΝΗΣΟΥ", category=RegionCategory.LESS_DEVELOPED)

@@ -10,11 +10,13 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import TokenProxy
 
-from grants import services
+from grants import roles, services
+from grants.mfa import services as mfa_services
 from grants.models import Channel
 
 User = get_user_model()
@@ -30,10 +32,35 @@ if admin.site.is_registered(TokenProxy):
     admin.site.unregister(TokenProxy)
 
 
+# Second-factor devices are reset by an officer from the accounts list (audited) and set up by their
+# owner only: django-otp's own admins would show another person's secret key and delete without a record.
+def _unregister_otp_admins():
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for model in (TOTPDevice, StaticDevice):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+
+
+_unregister_otp_admins()
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    actions = ["activate", "deactivate"]
+    actions = ["activate", "deactivate", "mfa_reset"]
+    list_display = (*DjangoUserAdmin.list_display, "two_step")
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
+
+    def get_queryset(self, request):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(mfa_enrolled=Exists(enrolled))
+
+    @admin.display(description=_("Two-step verification"), boolean=True, ordering="mfa_enrolled")
+    def two_step(self, obj):
+        return obj.mfa_enrolled
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and services.account_has_history(obj):
@@ -107,6 +134,29 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(description=_("Deactivate the selected accounts"), permissions=["change"])
     def deactivate(self, request, queryset):
         self._set_active(request, queryset, False)
+
+    def has_mfa_reset_permission(self, request):
+        # Officers (superusers included) help colleagues who lost their phone, with the accounts list
+        # they can read; an approver or auditor, even one allowed to edit users, may not take another
+        # person's second factor away.
+        return roles.is_officer(request.user) and self.has_view_or_change_permission(request)
+
+    @admin.action(description=_("Reset two-step verification (lost phone)"), permissions=["mfa_reset"])
+    def mfa_reset(self, request, queryset):
+        done = 0
+        for user in queryset.exclude(pk=request.user.pk):
+            done += mfa_services.mfa_reset(user=user, actor=request.user, channel=Channel.ADMIN)
+        messages.success(
+            request,
+            ngettext(
+                "Two-step verification reset for %(n)d account: it sets it up again at its next sign-in.",
+                "Two-step verification reset for %(n)d accounts: they set it up again at their next sign-in.",
+                done,
+            )
+            % {"n": done},
+        )
+        if queryset.filter(pk=request.user.pk).exists():
+            messages.warning(request, gettext("Your own two-step verification is reset by another officer."))
 
 
 @admin.register(Group)

@@ -1,8 +1,12 @@
 """API v1 views. Thin: reads start from the scoped selectors and the shared FilterSets, writes call
 the services and the workflow with channel "api", and errors are mapped once in .exceptions."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, parsers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -19,6 +23,7 @@ from grants.filters import (
     CatalogueFilterSet,
     MunicipalityFilterSet,
 )
+from grants.mfa import services as mfa_services
 from grants.models import Channel, Programme
 from projects import services as project_services
 from projects.models import CatalogueProject, Category
@@ -48,12 +53,63 @@ class TokenResponseSerializer(s.serializers.Serializer):
     token = s.serializers.CharField()
 
 
+class TokenRequestSerializer(AuthTokenSerializer):
+    """Username and password, and for accounts that sign in with a second factor (staff, anyone
+    enrolled) a current code of their authenticator app or an unused recovery code in `otp`."""
+
+    otp = s.serializers.CharField(
+        label=gettext_lazy("One-time code"),
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        trim_whitespace=True,
+        help_text=gettext_lazy(
+            "Required for staff and for accounts with two-step verification: the app's 6 digits or a "
+            "recovery code."
+        ),
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        user = attrs["user"]
+        if not mfa_services.mfa_needed(user):
+            return attrs
+        if not mfa_services.mfa_enrolled(user):
+            raise s.serializers.ValidationError(
+                {
+                    "otp": [
+                        _(
+                            "Set up two-step verification on the site first (%(url)s), "
+                            "then send a code in «otp»."
+                        )
+                        % {"url": reverse("mfa:setup")}
+                    ]
+                }
+            )
+        if not attrs.get("otp"):
+            raise s.serializers.ValidationError(
+                {
+                    "otp": [
+                        _(
+                            "This account needs a one-time code: "
+                            "send the code of your authenticator app in «otp»."
+                        )
+                    ]
+                }
+            )
+        try:
+            mfa_services.mfa_verify(user=user, code=attrs["otp"], channel=Channel.API)
+        except DjangoValidationError as exc:
+            raise s.serializers.ValidationError({"otp": exc.messages}) from exc
+        return attrs
+
+
 class LoginThrottle(ScopedRateThrottle):
     scope_attr = "throttle_scope"
 
 
 class TokenView(APIView):
-    """POST username and password for this account's token; DELETE revokes it."""
+    """POST username and password (and `otp` for staff) for this account's token; DELETE revokes it."""
 
     parser_classes = [parsers.JSONParser, parsers.FormParser]
     throttle_scope = "login"
@@ -65,9 +121,9 @@ class TokenView(APIView):
         # Password guessing is throttled harder than ordinary use.
         return [LoginThrottle()] if self.request.method == "POST" else super().get_throttles()
 
-    @extend_schema(request=AuthTokenSerializer, responses={200: TokenResponseSerializer}, auth=[])
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer}, auth=[])
     def post(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         key = services.api_token_get_or_create(user=serializer.validated_data["user"])
         return Response({"token": key})

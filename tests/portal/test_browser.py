@@ -230,3 +230,70 @@ def test_admin_cap_summary_follows_amounts_typed_the_greek_way(
     page.check("#id_selections-0-DELETE")
     expect(page.locator("#sc-running-total")).to_have_text("0,00 €")
     page.screenshot(path=str(SHOTS / "admin-draft-typed.png"), full_page=True)
+
+
+# -- the second factor's pages (grants.mfa), at 1366×768 in Greek and English ----------------------
+
+
+def test_staff_enrol_then_verify_with_a_recovery_code(page, live_server, officer, settings):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.MFA_REQUIRED = True
+    steps = Steps(page)
+    expect = sync_api.expect
+    page.set_viewport_size({"width": 1366, "height": 768})
+    form_button = page.locator("main form button[type=submit]")
+
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", "officer")
+    page.fill("#id_password", PASSWORD)
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/accounts/mfa/setup/?next=%2Fadmin%2F")
+    expect(page.locator("html")).to_have_attribute("lang", "el")
+    expect(page.locator("svg.qr-code")).to_be_visible()
+    steps.check("mfa-setup-el")
+
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    device = TOTPDevice.objects.get(user=officer, confirmed=False)
+    good = str(totp(device.bin_key)).zfill(6)
+    page.fill("#id_code", "000000" if good != "000000" else "111111")
+    form_button.click()
+    expect(page.locator("#id_code_error")).to_contain_text("not valid")
+    assert "id_code_error" in page.get_attribute("#id_code", "aria-describedby")
+    steps.check("mfa-setup-wrong-code")
+
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=0, throttling_failure_timestamp=None
+    )
+    page.fill("#id_code", good)
+    form_button.click()
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    codes = page.locator(".recovery-codes li").all_inner_texts()
+    steps.check("mfa-recovery-codes-shown")
+    page.get_by_role("link", name="I have kept them: continue").click()
+    page.wait_for_url("**/admin/")
+
+    page.locator("#logout-form button").click()
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", "officer")
+    page.fill("#id_password", PASSWORD)
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/accounts/mfa/verify/?next=%2Fadmin%2F")
+    steps.check("mfa-verify")
+    page.fill("#id_code", "abcd-efgh")
+    form_button.click()
+    expect(page.locator("#id_code_error")).to_be_visible()
+    steps.check("mfa-verify-wrong-code")
+    page.fill("#id_code", codes[0])
+    form_button.click()
+    page.wait_for_url("**/admin/")
+    expect(page.locator(".messagelist")).to_contain_text("You used a recovery code: 9 are left")
+
+    page.goto("/accounts/mfa/recovery-codes/")
+    expect(page.locator("main")).to_contain_text("You have 9 unused recovery codes.")
+    steps.check("mfa-recovery-codes-status")
+    page.get_by_role("button", name="Ελληνικά").click()
+    expect(page.locator("html")).to_have_attribute("lang", "el")
+    steps.check("mfa-recovery-codes-status-el")

@@ -107,6 +107,12 @@ if NUM_PROXIES:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Password-reset requests, counted in the cache (shared by every process with REDIS_URL): beyond
+# either limit within the window nothing is sent. Per address high enough for a town hall's offices
+# behind one address; per e-mail low, as one link is enough. 0 turns a limit off.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_ADDRESS", "20"))
+PASSWORD_RESET_LIMIT_PER_EMAIL = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_EMAIL", "3"))
+PASSWORD_RESET_LIMIT_WINDOW = int(os.environ.get("PASSWORD_RESET_LIMIT_WINDOW", "3600"))
 
 # Content-Security-Policy (django-csp): scripts and styles from this site only, never inline. The one
 # inline script left, Swagger UI's initialisation (templates/api/swagger_ui.html), carries the

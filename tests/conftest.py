@@ -147,3 +147,14 @@ def registry(db):
 
     load_reference_data()
     return Programme.objects.get(code="SMART-CITIES")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit counters (password resets, API throttles) live in the cache, which outlives a
+    # test's database transaction: each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -230,6 +230,9 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-smartcities")
 
+# Where `manage.py backup` writes its dumps unless told (--dir); copied off the host from there.
+BACKUP_DIR = os.environ.get("BACKUP_DIR", str(BASE_DIR / "backups"))
+
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header is what makes an anonymous request a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psycopg
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from psycopg import sql
 
 from grants.models import AuditEvent
@@ -200,8 +200,14 @@ def restore_check(*, path) -> RestoreCheck:
     pg_restore = _tool("pg_restore")
     live_name = settings.DATABASES["default"]["NAME"]
     scratch = f"{live_name[:32]}_restore_check_{datetime.now(UTC):%Y%m%d%H%M%S}_{secrets.token_hex(3)}"
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(scratch)}")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(scratch)}")
+    except DatabaseError as error:
+        raise BackupError(
+            f"Cannot create the scratch database ({str(error).strip()}): run restore_check as a role with "
+            "CREATEDB, such as the tables' owner (ALTER ROLE … CREATEDB), not as the application's role."
+        ) from error
     try:
         done = subprocess.run(
             # Only the data matter here: owners and grants belong to roles the check need not have.

@@ -6,6 +6,7 @@ import io
 import json
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,21 @@ def test_sqlite_is_refused_with_a_clear_message(tmp_path):
     )
     assert done.returncode != 0 and "PostgreSQL only" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_role_that_cannot_create_databases_is_told_which_to_use(tmp_path, world):
+    dump, _ = backup(tmp_path)
+    role = f"sc_test_nocreatedb_{uuid.uuid4().hex[:12]}"
+    owner = connection.settings_dict["USER"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} LOGIN NOCREATEDB")
+    try:
+        connection.close()
+        connection.settings_dict["USER"] = role  # the next connection is made as that role
+        with pytest.raises(CommandError, match="CREATEDB"):
+            run("restore_check", str(dump))
+    finally:
+        connection.close()
+        connection.settings_dict["USER"] = owner
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP ROLE {role}")

@@ -16,8 +16,8 @@ class NoStoreForAuthenticatedMiddleware:
         # A request with credentials that failed (401) is no more cacheable than one that succeeded.
         user = getattr(request, "user", None)
         signed_in = user is not None and user.is_authenticated
-        if (signed_in or "HTTP_AUTHORIZATION" in request.META) and not request.path.startswith(
-            "/" + settings.STATIC_URL.lstrip("/")
-        ):
+        # The answer to a write is someone's too: the API token issued for a password, a login.
+        private = signed_in or "HTTP_AUTHORIZATION" in request.META or request.method not in ("GET", "HEAD")
+        if private and not request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
             add_never_cache_headers(response)
         return response

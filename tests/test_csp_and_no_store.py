@@ -143,6 +143,16 @@ def test_an_api_token_request_is_never_stored_even_when_refused(client, world, k
     assert refused.status_code == 401 and no_store(refused)
 
 
+def test_the_api_token_issued_for_a_password_is_never_stored(client, world, kalamata_user):
+    response = client.post(
+        "/api/v1/auth/token/",
+        {"username": "kalamata", "password": "pw-secret-123"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and "token" in response.json()
+    assert no_store(response)
+
+
 def test_anonymous_pages_and_static_files_keep_their_caching(client, world, kalamata_user):
     assert not no_store(client.get("/api/v1/docs/"))
     client.force_login(kalamata_user)

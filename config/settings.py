@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from config import secret_key
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "grants",
     "projects",
 ]
@@ -76,6 +78,9 @@ MIDDLEWARE = [
     # Outermost: it times the whole request and sees the final status, error pages included.
     "grants.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Hardening (security review, issue 12): the Content-Security-Policy on every response, static
+    # files and error pages included (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -86,6 +91,9 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # Staff sessions that have not passed it reach nothing but the MFA pages (grants.mfa).
     "grants.mfa.middleware.MFARequiredMiddleware",
+    # Hardening (issue 12): nothing a signed-in user saw stays in a browser's or a proxy's cache. After
+    # authentication, whose user it reads (DRF's token user too, once the view has run).
+    "grants.cache_control.NoStoreForAuthenticatedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out login into a clear refusal.
@@ -113,6 +121,31 @@ if NUM_PROXIES:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Password-reset requests, counted in the cache (shared by every process with REDIS_URL): beyond
+# either limit within the window nothing is sent. Per address high enough for a town hall's offices
+# behind one address; per e-mail low, as one link is enough. 0 turns a limit off.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_ADDRESS", "20"))
+PASSWORD_RESET_LIMIT_PER_EMAIL = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_EMAIL", "3"))
+PASSWORD_RESET_LIMIT_WINDOW = int(os.environ.get("PASSWORD_RESET_LIMIT_WINDOW", "3600"))
+
+# Content-Security-Policy (django-csp): scripts and styles from this site only, never inline. The one
+# inline script left, Swagger UI's initialisation (templates/api/swagger_ui.html), carries the
+# response's nonce. Django's admin, the portal (htmx configured not to inject styles) and the reports
+# need nothing inline. data: images are Swagger UI's and the admin's icons in their stylesheets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # Second factor (TOTP + one-time recovery codes, django-otp) for officers, approvers, auditors and
 # superusers: on in production, off in the demo unless asked for. Other accounts may enrol.
@@ -268,6 +301,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "smartcities@example.g
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-smartcities")
+
+# Where `manage.py backup` writes its dumps unless told (--dir); copied off the host from there.
+BACKUP_DIR = os.environ.get("BACKUP_DIR", str(BASE_DIR / "backups"))
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header is what makes an anonymous request a 401, not a 403.

@@ -1,14 +1,21 @@
 """Django's own password views, with the record grants.services keeps of every password set. The
 user acts on their own account here, so the actor is the user."""
 
+import logging
+
+from axes.helpers import get_client_ip_address
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import views as auth_views
 from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.urls import path, reverse_lazy
+from django.utils.translation import gettext as _
 
-from grants import services
+from grants import rate_limits, services
 from grants.models import Channel
+
+security_log = logging.getLogger("grants.security")
 
 
 class _Recorded:
@@ -29,6 +36,39 @@ class PasswordResetView(auth_views.PasswordResetView):
     @property
     def extra_email_context(self):
         return {"site_url": settings.SITE_URL.rstrip("/")}
+
+    def form_valid(self, form):
+        """Requests are counted per client address and per e-mail address, whether an account has
+        that address or not (the answer must not tell), so that the form cannot be used to flood a
+        mailbox or to send mail in bulk. Beyond either limit nothing is sent, and the page says so."""
+        email = form.cleaned_data["email"].strip().lower()
+        address = get_client_ip_address(self.request) or "unknown"
+        window = settings.PASSWORD_RESET_LIMIT_WINDOW
+        # Both counted every time: a flood from one address must not spare the mailbox count.
+        within_address = rate_limits.hit(
+            "password-reset-address", address, limit=settings.PASSWORD_RESET_LIMIT_PER_ADDRESS, window=window
+        )
+        within_email = rate_limits.hit(
+            "password-reset-email", email, limit=settings.PASSWORD_RESET_LIMIT_PER_EMAIL, window=window
+        )
+        if within_address and within_email:
+            return super().form_valid(form)
+        security_log.warning(
+            "password reset throttled: no e-mail sent (address %s%s%s)",
+            address,
+            "" if within_address else ", over the limit per address",
+            "" if within_email else ", over the limit per e-mail address",
+        )
+        messages.warning(
+            self.request,
+            _(
+                "Too many requests to reset a password have come from your address or for this e-mail "
+                "address: no new link was sent. Use the last link you received, or try again in "
+                "%(minutes)d minutes."
+            )
+            % {"minutes": max(1, window // 60)},
+        )
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(_Recorded, auth_views.PasswordResetConfirmView):

@@ -180,3 +180,14 @@ def private_root(settings, tmp_path):
         "private": {"BACKEND": "grants.storage.PrivateFileSystemStorage", "OPTIONS": {"location": root}},
     }
     return root
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit counters (password resets, API throttles) live in the cache, which outlives a
+    # test's database transaction: each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

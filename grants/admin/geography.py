@@ -177,6 +177,10 @@ class MunicipalityAdmin(FoldedSearchMixin, admin.ModelAdmin):
     exact_search_fields = MunicipalityFilterSet.exact_search_fields
     list_per_page = 100
     readonly_fields = ("elstat_code", "cap_derivation", "application_link")
+
+    class Media:
+        css = {"all": ("grants/admin.css",)}  # the cap derivation's amounts, aligned right
+
     fieldsets = (
         (None, {"fields": ("elstat_code", "name", "regional_unit", "population_2011", "population_2021")}),
         (
@@ -292,7 +296,7 @@ class MunicipalityAdmin(FoldedSearchMixin, admin.ModelAdmin):
         if b.override is not None:
             rows.append((gettext("override (%(reason)s)") % {"reason": b.override_reason}, eur(b.override)))
         rows.append((gettext("cap"), eur(b.cap)))
-        body = format_html_join("", "<tr><td>{}</td><td style='text-align:right'>{}</td></tr>", rows)
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows)
         return format_html("<table class='cap-derivation'>{}</table>", body)
 
     @admin.display(description=_("application"))

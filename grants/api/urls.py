@@ -46,5 +46,9 @@ urlpatterns = [
     path("reports/popularity/", views_reports.PopularityView.as_view(), name="report-popularity"),
     path("reports/budgets/", views_reports.BudgetsView.as_view(), name="report-budgets"),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),
+        name="docs",
+    ),
 ]

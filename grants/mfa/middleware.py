@@ -58,8 +58,11 @@ class MFARequiredMiddleware:
 
     def refusal(self, request):
         path = request.path_info
+        # The path first: open pages (health checks above all) must not load the session's user.
+        if path.startswith(self.open_prefixes):
+            return None
         user = request.user
-        if not user.is_authenticated or path.startswith(self.open_prefixes):
+        if not user.is_authenticated:
             return None
         if path.startswith(API_PREFIX) and self.carries_a_token(request):
             return None

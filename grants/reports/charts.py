@@ -12,8 +12,8 @@ MUTED = "#9bb7cf"
 
 def _svg(title, desc, width, height, body, ident):
     return mark_safe(
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%" viewBox="0 0 {width} {height}" '
-        f'aria-labelledby="{ident}-t {ident}-d" style="max-width:{width}px;font-family:sans-serif">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" aria-labelledby="{ident}-t {ident}-d">'
         f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>'
         f"{body}</svg>"
     )

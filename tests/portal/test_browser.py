@@ -1,6 +1,8 @@
 """The portal in a real browser: Debian's Chromium driven by playwright against the live server.
 Each step saves a screenshot into tests/screenshots/ (git-ignored) and runs axe-core on the page.
-At the end, the one script of the admin's application page: the running total against the cap."""
+At the end, the one script of the admin's application page: the running total against the cap, and
+Swagger UI. Every page runs under the site's Content-Security-Policy, and any violation the browser
+reports (a blocked inline script or style, a foreign source) fails the test."""
 
 import io
 import json
@@ -17,6 +19,7 @@ from tests.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+AXE_SOURCE = AXE.read_text()
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots" / "portal"
 CHROMIUM_ARGS = [
     "--headless",
@@ -38,6 +41,21 @@ if not os.access(CHROMIUM, os.X_OK):
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+# Runs before any script of every page (playwright injects it, so the policy does not apply to it):
+# the browser's own report of each violation is handed to the test.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.cspViolation(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} on ${location.pathname}`
+    + (e.sample ? `: ${e.sample}` : ""));
+});
+"""
+
+
+def assert_no_csp_violations(page):
+    page.wait_for_timeout(50)  # the violation event is dispatched asynchronously
+    assert not page.csp_violations, f"Content-Security-Policy violations: {page.csp_violations}"
+
+
 @pytest.fixture
 def page(live_server):
     shutil.rmtree(SHOTS, ignore_errors=True)
@@ -47,9 +65,19 @@ def page(live_server):
         context = browser.new_context(
             base_url=live_server.url, viewport={"width": 1200, "height": 900}, locale="el-GR"
         )
+        violations = []
+        context.expose_function("cspViolation", lambda text: violations.append(text))
+        context.add_init_script(CSP_LISTENER)
         page = context.new_page()
+        page.csp_violations = violations
+        # Chromium also says it in the console ("Refused to …"), which catches what no event reports.
+        page.on(
+            "console",
+            lambda m: m.type == "error" and "Content Security Policy" in m.text and violations.append(m.text),
+        )
         page.set_default_timeout(10_000)
         yield page
+        assert_no_csp_violations(page)
         context.close()
         browser.close()
 
@@ -62,7 +90,9 @@ class Steps:
         """Screenshot, then axe-core: no serious or critical violation on the page as it stands."""
         self.n += 1
         self.page.screenshot(path=str(SHOTS / f"{self.n:02d}-{name}.png"), full_page=True)
-        self.page.add_script_tag(path=str(AXE))
+        assert_no_csp_violations(self.page)
+        # Evaluated, not added as a <script> tag: the page's policy refuses inline scripts.
+        self.page.evaluate(AXE_SOURCE)
         result = self.page.evaluate(
             "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',"
             " 'best-practice']})"
@@ -215,6 +245,7 @@ def test_admin_cap_summary_of_a_read_only_application_keeps_the_real_total(
     expect(page.locator("#sc-running-total")).to_have_text("20.000,00 €")
     expect(page.locator("#sc-remaining")).to_have_text("1.930.000,00 €")
     page.screenshot(path=str(SHOTS / "admin-under-review.png"), full_page=True)
+    assert_no_csp_violations(page)
 
 
 def test_admin_cap_summary_follows_amounts_typed_the_greek_way(
@@ -286,6 +317,13 @@ def test_staff_enrol_then_verify_with_a_recovery_code(page, live_server, officer
     form_button.click()
     expect(page.locator("#id_code_error")).to_be_visible()
     steps.check("mfa-verify-wrong-code")
+    # The wrong code throttles the devices for a second; the test must not race that clock.
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    for model in (TOTPDevice, StaticDevice):
+        model.objects.filter(user=officer).update(
+            throttling_failure_count=0, throttling_failure_timestamp=None
+        )
     page.fill("#id_code", codes[0])
     form_button.click()
     page.wait_for_url("**/admin/")
@@ -297,3 +335,66 @@ def test_staff_enrol_then_verify_with_a_recovery_code(page, live_server, officer
     page.get_by_role("button", name="Ελληνικά").click()
     expect(page.locator("html")).to_have_attribute("lang", "el")
     steps.check("mfa-recovery-codes-status-el")
+    assert_no_csp_violations(page)
+
+
+# -- the other kinds of page, under the same Content-Security-Policy --------------------------------
+
+
+def test_swagger_ui_renders_the_operations_under_the_policy(page):
+    page.goto("/api/v1/docs/")
+    operations = page.locator(".opblock")
+    sync_api.expect(operations.first).to_be_visible()
+    assert operations.count() > 10
+    page.screenshot(path=str(SHOTS / "api-docs.png"))
+    assert_no_csp_violations(page)
+
+
+def test_staff_pages_run_under_the_policy(
+    page, kalamata, kalamata_user, officer, auditor, catalogue, make_application
+):
+    expect = sync_api.expect
+    application = make_application(kalamata, kalamata_user, 2, submit=True)
+    admin_open(page, auditor, "/admin/grants/application/")
+    expect(page.locator("#result_list")).to_contain_text("ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ")
+    page.goto(f"/admin/grants/application/{application.pk}/change/")
+    expect(page.locator("#sc-running-total")).to_have_text("20.000,00 €")
+    page.goto(f"/admin/grants/municipality/{kalamata.pk}/change/")
+    expect(page.locator("table.cap-derivation")).to_be_visible()
+    page.goto("/reports/")
+    expect(page.locator("svg.chart").first).to_be_visible()
+    page.screenshot(path=str(SHOTS / "reports-dashboard.png"), full_page=True)
+    page.goto("/no-such-page/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_no_csp_violations(page)
+
+
+def test_every_admin_page_runs_under_the_policy(
+    page, kalamata, kalamata_user, programme, catalogue, make_application, django_user_model
+):
+    """Django's admin and ours, page by page as a superuser sees them: each list, add form and
+    change form, with their widgets (calendars, autocompletes, inlines) and scripts."""
+    from django.contrib import admin
+
+    make_application(kalamata, kalamata_user, 2)
+    root = django_user_model.objects.create_superuser("root", "root@example.gr", PASSWORD)
+    admin_open(page, root, "/admin/")
+    paths = ["/admin/grants/import-inclusions/", "/admin/password_change/"]
+    for model in admin.site._registry:
+        base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        paths += [base, base + "add/"]
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            paths.append(f"{base}{first.pk}/change/")
+    for path in paths:
+        response = page.goto(path)
+        assert response.status in (200, 403), (path, response.status)  # 403: a read-only model's add
+        assert_no_csp_violations(page)
+    assert len(paths) > 30
+    # A calendar and an autocomplete opened, as an officer would.
+    page.goto(f"/admin/grants/programme/{programme.pk}/change/")
+    calendar = page.locator(".datetimeshortcuts a[id^=calendarlink]").first
+    if calendar.count():
+        calendar.click()
+        sync_api.expect(page.locator(".calendarbox").first).to_be_visible()
+    assert_no_csp_violations(page)

@@ -9,10 +9,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
+from grants import audit_chain
 from grants.models import AuditEvent, Channel
 
 
@@ -181,22 +184,9 @@ def update_with_audit(
     return locked
 
 
-# The columns of a bulk-written event, in COPY order (attnames, which are also the column names).
-ROW_FIELDS = (
-    "created_at",
-    "actor_id",
-    "actor_name",
-    "channel",
-    "action",
-    "content_type_id",
-    "object_id",
-    "object_repr",
-    "municipality_id",
-    "application_id",
-    "before",
-    "after",
-    "note",
-)
+# The columns of a bulk-written event, in COPY order (attnames, which are also the column names): the
+# content the chain hashes, in its order.
+ROW_FIELDS = audit_chain.COLUMNS
 
 
 def row(
@@ -235,21 +225,59 @@ def row(
 
 
 def insert_rows(rows: list[tuple]) -> int:
-    """Insert events built by `row`. On PostgreSQL through COPY, which an import of 100,000 lines needs:
-    Django's bulk_create spends more time preparing parameters than the database spends storing them.
-    Still insert-only: the append-only trigger guards UPDATE and DELETE, not INSERT."""
+    """Insert events built by `row`, chained in their order. On PostgreSQL through COPY, which an import
+    of 100,000 lines needs: Django's bulk_create spends more time preparing parameters than the database
+    spends storing them. Still insert-only: the append-only trigger guards UPDATE and DELETE, not INSERT.
+    The chain is taken (grants.audit_chain) before the rows take their ids, so COPY's ids, given in the
+    rows' order, follow the chain."""
     if not rows:
         return 0
     if connection.vendor != "postgresql":
+        # The queryset's bulk_create chains them.
         AuditEvent.objects.bulk_create(
             [AuditEvent(**dict(zip(ROW_FIELDS, values, strict=True))) for values in rows], batch_size=2000
         )
         return len(rows)
     opts = AuditEvent._meta
-    columns = ", ".join(connection.ops.quote_name(n) for n in ROW_FIELDS)
+    columns = ", ".join(connection.ops.quote_name(n) for n in (*ROW_FIELDS, "chain_hash"))
     encode = json.JSONEncoder(ensure_ascii=False, default=DjangoJSONEncoder().default).encode
+    event_hash = audit_chain.event_hash
     sql = f"COPY {connection.ops.quote_name(opts.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for values in rows:
-            copy.write_row((*values[:10], encode(values[10]), encode(values[11]), values[12]))
+    with transaction.atomic():
+        previous = audit_chain.lock_head(connection, opts.db_table)
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for values in rows:
+                stored = (*values[:10], encode(values[10]), encode(values[11]), values[12])
+                previous = event_hash(previous, stored)
+                copy.write_row((*stored, previous))
     return len(rows)
+
+
+CHAIN_PAGE = 5000
+
+
+def verify_chain(*, progress=None):
+    """Walk the audit trail's chain in id order, a page at a time (constant memory whatever its length).
+    Returns (events checked, id of the first event that does not match or None, last chain hash).
+    `progress(n)` is told the count after each page."""
+    previous, count, after_id = audit_chain.GENESIS, 0, 0
+    stored = [c for c in ROW_FIELDS if c not in ("before", "after")]
+    while True:
+        page = list(
+            AuditEvent.objects.order_by("id")
+            .filter(id__gt=after_id)
+            .annotate(before_text=Cast("before", TextField()), after_text=Cast("after", TextField()))
+            .values_list("id", "chain_hash", *stored, "before_text", "after_text")[:CHAIN_PAGE]
+        )
+        if not page:
+            return count, None, previous
+        for pk, chain_hash, *values in page:
+            content = (*values[:10], values[11], values[12], values[10])
+            expected = audit_chain.event_hash(previous, content)
+            if chain_hash != expected:
+                return count, pk, previous
+            previous = chain_hash
+            count += 1
+        after_id = page[-1][0]
+        if progress:
+            progress(count)

@@ -23,6 +23,7 @@ def hash_existing(apps, schema_editor):
     previous, after_id = audit_chain.GENESIS, 0
     with connection.cursor() as cursor:
         if postgresql:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {TRIGGER}")
         while True:
             page = list(

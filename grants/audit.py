@@ -241,15 +241,17 @@ def insert_rows(rows: list[tuple]) -> int:
     opts = AuditEvent._meta
     columns = ", ".join(connection.ops.quote_name(n) for n in (*ROW_FIELDS, "chain_hash"))
     encode = json.JSONEncoder(ensure_ascii=False, default=DjangoJSONEncoder().default).encode
-    event_hash = audit_chain.event_hash
+    event_hash, stored_json = audit_chain.event_hash, audit_chain.stored_json
     sql = f"COPY {connection.ops.quote_name(opts.db_table)} ({columns}) FROM STDIN"
     with transaction.atomic():
         previous = audit_chain.lock_head(connection, opts.db_table)
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for values in rows:
-                stored = (*values[:10], encode(values[10]), encode(values[11]), values[12])
-                previous = event_hash(previous, stored)
-                copy.write_row((*stored, previous))
+                before, after = values[10], values[11]
+                previous = event_hash(
+                    previous, (*values[:10], stored_json(before), stored_json(after), values[12])
+                )
+                copy.write_row((*values[:10], encode(before), encode(after), values[12], previous))
     return len(rows)
 
 
@@ -272,7 +274,8 @@ def verify_chain(*, progress=None):
         if not page:
             return count, None, previous
         for pk, chain_hash, *values in page:
-            content = (*values[:10], values[11], values[12], values[10])
+            before, after = audit_chain.parse_json(values[11]), audit_chain.parse_json(values[12])
+            content = (*values[:10], before, after, values[10])
             expected = audit_chain.event_hash(previous, content)
             if chain_hash != expected:
                 return count, pk, previous

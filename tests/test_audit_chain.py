@@ -176,7 +176,7 @@ def test_an_event_slipped_in_between_is_named_even_with_a_well_forged_hash(db, k
     # The forger even chains the inserted event correctly onto the one before it…
     values = _content(kalamata, "never happened")
     with connection.cursor() as cursor:
-        content = (*values[:10], json.dumps(values[10]), json.dumps(values[11]), values[12])
+        content = (*values[:10], values[10], values[11], values[12])
         _insert(cursor, burnt, values, audit_chain.event_hash(first[-1].chain_hash, content))
     # …so the next real event no longer follows its predecessor.
     status, printed = verify()

@@ -35,7 +35,8 @@ def hash_existing(apps, schema_editor):
                 break
             ids, hashes = [], []
             for pk, *values in page:
-                previous = audit_chain.event_hash(previous, (*values[:10], values[11], values[12], values[10]))
+                before, after = audit_chain.parse_json(values[11]), audit_chain.parse_json(values[12])
+                previous = audit_chain.event_hash(previous, (*values[:10], before, after, values[10]))
                 ids.append(pk)
                 hashes.append(previous)
             if postgresql:

@@ -1,5 +1,3 @@
-import json
-
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -128,9 +126,8 @@ class AuditEvent(models.Model):
         raise PermissionDenied("Audit events are append-only.")
 
     def chain_content(self) -> tuple:
-        """The values grants.audit_chain hashes, with `before` and `after` as the JSON stored."""
+        """The values grants.audit_chain hashes, `before` and `after` as they will read back once stored."""
         values = [getattr(self, column) for column in audit_chain.COLUMNS]
-        encoder = self._meta.get_field("before").encoder
-        values[10] = json.dumps(self.before, cls=encoder)
-        values[11] = json.dumps(self.after, cls=encoder)
+        values[10] = audit_chain.stored_json(self.before)
+        values[11] = audit_chain.stored_json(self.after)
         return tuple(values)

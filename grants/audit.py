@@ -2,6 +2,8 @@
 and its record commit together or not at all."""
 
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.conf import settings
@@ -224,6 +226,27 @@ def row(
     )
 
 
+# Rows that insert_rows keeps until the end of a deferred_rows() block, or None.
+_DEFERRED: ContextVar[list | None] = ContextVar("audit_deferred_rows", default=None)
+
+
+@contextmanager
+def deferred_rows():
+    """Keep the rows that insert_rows is given inside the block and write them, in their order, when the
+    block ends without an error (use it inside the transaction). Writing an event takes the chain until
+    the transaction ends (grants.audit_chain): a batch that locks more rows after writing events, as an
+    import does chunk by chunk, could otherwise deadlock with a transition that holds one of those rows
+    and waits for the chain."""
+    token = _DEFERRED.set([])
+    try:
+        yield
+        rows = _DEFERRED.get()
+    finally:
+        _DEFERRED.reset(token)
+    if not connection.needs_rollback:  # a dry run, rolled back whatever it wrote
+        insert_rows(rows)
+
+
 def insert_rows(rows: list[tuple]) -> int:
     """Insert events built by `row`, chained in their order. On PostgreSQL through COPY, which an import
     of 100,000 lines needs: Django's bulk_create spends more time preparing parameters than the database
@@ -232,6 +255,10 @@ def insert_rows(rows: list[tuple]) -> int:
     rows' order, follow the chain."""
     if not rows:
         return 0
+    deferred = _DEFERRED.get()
+    if deferred is not None:
+        deferred.extend(rows)
+        return len(rows)
     if connection.vendor != "postgresql":
         # The queryset's bulk_create chains them.
         AuditEvent.objects.bulk_create(

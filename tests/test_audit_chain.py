@@ -13,6 +13,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from grants import audit, audit_chain
@@ -276,3 +277,30 @@ def test_verify_audit_speaks_the_site_language_by_default(db, kalamata):
     with translation.override("en"):
         call_command("verify_audit", stdout=out)
     assert out.getvalue().startswith("Η αλυσίδα του ιστορικού ισχύει")
+
+
+def test_the_event_page_shows_its_hash_read_only(client, officer, auditor, kalamata):
+    event = events(kalamata, 1)[0]
+    url = reverse("admin:grants_auditevent_change", args=[event.pk])
+    for user in (officer, auditor):
+        client.force_login(user)
+        body = client.get(url).content.decode()
+        assert f'<div class="readonly">{event.chain_hash}</div>' in body
+        assert 'name="chain_hash"' not in body
+    # Viewing is all: a POST changes nothing.
+    client.post(url, {"chain_hash": "0" * 64})
+    assert AuditEvent.objects.get(pk=event.pk).chain_hash == event.chain_hash
+
+
+def test_deferred_rows_are_written_at_the_end_of_the_block_and_only_without_an_error(db, kalamata):
+    with transaction.atomic():
+        with audit.deferred_rows():
+            audit.insert_rows([_content(kalamata, "first")])
+            audit.insert_rows([_content(kalamata, "second")])
+            assert not AuditEvent.objects.exists()
+        assert list(AuditEvent.objects.order_by("id").values_list("note", flat=True)) == ["first", "second"]
+    with pytest.raises(ZeroDivisionError), transaction.atomic(), audit.deferred_rows():
+        audit.insert_rows([_content(kalamata, "lost")])
+        1 / 0  # noqa: B018 - the error that must keep the rows out
+    assert not AuditEvent.objects.filter(note="lost").exists()
+    assert verify()[0] == 0

@@ -270,7 +270,8 @@ def insert_rows(rows: list[tuple]) -> int:
     encode = json.JSONEncoder(ensure_ascii=False, default=DjangoJSONEncoder().default).encode
     event_hash, stored_json = audit_chain.event_hash, audit_chain.stored_json
     sql = f"COPY {connection.ops.quote_name(opts.db_table)} ({columns}) FROM STDIN"
-    with transaction.atomic():
+    # No savepoint: a failed write fails the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
         previous = audit_chain.lock_head(connection, opts.db_table)
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for values in rows:

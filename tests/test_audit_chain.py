@@ -304,3 +304,20 @@ def test_deferred_rows_are_written_at_the_end_of_the_block_and_only_without_an_e
         1 / 0  # noqa: B018 - the error that must keep the rows out
     assert not AuditEvent.objects.filter(note="lost").exists()
     assert verify()[0] == 0
+
+
+def test_values_hashed_without_the_round_trip_are_the_values_read_back():
+    import enum
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from grants.models import ApplicationStatus
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    flat = {"status": ApplicationStatus.INCLUDED, "n": Level.HIGH, "ok": True, "none": None, "s": "ά"}
+    nested = {"x": [1.5, {"y": 1e20}], "d": {"status": ApplicationStatus.DRAFT}}
+    for value in (flat, nested, {}):
+        read_back = audit_chain.parse_json(json.dumps(value, cls=DjangoJSONEncoder))
+        assert audit_chain._ENCODE(audit_chain.stored_json(value)) == audit_chain._ENCODE(read_back)

@@ -30,7 +30,7 @@ class AppendOnlyQuerySet(models.QuerySet):
     # bulk_update goes through update(); bulk_create stays allowed (it only inserts), chained.
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
-        with transaction.atomic(using=self.db):
+        with transaction.atomic(using=self.db, savepoint=False):
             previous = audit_chain.lock_head(connections[self.db], self.model._meta.db_table)
             for obj in objs:
                 obj.chain_hash = previous = audit_chain.event_hash(previous, obj.chain_content())
@@ -117,7 +117,7 @@ class AuditEvent(models.Model):
             raise PermissionDenied("Audit events are append-only.")
         # Chained here, not in one writer: no way of creating an event through the ORM leaves it out.
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
+        with transaction.atomic(using=using, savepoint=False):
             previous = audit_chain.lock_head(connections[using], self._meta.db_table)
             self.chain_hash = audit_chain.event_hash(previous, self.chain_content())
             super().save(*args, **kwargs)

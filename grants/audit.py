@@ -2,6 +2,8 @@
 and its record commit together or not at all."""
 
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.conf import settings
@@ -9,10 +11,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
+from grants import audit_chain
 from grants.models import AuditEvent, Channel
 
 
@@ -181,22 +186,9 @@ def update_with_audit(
     return locked
 
 
-# The columns of a bulk-written event, in COPY order (attnames, which are also the column names).
-ROW_FIELDS = (
-    "created_at",
-    "actor_id",
-    "actor_name",
-    "channel",
-    "action",
-    "content_type_id",
-    "object_id",
-    "object_repr",
-    "municipality_id",
-    "application_id",
-    "before",
-    "after",
-    "note",
-)
+# The columns of a bulk-written event, in COPY order (attnames, which are also the column names): the
+# content the chain hashes, in its order.
+ROW_FIELDS = audit_chain.COLUMNS
 
 
 def row(
@@ -234,22 +226,89 @@ def row(
     )
 
 
+# Rows that insert_rows keeps until the end of a deferred_rows() block, or None.
+_DEFERRED: ContextVar[list | None] = ContextVar("audit_deferred_rows", default=None)
+
+
+@contextmanager
+def deferred_rows():
+    """Keep the rows that insert_rows is given inside the block and write them, in their order, when the
+    block ends without an error (use it inside the transaction). Writing an event takes the chain until
+    the transaction ends (grants.audit_chain): a batch that locks more rows after writing events, as an
+    import does chunk by chunk, could otherwise deadlock with a transition that holds one of those rows
+    and waits for the chain."""
+    token = _DEFERRED.set([])
+    try:
+        yield
+        rows = _DEFERRED.get()
+    finally:
+        _DEFERRED.reset(token)
+    if not connection.needs_rollback:  # a dry run, rolled back whatever it wrote
+        insert_rows(rows)
+
+
 def insert_rows(rows: list[tuple]) -> int:
-    """Insert events built by `row`. On PostgreSQL through COPY, which an import of 100,000 lines needs:
-    Django's bulk_create spends more time preparing parameters than the database spends storing them.
-    Still insert-only: the append-only trigger guards UPDATE and DELETE, not INSERT."""
+    """Insert events built by `row`, chained in their order. On PostgreSQL through COPY, which an import
+    of 100,000 lines needs: Django's bulk_create spends more time preparing parameters than the database
+    spends storing them. Still insert-only: the append-only trigger guards UPDATE and DELETE, not INSERT.
+    The chain is taken (grants.audit_chain) before the rows take their ids, so COPY's ids, given in the
+    rows' order, follow the chain."""
     if not rows:
         return 0
+    deferred = _DEFERRED.get()
+    if deferred is not None:
+        deferred.extend(rows)
+        return len(rows)
     if connection.vendor != "postgresql":
+        # The queryset's bulk_create chains them.
         AuditEvent.objects.bulk_create(
             [AuditEvent(**dict(zip(ROW_FIELDS, values, strict=True))) for values in rows], batch_size=2000
         )
         return len(rows)
     opts = AuditEvent._meta
-    columns = ", ".join(connection.ops.quote_name(n) for n in ROW_FIELDS)
+    columns = ", ".join(connection.ops.quote_name(n) for n in (*ROW_FIELDS, "chain_hash"))
     encode = json.JSONEncoder(ensure_ascii=False, default=DjangoJSONEncoder().default).encode
+    event_hash, stored_json = audit_chain.event_hash, audit_chain.stored_json
     sql = f"COPY {connection.ops.quote_name(opts.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for values in rows:
-            copy.write_row((*values[:10], encode(values[10]), encode(values[11]), values[12]))
+    # No savepoint: a failed write fails the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
+        previous = audit_chain.lock_head(connection, opts.db_table)
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for values in rows:
+                before, after = values[10], values[11]
+                previous = event_hash(
+                    previous, (*values[:10], stored_json(before), stored_json(after), values[12])
+                )
+                copy.write_row((*values[:10], encode(before), encode(after), values[12], previous))
     return len(rows)
+
+
+CHAIN_PAGE = 5000
+
+
+def verify_chain(*, progress=None):
+    """Walk the audit trail's chain in id order, a page at a time (constant memory whatever its length).
+    Returns (events checked, id of the first event that does not match or None, last chain hash).
+    `progress(n)` is told the count after each page."""
+    previous, count, after_id = audit_chain.GENESIS, 0, 0
+    stored = [c for c in ROW_FIELDS if c not in ("before", "after")]
+    while True:
+        page = list(
+            AuditEvent.objects.order_by("id")
+            .filter(id__gt=after_id)
+            .annotate(before_text=Cast("before", TextField()), after_text=Cast("after", TextField()))
+            .values_list("id", "chain_hash", *stored, "before_text", "after_text")[:CHAIN_PAGE]
+        )
+        if not page:
+            return count, None, previous
+        for pk, chain_hash, *values in page:
+            before, after = audit_chain.parse_json(values[11]), audit_chain.parse_json(values[12])
+            content = (*values[:10], before, after, values[10])
+            expected = audit_chain.event_hash(previous, content)
+            if chain_hash != expected:
+                return count, pk, previous
+            previous = chain_hash
+            count += 1
+        after_id = page[-1][0]
+        if progress:
+            progress(count)

@@ -25,7 +25,7 @@ from rest_framework.test import APIClient
 from grants.mfa import services as mfa
 from grants.models import AuditEvent
 from tests.api.conftest import application_a  # noqa: F401  (fixture)
-from tests.api.test_permission_matrix import EXPECTED, _kwargs, endpoints
+from tests.api.test_permission_matrix import EXPECTED, _kwargs, endpoints, export_a  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +35,9 @@ SETUP, VERIFY = "/accounts/mfa/setup/", "/accounts/mfa/verify/"
 # What a session that has not passed the second factor may still reach. Everything else in the URL
 # configuration — the admin, the reports, the portal, the API, password change — is closed to it.
 OPEN = {
+    # Health checks answer load balancers, which hold no session.
+    "/healthz",
+    "/readyz",
     "/i18n/setlang/",
     "/admin/login/",
     "/admin/logout/",
@@ -194,9 +197,9 @@ WRITES = [(name, method) for name, method in endpoints() if method not in ("GET"
 
 
 @pytest.mark.parametrize(("name", "method"), WRITES)
-def test_api_writes_need_a_verified_session(name, method, officer, application_a, category):  # noqa: F811
+def test_api_writes_need_a_verified_session(name, method, officer, application_a, category, export_a):  # noqa: F811
     expected, body = EXPECTED[(name, method)]
-    url = reverse(f"api:{name}", kwargs=_kwargs(name, application_a, category))
+    url = reverse(f"api:{name}", kwargs=_kwargs(name, application_a, category, export_a))
     unverified = getattr(signed_in(officer, api=True), method.lower())(url, body, format="json")
     assert unverified.status_code == 403 and unverified.json()["code"] == "mfa_required"
     device, _codes = enrol(officer)

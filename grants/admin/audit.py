@@ -110,6 +110,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         "application",
         "changes_col",
         "note",
+        "chain_hash",
     )
     readonly_fields = fields
     actions = export_actions("audit-trail", _("audit trail"))

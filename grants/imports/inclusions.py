@@ -214,7 +214,8 @@ def _import(content, fmt, programme, actor, dry_run, source, progress, channel) 
     where = source or audit.note_text(gettext_lazy("the imported list"))
     line_note = audit.note_text(gettext_lazy("Published list %(s)s, line %(n)d."))
     try:
-        with transaction.atomic():
+        # The events of every chunk are written after the last chunk has locked its rows (see deferred_rows).
+        with transaction.atomic(), audit.deferred_rows():
             for start in range(0, len(rows), CHUNK):
                 chunk = rows[start : start + CHUNK]
                 decisions = [

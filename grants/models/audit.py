@@ -2,10 +2,12 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from grants import audit_chain
 
 
 class Channel(models.TextChoices):
@@ -25,7 +27,14 @@ class AppendOnlyQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionDenied("Audit events are append-only.")
 
-    # bulk_update goes through update(); bulk_create stays allowed (it only inserts).
+    # bulk_update goes through update(); bulk_create stays allowed (it only inserts), chained.
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            previous = audit_chain.lock_head(connections[self.db], self.model._meta.db_table)
+            for obj in objs:
+                obj.chain_hash = previous = audit_chain.event_hash(previous, obj.chain_content())
+            return super().bulk_create(objs, *args, **kwargs)
 
 
 class AuditEvent(models.Model):
@@ -79,6 +88,8 @@ class AuditEvent(models.Model):
     before = models.JSONField(_("before"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(_("after"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     note = models.TextField(_("note"), blank=True)
+    # SHA-256 of the previous event's chain_hash and this event's content (grants.audit_chain).
+    chain_hash = models.CharField(_("chain hash"), max_length=64, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -104,7 +115,19 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionDenied("Audit events are append-only.")
-        super().save(*args, **kwargs)
+        # Chained here, not in one writer: no way of creating an event through the ORM leaves it out.
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            previous = audit_chain.lock_head(connections[using], self._meta.db_table)
+            self.chain_hash = audit_chain.event_hash(previous, self.chain_content())
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Audit events are append-only.")
+
+    def chain_content(self) -> tuple:
+        """The values grants.audit_chain hashes, `before` and `after` as they will read back once stored."""
+        values = [getattr(self, column) for column in audit_chain.COLUMNS]
+        values[10] = audit_chain.stored_json(self.before)
+        values[11] = audit_chain.stored_json(self.after)
+        return tuple(values)

@@ -24,7 +24,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants import audit, roles
+from grants import amounts, audit, roles
 from grants.models import Application, Channel, Programme
 from grants.models import ApplicationStatus as S
 
@@ -139,13 +139,7 @@ def normalize_ada(value) -> str:
 
 
 def _money(value, name) -> Decimal:
-    try:
-        amount = Decimal(str(value).strip()).quantize(Decimal("0.01"))
-        if not amount.is_finite():
-            raise ValueError
-    except (ArithmeticError, ValueError, TypeError):
-        raise TransitionError({name: _("Enter an amount in euros, e.g. 12500.00.")}) from None
-    return amount
+    return amounts.money(value, field=name, error=TransitionError)
 
 
 def _date(value, name) -> datetime.date:

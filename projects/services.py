@@ -5,14 +5,14 @@ every write locks the application row first (SELECT … FOR UPDATE), re-reads th
 then writes. Two concurrent additions that each fit but together exceed the cap are serialised on
 that lock; the second sees the first's amount and is refused."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from grants import audit, roles
+from grants import amounts, audit, roles
 from grants.models import Application, ApplicationStatus, Channel
 from projects.models import CatalogueProject, Selection
 
@@ -26,13 +26,7 @@ class SelectionError(ValidationError):
 
 
 def money(value, field="amount") -> Decimal:
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError, TypeError):
-        raise SelectionError({field: _("Enter an amount in euros, e.g. 12500.00.")}) from None
-    if not amount.is_finite():
-        raise SelectionError({field: _("Enter an amount in euros, e.g. 12500.00.")})
-    return amount
+    return amounts.money(value, field=field, error=SelectionError)
 
 
 def format_eur(amount: Decimal) -> str:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grants import amounts, audit, roles
+from grants.formatting import format_eur
 from grants.models import Application, Channel, Programme
 from grants.models import ApplicationStatus as S
 
@@ -154,12 +155,6 @@ def _date(value, name) -> datetime.date:
     if parsed is None:
         raise TransitionError({name: _("Enter a real date (YYYY-MM-DD).")})
     return parsed
-
-
-def format_eur(amount) -> str:
-    from projects.services import format_eur as fmt
-
-    return fmt(amount)
 
 
 # --- guards -------------------------------------------------------------------------------------

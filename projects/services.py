@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from grants import amounts, audit, roles
+from grants.formatting import format_eur
 from grants.models import Application, ApplicationStatus, Channel
 from projects.models import CatalogueProject, Selection
 
@@ -27,18 +28,6 @@ class SelectionError(ValidationError):
 
 def money(value, field="amount") -> Decimal:
     return amounts.money(value, field=field, error=SelectionError)
-
-
-def format_eur(amount: Decimal) -> str:
-    """«1.234.567,89 €» — how Greek officers read money, used in messages and e-mails."""
-    q = Decimal(amount).quantize(Decimal("0.01"))
-    sign = "-" if q < 0 else ""
-    whole, frac = f"{abs(q):.2f}".split(".")
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return f"{sign}{'.'.join(groups)},{frac} €"
 
 
 def _lock(application) -> Application:

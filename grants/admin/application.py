@@ -14,12 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from grants import services
 from grants.filters import ApplicationFilterSet
+from grants.formatting import date_gr, datetime_gr, eur
 from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
 
 from .audit import render_history
 from .common import FoldedSearchMixin
 from .exports import export_actions
-from .formatting import date_gr, datetime_gr, eur
 from .selections import SelectionInline
 from .workflow_actions import WorkflowAdminMixin, bulk_actions
 

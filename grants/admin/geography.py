@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from grants import services
 from grants.amounts import AmountField
 from grants.filters import MunicipalityFilterSet
+from grants.formatting import EMPTY, eur, format_int
 from grants.models import (
     Application,
     ApplicationStatus,
@@ -29,11 +30,10 @@ from grants.models import (
 
 from .common import FoldedSearchMixin, ReadOnlyAdminMixin, current_programme
 from .exports import export_actions
-from .formatting import EMPTY, eur
 
 
 def int_gr(value) -> str:
-    return f"{value:,}".replace(",", ".") if value is not None else EMPTY
+    return format_int(value) if value is not None else EMPTY
 
 
 def rate_gr(value) -> str:

@@ -7,10 +7,11 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from grants import history
+from grants.formatting import format_eur
 from grants.models import Application, AuditEvent
 from grants.models import ApplicationStatus as S
 from projects.models import Selection
-from projects.services import EDITABLE_STATUSES, format_eur
+from projects.services import EDITABLE_STATUSES
 
 # The only references the timeline names; officers who proposed an inclusion stay unnamed.
 NAMED_KEYS = ("project",)

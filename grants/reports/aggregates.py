@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from grants import selectors
 from grants.filters import ApplicationFilterSet
+from grants.formatting import format_eur, format_int, format_percent
 from grants.models import (
     Application,
     ApplicationStatus,
@@ -19,7 +20,6 @@ from grants.models import (
     committed_to_cap,
 )
 from projects.models import CatalogueProject, Selection
-from projects.services import format_eur
 
 from .base import Column, ListReport
 from .filters import CapsFilterSet
@@ -78,7 +78,7 @@ class PopularityReport(ListReport):
 
     def summary(self, qs, fs):
         self._cached(qs)
-        return [(_("Applicants in the selection"), f"{self.applicants:,}".replace(",", "."))]
+        return [(_("Applicants in the selection"), format_int(self.applicants))]
 
 
 class BudgetsReport(ListReport):
@@ -155,7 +155,7 @@ class BudgetsReport(ListReport):
         return [
             (_("Programme total"), format_eur(c["total"])),
             (_("Committed (included)"), format_eur(c["committed"])),
-            (_("Committed share"), f"{c['share'] * 100:.2f}".replace(".", ",") + " %"),
+            (_("Committed share"), format_percent(c["share"])),
             (_("Remaining"), format_eur(c["remaining"])),
             (_("To be included (not yet committed)"), format_eur(c["pipeline"])),
         ]

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from grants import audit, roles, selectors
+from grants.formatting import format_eur
 from grants.models import ApplicationStatus, Channel, Programme
-from projects.services import format_eur
 
 from . import charts, filter_labels, formats
 from .definitions import REPORTS, stream_published_text

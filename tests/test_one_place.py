@@ -70,3 +70,32 @@ def test_a_published_decision_with_a_third_decimal_is_refused(app, officer):
 def test_services_read_amounts_with_the_importers_parser(app, catalogue, kalamata_user, amount, expected):
     selection = selection_add(application=app, project=catalogue[1], amount=amount, actor=kalamata_user)
     assert selection.amount == Decimal(expected)
+
+
+# --- the published wording: what the exporter writes, the importer reads ----------------------------
+
+
+def test_the_importer_reads_every_published_status_and_heading():
+    from grants import published
+    from grants.imports import readers, values
+    from grants.reports.definitions import PUBLISHED_HEADINGS, PUBLISHED_STATUS
+    from grants.text import fold
+
+    assert PUBLISHED_STATUS is published.STATUS
+    for status, word in published.STATUS.items():
+        assert values.parse_status(word) == status
+    assert [readers.COLUMNS[fold(h)] for h in PUBLISHED_HEADINGS] == list(published.HEADINGS)
+    assert fold(published.TEXT_HEADER) == readers.TEXT_HEADER
+
+
+def test_a_published_text_line_is_read_back_by_the_demo_and_the_importer():
+    import datetime
+
+    from grants import demo, published
+    from grants.amounts import parse_amount
+
+    line = published.text_line("Ενταγμένη", "ΔΗΜΟΣ ΠΥΛΗΣ", Decimal("1234567.8"), datetime.date(2024, 7, 2))
+    match = demo._PUBLISHED_LINE.match(line)
+    assert published.STATUS_BY_WORD[match["status"]] == S.INCLUDED
+    assert parse_amount(match["budget"]) == Decimal("1234567.80")
+    assert match["date"] == "02/07/2024"

@@ -24,8 +24,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants import amounts, audit, roles
-from grants.formatting import format_eur
+from grants import amounts, audit, caps, roles
 from grants.models import Application, Channel, Programme
 from grants.models import ApplicationStatus as S
 
@@ -215,12 +214,7 @@ def _check_submission(app: Application, user):
         )
     if stats["smallest"] is not None and stats["smallest"] <= 0:
         raise TransitionError(_("Every selected project needs an amount greater than zero."))
-    cap = programme.cap_for(app.municipality)
-    if total > cap:
-        raise TransitionError(
-            _("The total %(total)s exceeds the cap %(cap)s by %(excess)s.")
-            % {"total": format_eur(total), "cap": format_eur(cap), "excess": format_eur(total - cap)}
-        )
+    caps.check_cap(total, programme.cap_for(app.municipality), error=TransitionError)
     closed = programme.closed_reason()
     if closed and not roles.is_officer(user):
         raise TransitionError(
@@ -229,40 +223,20 @@ def _check_submission(app: Application, user):
     return total
 
 
-def _committed_elsewhere(app: Application) -> Decimal:
-    return Application.objects.filter(programme_id=app.programme_id, status=S.INCLUDED).exclude(
-        pk=app.pk
-    ).aggregate(s=Sum("budget"))["s"] or Decimal("0")
-
-
-def _over_total(committed: Decimal, total: Decimal) -> str:
-    """Lazy: said as a refusal in the reader's language, or as a warning in the audit note."""
-    if committed <= total:
-        return ""
-    return audit.lazy_text(
-        gettext_lazy("Including it would commit %(c)s, over the programme's total %(t)s by %(x)s."),
-        {"c": format_eur(committed), "t": format_eur(total), "x": format_eur(committed - total)},
-    )
-
-
 def _check_within_cap(app: Application, budget: Decimal):
     """An officer's or approver's budget obeys the same cap as the municipality's selections: money is
     never committed over a cap. A published decision that breaks it is recorded with a warning instead
     (decision_warnings); a justified exception is a cap override."""
     if budget <= 0:
         raise TransitionError({"budget": _("The budget must be greater than zero.")})
-    cap = app.programme.cap_for(app.municipality)
-    if budget > cap:
-        raise TransitionError(
-            {
-                "budget": _("The budget %(total)s exceeds the cap %(cap)s by %(excess)s.")
-                % {"total": format_eur(budget), "cap": format_eur(cap), "excess": format_eur(budget - cap)}
-            }
-        )
+    caps.check_cap(
+        budget, app.programme.cap_for(app.municipality), field="budget", what="budget", error=TransitionError
+    )
 
 
 def _check_budget_room(app: Application, budget: Decimal):
-    message = _over_total(_committed_elsewhere(app) + budget, app.programme.total_budget)
+    committed = caps.programme_committed(app.programme_id, excluding=app.pk) + budget
+    message = caps.over_programme_total(committed, app.programme.total_budget)
     if message:
         raise TransitionError({"budget": message})
 
@@ -377,17 +351,13 @@ def decision_warnings(
         )
     if cap is None:
         cap = programme.cap_for(municipality)
-    if budget > cap:
-        warnings.append(
-            audit.lazy_text(
-                gettext_lazy("Budget %(b)s exceeds the cap %(c)s by %(x)s."),
-                {"b": format_eur(budget), "c": format_eur(cap), "x": format_eur(budget - cap)},
-            )
-        )
+    over_cap = caps.cap_warning(budget, cap)
+    if over_cap:
+        warnings.append(over_cap)
     if status == S.INCLUDED:
         if committed_elsewhere is None:
-            committed_elsewhere = _committed_elsewhere(application)
-        over = _over_total(committed_elsewhere + budget, programme.total_budget)
+            committed_elsewhere = caps.programme_committed(application.programme_id, excluding=application.pk)
+        over = caps.over_programme_total(committed_elsewhere + budget, programme.total_budget)
         if over:
             warnings.append(over)
     return warnings

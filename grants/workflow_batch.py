@@ -21,10 +21,9 @@ from functools import cached_property
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mass_mail
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
-from grants import audit
+from grants import audit, caps
 from grants.models import Application, CapOverride, Channel, Municipality, MunicipalityAccount, Programme
 from grants.models import ApplicationStatus as S
 from grants.workflow import (
@@ -147,15 +146,13 @@ def record_decisions(programme, decisions, *, actor, channel=Channel.IMPORT) -> 
         programme = Programme.objects.select_for_update().get(pk=programme.pk)
         found = _lock(programme, [d.municipality.pk for d in decisions])
         overrides = {o.municipality_id: o for o in CapOverride.objects.filter(programme=programme)}
-        committed = Application.objects.filter(programme=programme, status=S.INCLUDED).aggregate(
-            s=Sum("budget")
-        )["s"] or Decimal("0")
+        committed = caps.programme_committed(programme.pk)
         # A new application starts with the model's defaults, as get_or_create would give it.
         blank = Application(programme=programme, budget=Decimal("0.00"))
         blank_values = [getattr(blank, name) for name in LOCKED]
 
         outcomes, errors, created, changes = [], [], [], []
-        caps = {}
+        caps_by_population = {}
         for i, decision in enumerate(decisions):
             municipality = decision.municipality
             app = found.get(municipality.pk)
@@ -180,7 +177,7 @@ def record_decisions(programme, decisions, *, actor, channel=Channel.IMPORT) -> 
                 app,
                 status=status,
                 budget=app.budget,
-                cap=_cap(programme, municipality, overrides.get(municipality.pk), caps),
+                cap=_cap(programme, municipality, overrides.get(municipality.pk), caps_by_population),
                 committed_elsewhere=elsewhere,
             )
             app.status = status
@@ -202,14 +199,14 @@ def record_decisions(programme, decisions, *, actor, channel=Channel.IMPORT) -> 
     return outcomes
 
 
-def _cap(programme, municipality, override, caps) -> Decimal:
+def _cap(programme, municipality, override, cached) -> Decimal:
     """Programme.cap_for, once per population: the cap depends on nothing else but an override."""
     if override is not None:
         return programme.cap_for(municipality, override=override)
     key = (municipality.population_2011, municipality.population_2021)
-    if key not in caps:
-        caps[key] = programme.cap_for(municipality, override=None)
-    return caps[key]
+    if key not in cached:
+        cached[key] = programme.cap_for(municipality, override=None)
+    return cached[key]
 
 
 def _write(blank, created, changes, *, spec, actor, channel):

@@ -12,8 +12,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from grants import amounts, audit, roles
-from grants.formatting import format_eur
+from grants import amounts, audit, caps, roles
 from grants.models import Application, ApplicationStatus, Channel
 from projects.models import CatalogueProject, Selection
 
@@ -53,23 +52,14 @@ def _check_may_edit(app: Application, actor):
 
 
 def _check_cap(app: Application, new_total: Decimal, old_total: Decimal | None = None):
-    """Refuse a change that takes the total over the cap. A total already over it (the cap was lowered
-    by an override after the selections were made) may still go down or stay: refusing those would
-    stop the clerk from correcting a text or moving towards the cap."""
-    if old_total is not None and new_total <= old_total:
-        return
-    cap = app.programme.cap_for(app.municipality)
-    if new_total > cap:
-        raise SelectionError(
-            {
-                "amount": _("The total %(total)s exceeds the cap %(cap)s by %(excess)s.")
-                % {
-                    "total": format_eur(new_total),
-                    "cap": format_eur(cap),
-                    "excess": format_eur(new_total - cap),
-                }
-            }
-        )
+    # A total already over the cap may go down or stay (grants.caps.check_cap says why).
+    caps.check_cap(
+        new_total,
+        app.programme.cap_for(app.municipality),
+        previous=old_total,
+        field="amount",
+        error=SelectionError,
+    )
 
 
 def _total_without(app: Application, exclude_pk=None) -> Decimal:

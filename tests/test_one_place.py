@@ -99,3 +99,66 @@ def test_a_published_text_line_is_read_back_by_the_demo_and_the_importer():
     assert published.STATUS_BY_WORD[match["status"]] == S.INCLUDED
     assert parse_amount(match["budget"]) == Decimal("1234567.80")
     assert match["date"] == "02/07/2024"
+
+
+# --- the cap: one comparison, so a total is within it for every caller or for none ----------------
+
+CAP = Decimal("1950000.00")  # Καλαμάτα's, by the programme's rule
+
+
+@pytest.mark.parametrize("total, within", [(CAP, True), (CAP + Decimal("0.01"), False)])
+def test_every_caller_draws_the_cap_at_the_same_cent(app, officer, kalamata_user, total, within):
+    from grants import caps
+    from grants.portal.presenters import CapBar
+
+    assert app.programme.cap_for(app.municipality) == CAP
+    refusals = []
+    try:
+        selection_update(selection=app.selections.get(), amount=total, actor=kalamata_user)
+    except SelectionError:
+        refusals.append("selection")
+    Application.objects.filter(pk=app.pk).update(status=S.UNDER_REVIEW)
+    try:
+        workflow.transition(app, "propose_inclusion", actor=officer, budget=total)
+    except workflow.TransitionError:
+        refusals.append("propose")
+    warnings = workflow.decision_warnings(app, status=S.TO_BE_INCLUDED, budget=total)
+    if warnings:
+        refusals.append("decision")
+    if CapBar(total=total, cap=CAP).over:
+        refusals.append("portal")
+    if caps.cap_excess(total, CAP):
+        refusals.append("rule")
+    assert refusals == ([] if within else ["selection", "propose", "decision", "portal", "rule"])
+
+
+# --- the committed total: the same sum in the workflow, the batch, the admin, the reports, the API --
+
+
+def test_every_committed_total_is_the_same_sum(client, app, programme, pyli, officer, auditor):
+    from grants import caps
+    from grants.formatting import format_eur
+    from grants.reports.definitions import REPORTS
+
+    included = {"status": S.INCLUDED, "inclusion_date": "2024-07-02"}
+    decisions = [
+        Decision(app.municipality, {**included, "budget": "700000.10"}),
+        Decision(pyli, {**included, "budget": "300000.05"}),
+    ]
+    record_decisions(programme, decisions, actor=officer)
+    application_get_or_create(programme=programme, municipality=pyli)
+    expected = Decimal("1000000.15")
+    assert caps.programme_committed(programme.pk) == expected
+    assert caps.programme_committed(programme.pk, excluding=app.pk) == Decimal("300000.05")
+
+    client.force_login(officer)
+    listing = client.get("/admin/grants/application/")
+    assert listing.context["sc_totals"]["included"] == format_eur(expected)
+
+    report = REPORTS["budgets"]()
+    fs = report.filterset(auditor, {})
+    assert report.commitment(fs)["committed"] == expected
+
+    client.force_login(auditor)
+    api = client.get("/api/v1/reports/budgets/").json()
+    assert sum(Decimal(r["included_budget"]) for r in api["results"]) == expected

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants import selectors
+from grants import caps, selectors
 from grants.filters import ApplicationFilterSet
 from grants.formatting import format_eur, format_int, format_percent
 from grants.models import (
@@ -138,10 +138,10 @@ class BudgetsReport(ListReport):
         total = programmes.aggregate(s=Sum("total_budget"))["s"] or ZERO
         base = selectors.applications_for(self.user).filter(programme__in=programmes)
         sums = base.aggregate(
-            included=Sum("budget", filter=_status(ApplicationStatus.INCLUDED)),
+            included=caps.committed_sum(),
             pipeline=Sum("budget", filter=_status(ApplicationStatus.TO_BE_INCLUDED)),
         )
-        committed = sums["included"] or ZERO
+        committed = sums["included"]
         return {
             "total": total,
             "committed": committed,

@@ -162,3 +162,37 @@ def test_every_committed_total_is_the_same_sum(client, app, programme, pyli, off
     client.force_login(auditor)
     api = client.get("/api/v1/reports/budgets/").json()
     assert sum(Decimal(r["included_budget"]) for r in api["results"]) == expected
+
+
+# --- guards and effects are data of the transition table ---------------------------------------------
+
+
+def test_a_guard_added_to_the_table_is_checked_by_listing_and_by_transition(app, kalamata_user, monkeypatch):
+    import dataclasses
+
+    def closed_on_sundays(action, application, user, channel):
+        raise workflow.TransitionError("Closed on Sundays.")
+
+    submit = workflow.ACTIONS["submit"]
+    patched = dataclasses.replace(submit, guards=(*submit.guards, closed_on_sundays))
+    monkeypatch.setitem(workflow.ACTIONS, "submit", patched)
+    [option] = [o for o in workflow.available_actions(app, kalamata_user) if o.name == "submit"]
+    assert not option.allowed and option.reason == "Closed on Sundays."
+    with pytest.raises(workflow.TransitionError, match="Closed on Sundays"):
+        workflow.transition(app, "submit", actor=kalamata_user)
+    app.refresh_from_db()
+    assert app.status == S.DRAFT
+
+
+def test_the_table_names_each_actions_guards_and_effects():
+    actions = workflow.ACTIONS
+    assert workflow._check_not_proposer in actions["include"].guards
+    assert workflow._check_eligible_to_submit in actions["submit"].guards
+    assert workflow._check_decision_channel in actions["record_decision"].guards
+    assert {n for n, a in actions.items() if a.locks_programme} == {"include", "record_decision"}
+    assert {n for n, a in actions.items() if a.effect is None} == {
+        "start_review",
+        "return",
+        "reject",
+        "withdraw",
+    }

@@ -1,10 +1,12 @@
 """The application workflow: one explicit transition table and one entry point.
 
-`transition()` is the only code that writes Application.status. The admin, the portal, the API, the
-importers and the commands all call it; `available_actions()` drives their buttons and says why the
-other actions are unavailable. Each transition locks the application row, re-checks its guards on
-fresh data, and writes the new status and its AuditEvent in one transaction; e-mail goes out only
-after commit.
+`transition()` writes Application.status for one application; the admin, the portal, the API and the
+commands call it, and `available_actions()` drives their buttons and says why the other actions are
+unavailable. The only other writer is its batch form for imported decisions (grants.workflow_batch),
+which runs the same rows of the same table: the guards, effects and audit values below. Each
+transition locks its rows (the programme when needed, the municipality, the application), re-checks
+its guards on fresh data, and writes the new status and its AuditEvent in one transaction; e-mail
+goes out only after commit.
 """
 
 import datetime

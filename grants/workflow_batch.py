@@ -1,11 +1,16 @@
 """The batch form of the workflow's `record_decision`, for imports of published lists.
 
 `transition(app, "record_decision", …)` takes about eight queries per application (lock, cap override,
-committed total, save, audit…), which caps an import at a few hundred rows per second. This module
-applies the same action to many applications with the same guards, the same validation
-(`workflow._set_decision`), the same warnings (`workflow.decision_warnings`) and the same audit shape,
-but reads and writes in bulk: one lock on the programme, one SELECT … FOR UPDATE per chunk of
-applications, one query for cap overrides, one for the committed total, and COPY for the writes.
+committed total, save, audit…), which caps an import at a few hundred rows per second. This module is
+the second writer of Application.status beside `transition()`, and it applies the same action of the
+same table to many applications: the same guards (`workflow._check_static`, which runs the action's
+guards), the same validation (`workflow._set_decision`), the same warnings
+(`workflow.decision_warnings`, with the cap and committed total of grants.caps), the same audit values
+and note (`workflow.audit_values`, `workflow.audit_note`), the same locks in the same order (the
+programme, then the municipalities, then the applications) and the same recipients
+(`workflow.notified_accounts`). It reads and writes in bulk: one lock on the programme, one on the
+municipalities, one SELECT … FOR UPDATE of the applications, one query for cap overrides, one for the
+committed total, and COPY for the writes.
 
 Rows are applied in order as if one transition followed another: the committed total that the
 "over the programme's total" warning uses includes the rows before it in the batch.
@@ -24,17 +29,19 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from grants import audit, caps
-from grants.models import Application, CapOverride, Channel, Municipality, MunicipalityAccount, Programme
+from grants.models import Application, CapOverride, Channel, Municipality, Programme
 from grants.models import ApplicationStatus as S
 from grants.workflow import (
     ACTIONS,
     AUDITED,
     TransitionError,
     _check_static,
-    _extra_fields,
     _message,
     _set_decision,
+    audit_note,
+    audit_values,
     decision_warnings,
+    notified_accounts,
     status_change_message,
 )
 
@@ -225,17 +232,12 @@ def _write(blank, created, changes, *, spec, actor, channel):
     app_type = ContentType.objects.get_for_model(Application).pk
     events, notify = [], {}
     for app, decision, warnings, before, old, new in changes:
-        if "status" in new:
+        if spec.notifies and "status" in new:
             notify[app.pk] = app.municipality_id
-        note = decision.note.strip()
-        if warnings:
-            with audit.site_language():
-                note = "\n".join([note, *[f"⚠ {w}" for w in warnings]]).strip()
+        before, after = audit_values(spec, before[0], app.status, old, new, decision.fields)
         if app.id in created_ids:
             before = {}
-            after = {"programme": app.programme_id, "municipality": app.municipality_id, "status": app.status}
-        else:
-            before, after = {"status": before[0], **old}, {"status": app.status}
+            after = {"programme": app.programme_id, "municipality": app.municipality_id, **after}
         events.append(
             audit.row(
                 action=f"workflow.{spec.name}",
@@ -247,8 +249,8 @@ def _write(blank, created, changes, *, spec, actor, channel):
                 municipality_id=app.municipality_id,
                 application_id=app.pk,
                 before=before,
-                after={**after, **new, **_extra_fields(spec, decision.fields)},
-                note=note,
+                after=after,
+                note=audit_note(decision.note, warnings),
             )
         )
     audit.insert_rows(events)
@@ -257,8 +259,21 @@ def _write(blank, created, changes, *, spec, actor, channel):
 
 
 def _lock(programme, municipality_ids) -> dict:
-    """municipality id → _App of its application in `programme`, each row locked FOR UPDATE."""
+    """municipality id → _App of its application in `programme`, each row locked FOR UPDATE, after
+    the municipalities' rows: transition() locks the municipality before the application (eligibility
+    is a guard, and an officer's override locks that row), and the same order here, by id, means an
+    import and a transition or an override never wait for each other in a cycle."""
     found = {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {connection.ops.quote_name(Municipality._meta.db_table)} "
+                "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+                [sorted(municipality_ids)],
+            )
+    else:
+        for ids in _chunks(sorted(municipality_ids)):
+            list(Municipality.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
     if connection.vendor == "postgresql":
         # One array parameter: Django's IN (…) handling costs more than the query for 10,000 ids.
         table = connection.ops.quote_name(Application._meta.db_table)
@@ -355,12 +370,7 @@ def notify_status_changes(changed: dict):
     or accounts), so a 100,000-line import sends no list of 100,000 ids; only the applications to
     notify are loaded whole."""
     emails = {}
-    accounts = (
-        MunicipalityAccount.objects.filter(user__is_active=True)
-        .exclude(user__email="")
-        .values_list("municipality_id", "user__email")
-    )
-    for municipality_id, email in accounts:
+    for municipality_id, email in notified_accounts().values_list("municipality_id", "user__email"):
         emails.setdefault(municipality_id, []).append(email)
     with_contacts = {
         pk

@@ -196,3 +196,87 @@ def test_the_table_names_each_actions_guards_and_effects():
         "reject",
         "withdraw",
     }
+
+
+# --- the batch import and transition() share guards, audit values, locks and recipients ------------
+
+DECISION = {"status": S.INCLUDED, "budget": "2500000.00", "inclusion_date": "2024-07-02"}
+
+
+def test_the_batch_writes_the_audit_row_transition_writes(programme, kalamata, pyli, officer):
+    from grants.models import AuditEvent
+
+    one, _ = application_get_or_create(programme=programme, municipality=kalamata)
+    other, _ = application_get_or_create(programme=programme, municipality=pyli)
+    workflow.transition(one, "record_decision", actor=officer, channel="import", note="n", **DECISION)
+    record_decisions(programme, [Decision(pyli, DECISION, note="n")], actor=officer)
+    by_transition, by_batch = (
+        AuditEvent.objects.filter(application=a, action="workflow.record_decision").get()
+        for a in (one, other)
+    )
+    assert by_batch.before == by_transition.before
+    assert by_batch.after == by_transition.after
+    # Both over their caps: the same warning in the same note, in the site's language (the caps differ).
+    prefix = "n\n⚠ Ο προϋπολογισμός 2.500.000,00 € υπερβαίνει το ανώτατο όριο"
+    assert by_transition.note.startswith(prefix) and by_batch.note.startswith(prefix)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("writer", ["transition", "batch"])
+def test_both_writers_hold_the_municipality_row(programme, kalamata, officer, writer):
+    import threading
+
+    from django.db import OperationalError, connection, transaction
+
+    from grants.models import Municipality
+
+    app, _ = application_get_or_create(programme=programme, municipality=kalamata)
+    table = connection.ops.quote_name(Municipality._meta.db_table)
+    seen = {}
+
+    def probe():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE NOWAIT", [kalamata.pk])
+            seen["locked"] = False
+        except OperationalError:
+            seen["locked"] = True
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        if writer == "transition":
+            workflow.transition(app, "record_decision", actor=officer, channel="import", **DECISION)
+        else:
+            record_decisions(programme, [Decision(kalamata, DECISION)], actor=officer)
+        thread = threading.Thread(target=probe)
+        thread.start()
+        thread.join(timeout=30)
+    assert seen == {"locked": True}
+
+
+def test_both_writers_tell_the_same_people(
+    programme, kalamata, pyli, officer, kalamata_user, pyli_user, mailoutbox
+):
+    from django.db import transaction
+
+    for municipality, user in ((kalamata, kalamata_user), (pyli, pyli_user)):
+        municipality.contact_emails = f"mayor@{municipality.elstat_code}.gr"
+        municipality.save()
+        user.email = f"clerk@{municipality.elstat_code}.gr"
+        user.save()
+    one, _ = application_get_or_create(programme=programme, municipality=kalamata)
+    with transaction.atomic():
+        workflow.transition(one, "record_decision", actor=officer, channel="import", **DECISION)
+        record_decisions(programme, [Decision(pyli, DECISION)], actor=officer)
+    # on_commit callbacks do not run inside the test's transaction: run what they would.
+    from grants.workflow import notify_status_change
+    from grants.workflow_batch import notify_status_changes
+
+    notify_status_change(one.pk)
+    other = Application.objects.get(municipality=pyli)
+    notify_status_changes({other.pk: pyli.pk})
+    assert [sorted(m.to) for m in mailoutbox] == [
+        [f"clerk@{kalamata.elstat_code}.gr", f"mayor@{kalamata.elstat_code}.gr"],
+        [f"clerk@{pyli.elstat_code}.gr", f"mayor@{pyli.elstat_code}.gr"],
+    ]

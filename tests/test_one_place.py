@@ -280,3 +280,40 @@ def test_both_writers_tell_the_same_people(
         [f"clerk@{kalamata.elstat_code}.gr", f"mayor@{kalamata.elstat_code}.gr"],
         [f"clerk@{pyli.elstat_code}.gr", f"mayor@{pyli.elstat_code}.gr"],
     ]
+
+
+# --- the API's reports are the /reports/ definitions ------------------------------------------------
+
+
+def _streamed_json(response):
+    import json
+
+    assert response.status_code == 200
+    return json.loads(b"".join(response.streaming_content))
+
+
+@pytest.mark.parametrize("params", [{}, {"status": "included"}, {"project": "T02"}, {"region": "EL65"}])
+def test_the_apis_reports_say_what_the_report_pages_say(
+    client, app, programme, pyli, catalogue, officer, params
+):
+    decisions = [
+        Decision(pyli, {"status": S.INCLUDED, "budget": "300000.05", "inclusion_date": "2024-07-03"})
+    ]
+    record_decisions(programme, decisions, actor=officer)
+    pyli_app = Application.objects.get(municipality=pyli)
+    Application.objects.filter(pk=pyli_app.pk).update(status=S.DRAFT)
+    selection_add(application=pyli_app, project=catalogue[1], amount="2000", actor=officer)
+    selection_add(application=pyli_app, project=catalogue[0], amount="3000", actor=officer)
+    Application.objects.filter(pk=pyli_app.pk).update(status=S.INCLUDED)
+    client.force_login(officer)
+
+    page = _streamed_json(client.get("/reports/popularity.json", params))
+    api = client.get("/api/v1/reports/popularity/", {**params, "page_size": 1000}).json()["results"]
+    assert [(r["project"], r["applications"], r["total_amount"]) for r in api] == [
+        (r["project_code"], r["applicants"], r["amount"]) for r in page
+    ]
+
+    page = _streamed_json(client.get("/reports/budgets.json", params))
+    api = client.get("/api/v1/reports/budgets/", {**params, "page_size": 1000}).json()["results"]
+    assert sum(r["applications"] for r in api) == sum(r["applications"] for r in page)
+    assert sum(Decimal(r["total_budget"]) for r in api) == sum(Decimal(r["budget"]) for r in page)

@@ -26,6 +26,7 @@ from .filters import CapsFilterSet
 from .formats import INT, MONEY, PERCENT
 
 ZERO = Decimal("0.00")
+REGION = "municipality__regional_unit__region"
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 STATUS_ORDER = {value: i for i, value in enumerate(ApplicationStatus.values)}
 
@@ -51,7 +52,10 @@ class PopularityReport(ListReport):
     def scoped(self, user):
         return selectors.applications_for(user)
 
-    def build(self, qs):
+    def projects(self, qs) -> tuple[int, list[tuple], Decimal]:
+        """(applicants, [(project, applicants who chose it, share, amount)], amount) over the filtered
+        applications `qs`: every active project and every project chosen, most chosen first. The
+        page, its downloads and the API's `reports/popularity/` all read this."""
         applicants = qs.count()
         chosen = Selection.objects.filter(application__in=qs.values("pk"))
         stats = {
@@ -60,18 +64,23 @@ class PopularityReport(ListReport):
                 n=Count("application_id", distinct=True), total=Sum("amount")
             )
         }
-        projects = CatalogueProject.objects.select_related("category").order_by("code")
         listed = []
-        for p in projects:
+        for p in CatalogueProject.objects.select_related("category").order_by("code"):
             s = stats.get(p.pk)
             if s is None and not p.active:
                 continue
             n, total = (s["n"], s["total"]) if s else (0, ZERO)
             share = (Decimal(n) / applicants).quantize(Decimal("0.0001")) if applicants else ZERO
-            listed.append([p.code, p.title_el, p.category.title_el, n, share, total])
-        listed.sort(key=lambda r: (-r[3], r[0]))
-        rows = [(i, *r) for i, r in enumerate(listed, start=1)]
-        amount = chosen.aggregate(s=Sum("amount"))["s"] or ZERO
+            listed.append((p, n, share, total))
+        listed.sort(key=lambda r: (-r[1], r[0].code))
+        return applicants, listed, chosen.aggregate(s=Sum("amount"))["s"] or ZERO
+
+    def build(self, qs):
+        applicants, listed, amount = self.projects(qs)
+        rows = [
+            (i, p.code, p.title_el, p.category.title_el, n, share, total)
+            for i, (p, n, share, total) in enumerate(listed, start=1)
+        ]
         totals = {"amount": amount, "applicants": sum(r[4] for r in rows)}
         self.applicants = applicants
         return rows, totals
@@ -101,13 +110,19 @@ class BudgetsReport(ListReport):
         self.user = user
         return selectors.applications_for(user)
 
-    def build(self, qs):
-        region = "municipality__regional_unit__region"
-        groups = (
+    def groups(self, qs):
+        """Applications and budgets per region and status of the filtered applications `qs`: the
+        page's rows, and the API's `reports/budgets/` added up per region."""
+        region = REGION
+        return (
             qs.order_by()
             .values(f"{region}__code", f"{region}__name", f"{region}__category", "status")
-            .annotate(n=Count("pk"), total=Sum("budget"))
+            .annotate(n=Count("pk"), total=Coalesce(Sum("budget"), Value(ZERO), output_field=MONEY_FIELD))
         )
+
+    def build(self, qs):
+        region = REGION
+        groups = self.groups(qs)
         categories = dict(RegionCategory.choices)
         statuses = dict(ApplicationStatus.choices)
         rows = sorted(

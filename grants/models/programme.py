@@ -143,7 +143,7 @@ class Programme(models.Model):
         return ""
 
     def cap_breakdown(self, municipality, override=...) -> CapBreakdown:
-        """The cap rule of ../shared/data/README.md (inferred from published figures):
+        """The cap rule of grants/data/SOURCES.md (inferred from published figures):
         max(floor, rate × population rounded up to the next step), unless overridden.
 
         `override` may be passed by callers that already loaded it (lists), to avoid a query per row.

@@ -31,7 +31,8 @@ from grants import amounts, audit, caps, roles
 from grants.models import Application, Channel, Municipality, MunicipalityAccount, Programme
 from grants.models import ApplicationStatus as S
 
-MUNICIPALITY, OFFICER, APPROVER, SYSTEM = "municipality", "officer", "approver", "system"
+# The roles of the transition table, as grants.roles spells them.
+MUNICIPALITY, OFFICER, APPROVER, SYSTEM = roles.MUNICIPALITY, roles.OFFICER, roles.APPROVER, roles.SYSTEM
 
 
 class TransitionError(ValidationError):

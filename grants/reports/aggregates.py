@@ -22,8 +22,8 @@ from grants.models import (
 from projects.models import CatalogueProject, Selection
 
 from .base import Column, ListReport
-from .filters import CapsFilterSet
 from .formats import INT, MONEY, PERCENT
+from .report_filtersets import CapsFilterSet
 
 ZERO = Decimal("0.00")
 REGION = "municipality__regional_unit__region"

@@ -14,8 +14,8 @@ from grants.models.programme import COFINANCING_FIELDS
 from projects.models import Selection
 
 from .base import Column, QuerysetReport, choice_label
-from .filters import OperationsFilterSet
 from .formats import DATE, DATETIME, INT, MONEY, PERCENT, TEXT
+from .report_filtersets import OperationsFilterSet
 
 # The published list's terms and headings: one definition with the importer's (grants.published).
 PUBLISHED_STATUS = published.STATUS

@@ -32,7 +32,7 @@ serve: install
 	PORT=$(PORT) $(BIN)/python bin/serve
 
 # Tests run on PostgreSQL, the production database (DATABASE_URL overrides), with DEBUG off as in
-# production: the key must pass the production rule (config/secret_key.py); it signs nothing real.
+# production: the key must pass the production rule (grants/secret_key.py); it signs nothing real.
 TEST_SECRET_KEY := qr_hekhRZDpD_SrB7WG1vn4BeLrMTPiCiqnUsYKLV0sJoEkBMisvaeGV9bEf0oIe
 test: install
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SECRET_KEY=$(TEST_SECRET_KEY) $(BIN)/pytest $(PYTEST_ARGS)
@@ -40,6 +40,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .

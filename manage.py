@@ -6,7 +6,7 @@ if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 
-    from config.secret_key import UnfitSecretKey
+    from grants.secret_key import UnfitSecretKey
 
     try:
         execute_from_command_line(sys.argv)

@@ -12,7 +12,7 @@ from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from config import secret_key
+from grants import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

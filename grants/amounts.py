@@ -1,5 +1,6 @@
-"""Reading a euro amount as people write it: one parser for the published lists (grants.imports) and
-the portal's forms, so the same text never means two different sums in two places.
+"""Reading a euro amount as people write it: the one parser behind the published lists (grants.imports),
+the forms of the portal, the admin and the reports, the workflow's transitions and the selection
+services, so the same text never means two different sums in two places.
 
 Money has at most two decimals: a figure with more is refused, never rounded."""
 
@@ -8,12 +9,15 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from grants.text import quoted
 
 CENT = Decimal("0.01")
+# The refusals a person reads, said the same way by forms and by services.
+TOO_MANY_DECIMALS = gettext_noop("An amount has at most two decimals (cents): «%(v)s» has more.")
+NOT_AN_AMOUNT = gettext_noop("Enter an amount in euros, e.g. 12500.00.")
 _AMOUNT_CHARS = re.compile(r"^[0-9.,]+$")
 _GROUPED = re.compile(r"^[1-9][0-9]{0,2}([.,][0-9]{3})+$")
 # The published form («1,234.56», «1234.5», «12»): what the rules below make of it, read at once.
@@ -86,6 +90,29 @@ def parse_amount(value, *, decimal_mark: str | None = None) -> Decimal:
     if amount != cents:
         raise TooManyDecimals(value)
     return cents
+
+
+def money(value, *, field: str, error: type[ValidationError] = ValidationError) -> Decimal:
+    """`value` (a Decimal, a number or the text of one) as the amount of `field` in a service or a
+    transition: parse_amount's rule, with the refusal raised as `error({field: message})` so that the
+    portal, the admin, the API and the imports say which field is wrong. A third decimal is refused,
+    never rounded; a negative amount is left to the caller, whose rule («greater than zero», «cannot
+    be negative») differs."""
+    if isinstance(value, str):
+        value = value.strip()
+    try:
+        if isinstance(value, str):
+            negative = value.startswith("-")
+            magnitude = value[1:] if negative else value
+        else:
+            negative = not isinstance(value, bool) and value < 0
+            magnitude = -value if negative else value
+        amount = parse_amount(magnitude)
+    except TooManyDecimals:
+        raise error({field: _(TOO_MANY_DECIMALS) % {"v": value}}, code="decimals") from None
+    except (ArithmeticError, ValueError, TypeError):
+        raise error({field: _(NOT_AN_AMOUNT)}, code="invalid") from None
+    return -amount if negative else amount
 
 
 def _parse_text(raw: str, decimal_mark: str | None) -> Decimal:
@@ -172,10 +199,6 @@ class AmountField(forms.Field):
         try:
             return parse_typed_amount(value)
         except TooManyDecimals:
-            raise ValidationError(
-                _("An amount has at most two decimals (cents): «%(v)s» has more."),
-                code="decimals",
-                params={"v": value},
-            ) from None
+            raise ValidationError(_(TOO_MANY_DECIMALS), code="decimals", params={"v": value}) from None
         except ValueError:
-            raise ValidationError(_("Enter an amount in euros, e.g. 12500.00."), code="invalid") from None
+            raise ValidationError(_(NOT_AN_AMOUNT), code="invalid") from None

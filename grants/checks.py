@@ -9,7 +9,7 @@ changed after load.
 from django.conf import settings
 from django.core import checks
 
-from config import secret_key
+from grants import secret_key
 
 CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
 

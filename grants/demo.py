@@ -20,7 +20,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
-from grants import audit, roles
+from grants import audit, published, roles
 from grants.models import Application, Channel, Municipality, Programme
 from grants.models import ApplicationStatus as S
 from grants.reference import PROGRAMME, load_reference_data
@@ -51,10 +51,10 @@ PUBLISHED_CODES = {
     "ΔΗΜΟΣ ΠΥΛΗΣ": "2603",
     "ΔΗΜΟΣ ΔΩΡΙΔΟΣ": "3102",
 }
-PUBLISHED_STATUS = {"Ενταγμένη": S.INCLUDED, "Προς ένταξη": S.TO_BE_INCLUDED}
+# A line of the shipped sample, in grants.published's words: «<status> <ΔΗΜΟΣ …> <1,234.56> [date]».
 _PUBLISHED_LINE = re.compile(
-    r"^(?P<status>Ενταγμένη|Προς ένταξη)\s+(?P<name>ΔΗΜΟΣ .+?)\s+(?P<budget>\d{1,3}(?:,\d{3})*\.\d{2})"
-    r"(?:\s+(?P<date>\d{2}/\d{2}/\d{4}|[–-]))?\s*$"
+    rf"^(?P<status>{'|'.join(map(re.escape, published.STATUS_BY_WORD))})\s+(?P<name>ΔΗΜΟΣ .+?)\s+"
+    r"(?P<budget>\d{1,3}(?:,\d{3})*\.\d{2})(?:\s+(?P<date>\d{2}/\d{2}/\d{4}|[–-]))?\s*$"
 )
 
 # How many invented applications end in each status (besides Kalamata's draft): every status shows.
@@ -124,7 +124,7 @@ def read_published(path=PUBLISHED_FILE) -> list[Published]:
         rows.append(
             Published(
                 line=number,
-                status=PUBLISHED_STATUS[match["status"]],
+                status=published.STATUS_BY_WORD[match["status"]],
                 name=match["name"],
                 budget=Decimal(match["budget"].replace(",", "")),
                 inclusion_date=datetime.strptime(when, "%d/%m/%Y").date()

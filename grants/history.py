@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy
 
-from grants.admin.formatting import EMPTY, date_gr, datetime_gr, eur
+from grants.formatting import EMPTY, date_gr, datetime_gr, eur
 from grants.workflow import ACTIONS
 
 # (related model, pk) → the object's name as shown now.

@@ -30,7 +30,7 @@ EXPECTED = {
     "catalogue": 38,
 }
 
-# ../shared/data/README.md: Attica and the South Aegean are transition regions, the rest less developed.
+# grants/data/SOURCES.md: Attica and the South Aegean are transition regions, the rest less developed.
 TRANSITION_REGIONS = {"EL30", "EL42"}
 # Άγιο Όρος is in the census but is not a municipality.
 NOT_MUNICIPALITIES = {"9901"}

@@ -1,10 +1,15 @@
 """Roles are Django groups; a municipality account is a relation (MunicipalityAccount), not a group
 check alone, so scoping follows the relation."""
 
-OFFICERS = "officers"
-APPROVERS = "approvers"
-AUDITORS = "auditors"
-MUNICIPALITIES = "municipalities"
+# The roles, spelled once: the transition table (grants.workflow) names who may take each action with
+# them, and each person's role is the Django group below. SYSTEM is no person: a command or an import.
+MUNICIPALITY, OFFICER, APPROVER, AUDITOR, SYSTEM = "municipality", "officer", "approver", "auditor", "system"
+GROUPS = {OFFICER: "officers", APPROVER: "approvers", AUDITOR: "auditors", MUNICIPALITY: "municipalities"}
+
+OFFICERS = GROUPS[OFFICER]
+APPROVERS = GROUPS[APPROVER]
+AUDITORS = GROUPS[AUDITOR]
+MUNICIPALITIES = GROUPS[MUNICIPALITY]
 ALL_GROUPS = (OFFICERS, APPROVERS, AUDITORS, MUNICIPALITIES)
 
 

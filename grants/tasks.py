@@ -1,14 +1,16 @@
-"""Celery tasks (found by config.celery's autodiscovery). Thin: each takes ids, reads fresh rows and
+"""Celery tasks (found by config.celery's autodiscovery; the e-mail tasks live in grants.notifications,
+imported here so that the worker registers them). Thin: each takes ids, reads fresh rows and
 calls a service; all are safe to run twice. Enqueued only after the transaction that asked for them
 commits (`transaction.on_commit(lambda: task.delay(id))`), so a worker never looks for a row that
 is not there yet. Without REDIS_URL they run in the calling process."""
 
 import logging
-import smtplib
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext_lazy as _
+
+from grants.notifications import send_status_email, send_status_emails  # noqa: F401  (registered)
 
 logger = logging.getLogger(__name__)
 
@@ -47,30 +49,3 @@ def expire_exports():
     from grants.exports import services
 
     return services.export_jobs_expire()
-
-
-# SMTP refusals and dropped connections (smtplib.SMTPException is an OSError) are retried with
-# growing pauses; an address the server refuses outright will not be accepted on a retry.
-MAIL_RETRY = {
-    "autoretry_for": (OSError,),
-    "dont_autoretry_for": (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused),
-    "retry_backoff": 10,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": RETRIES,
-}
-
-
-@shared_task(**MAIL_RETRY)
-def send_status_email(application_id: int):
-    from grants.workflow import notify_status_change
-
-    notify_status_change(application_id)
-
-
-@shared_task(**MAIL_RETRY)
-def send_status_emails(changed: list[list[int]]):
-    """`changed`: [application id, municipality id] pairs (JSON has no integer keys)."""
-    from grants.workflow_batch import notify_status_changes
-
-    notify_status_changes(dict(changed))

@@ -1,34 +1,36 @@
 """The application workflow: one explicit transition table and one entry point.
 
-`transition()` is the only code that writes Application.status. The admin, the portal, the API, the
-importers and the commands all call it; `available_actions()` drives their buttons and says why the
-other actions are unavailable. Each transition locks the application row, re-checks its guards on
-fresh data, and writes the new status and its AuditEvent in one transaction; e-mail goes out only
-after commit.
+`transition()` writes Application.status for one application; the admin, the portal, the API and the
+commands call it, and `available_actions()` drives their buttons and says why the other actions are
+unavailable. The only other writer is its batch form for imported decisions (grants.workflow_batch),
+which runs the same rows of the same table: the guards, effects and audit values below. Each
+transition locks its rows (the programme when needed, the municipality, the application), re-checks
+its guards on fresh data, and writes the new status and its AuditEvent in one transaction; e-mail
+goes out only after commit.
 """
 
 import datetime
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Count, Min, Sum
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants import audit, roles, tasks
-from grants.models import Application, Channel, Programme
+from grants import amounts, audit, caps, notifications, roles
+from grants.models import Application, Channel, Municipality, Programme
 from grants.models import ApplicationStatus as S
 
-MUNICIPALITY, OFFICER, APPROVER, SYSTEM = "municipality", "officer", "approver", "system"
+# The roles of the transition table, as grants.roles spells them.
+MUNICIPALITY, OFFICER, APPROVER, SYSTEM = roles.MUNICIPALITY, roles.OFFICER, roles.APPROVER, roles.SYSTEM
 
 
 class TransitionError(ValidationError):
@@ -47,79 +49,23 @@ class Action:
     optional_fields: tuple = ()
     # Import-only actions are not offered as buttons.
     listed: bool = True
+    # Guards that need no form input, each `guard(action, app, user, channel)` raising TransitionError:
+    # checked to list the action (with the reason) and again on the locked row before it is taken.
+    guards: tuple = ()
+    # What the action does to the locked row besides its status, `effect(app, user, fields)`, after the
+    # input-dependent checks it makes; returns warnings to keep in the audit note.
+    effect: Callable | None = None
+    # Lock the programme's row first: the action reads the programme's committed total.
+    locks_programme: bool = False
+    # Tell the municipality when the status changed (on commit).
+    notifies: bool = True
 
 
 def _a(name, label, sources, target, roles_, **kw):
     return Action(name, label, frozenset(sources), target, tuple(roles_), **kw)
 
 
-OPEN_BEFORE_INCLUSION = (S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.RETURNED, S.TO_BE_INCLUDED)
-
-ACTIONS: dict[str, Action] = {
-    a.name: a
-    for a in [
-        _a("submit", gettext_lazy("Submit"), (S.DRAFT, S.RETURNED), S.SUBMITTED, (MUNICIPALITY, OFFICER)),
-        _a("start_review", gettext_lazy("Start review"), (S.SUBMITTED,), S.UNDER_REVIEW, (OFFICER,)),
-        _a(
-            "return",
-            gettext_lazy("Return for corrections"),
-            (S.SUBMITTED, S.UNDER_REVIEW),
-            S.RETURNED,
-            (OFFICER,),
-            note_required=True,
-        ),
-        _a(
-            "propose_inclusion",
-            gettext_lazy("Propose for inclusion"),
-            (S.UNDER_REVIEW,),
-            S.TO_BE_INCLUDED,
-            (OFFICER,),
-            optional_fields=("budget",),
-        ),
-        _a(
-            "include",
-            gettext_lazy("Include"),
-            (S.TO_BE_INCLUDED,),
-            S.INCLUDED,
-            (APPROVER,),
-            fields=("inclusion_date", "decision_ada"),
-            optional_fields=("budget", "mis_code", "end_date"),
-        ),
-        _a(
-            "reject",
-            gettext_lazy("Reject"),
-            (S.SUBMITTED, S.UNDER_REVIEW, S.TO_BE_INCLUDED),
-            S.REJECTED,
-            (OFFICER, APPROVER),
-            note_required=True,
-        ),
-        _a("withdraw", gettext_lazy("Withdraw"), OPEN_BEFORE_INCLUSION, S.WITHDRAWN, (MUNICIPALITY,)),
-        _a(
-            "deinclude",
-            gettext_lazy("De-include"),
-            (S.INCLUDED,),
-            S.DEINCLUDED,
-            (APPROVER,),
-            note_required=True,
-            fields=("decision_ada",),
-        ),
-        # A published decision is a fact: it is recorded as published, from any status, and the rules a
-        # submission must meet become warnings kept in the audit note.
-        _a(
-            "record_decision",
-            gettext_lazy("Record a published decision"),
-            tuple(S.values),
-            None,
-            (OFFICER, APPROVER, SYSTEM),
-            fields=("status", "budget"),
-            optional_fields=("inclusion_date", "decision_ada", "mis_code", "end_date"),
-            listed=False,
-        ),
-    ]
-}
 DECISION_STATUSES = (S.INCLUDED, S.TO_BE_INCLUDED)
-# The steps towards inclusion that an ineligible municipality's application may not take.
-ELIGIBILITY_REQUIRED = ("submit", "propose_inclusion", "include")
 DECISION_CHANNELS = (Channel.IMPORT, Channel.COMMAND)
 
 # ΑΔΑ: Greek capitals and digits, e.g. «ΕΨΚ446ΜΤΛ6-ΡΞΥ» (10-3) or older «ΡΒΠΕ7ΛΞ-Ν1Ζ» (7-3).
@@ -139,13 +85,7 @@ def normalize_ada(value) -> str:
 
 
 def _money(value, name) -> Decimal:
-    try:
-        amount = Decimal(str(value).strip()).quantize(Decimal("0.01"))
-        if not amount.is_finite():
-            raise ValueError
-    except (ArithmeticError, ValueError, TypeError):
-        raise TransitionError({name: _("Enter an amount in euros, e.g. 12500.00.")}) from None
-    return amount
+    return amounts.money(value, field=name, error=TransitionError)
 
 
 def _date(value, name) -> datetime.date:
@@ -160,12 +100,6 @@ def _date(value, name) -> datetime.date:
     if parsed is None:
         raise TransitionError({name: _("Enter a real date (YYYY-MM-DD).")})
     return parsed
-
-
-def format_eur(amount) -> str:
-    from projects.services import format_eur as fmt
-
-    return fmt(amount)
 
 
 # --- guards -------------------------------------------------------------------------------------
@@ -203,8 +137,6 @@ def _check_role(action: Action, app: Application, user, channel):
         raise TransitionError(
             _("Only %(who)s may take the action «%(action)s».") % {"who": allowed, "action": action.label}
         )
-    if action.name == "record_decision" and channel not in DECISION_CHANNELS:
-        raise TransitionError(_("Published decisions are recorded by an import or a command."))
 
 
 def _check_source(action: Action, app: Application):
@@ -226,12 +158,7 @@ def _check_submission(app: Application, user):
         )
     if stats["smallest"] is not None and stats["smallest"] <= 0:
         raise TransitionError(_("Every selected project needs an amount greater than zero."))
-    cap = programme.cap_for(app.municipality)
-    if total > cap:
-        raise TransitionError(
-            _("The total %(total)s exceeds the cap %(cap)s by %(excess)s.")
-            % {"total": format_eur(total), "cap": format_eur(cap), "excess": format_eur(total - cap)}
-        )
+    caps.check_cap(total, programme.cap_for(app.municipality), error=TransitionError)
     closed = programme.closed_reason()
     if closed and not roles.is_officer(user):
         raise TransitionError(
@@ -240,40 +167,20 @@ def _check_submission(app: Application, user):
     return total
 
 
-def _committed_elsewhere(app: Application) -> Decimal:
-    return Application.objects.filter(programme_id=app.programme_id, status=S.INCLUDED).exclude(
-        pk=app.pk
-    ).aggregate(s=Sum("budget"))["s"] or Decimal("0")
-
-
-def _over_total(committed: Decimal, total: Decimal) -> str:
-    """Lazy: said as a refusal in the reader's language, or as a warning in the audit note."""
-    if committed <= total:
-        return ""
-    return audit.lazy_text(
-        gettext_lazy("Including it would commit %(c)s, over the programme's total %(t)s by %(x)s."),
-        {"c": format_eur(committed), "t": format_eur(total), "x": format_eur(committed - total)},
-    )
-
-
 def _check_within_cap(app: Application, budget: Decimal):
     """An officer's or approver's budget obeys the same cap as the municipality's selections: money is
     never committed over a cap. A published decision that breaks it is recorded with a warning instead
     (decision_warnings); a justified exception is a cap override."""
     if budget <= 0:
         raise TransitionError({"budget": _("The budget must be greater than zero.")})
-    cap = app.programme.cap_for(app.municipality)
-    if budget > cap:
-        raise TransitionError(
-            {
-                "budget": _("The budget %(total)s exceeds the cap %(cap)s by %(excess)s.")
-                % {"total": format_eur(budget), "cap": format_eur(cap), "excess": format_eur(budget - cap)}
-            }
-        )
+    caps.check_cap(
+        budget, app.programme.cap_for(app.municipality), field="budget", what="budget", error=TransitionError
+    )
 
 
 def _check_budget_room(app: Application, budget: Decimal):
-    message = _over_total(_committed_elsewhere(app) + budget, app.programme.total_budget)
+    committed = caps.programme_committed(app.programme_id, excluding=app.pk) + budget
+    message = caps.over_programme_total(committed, app.programme.total_budget)
     if message:
         raise TransitionError({"budget": message})
 
@@ -285,23 +192,34 @@ def _check_four_eyes(app: Application, user):
         )
 
 
-def _check_eligible(action: Action, app: Application):
+def _check_decision_channel(action: Action, app: Application, user, channel):
+    if channel not in DECISION_CHANNELS:
+        raise TransitionError(_("Published decisions are recorded by an import or a command."))
+
+
+def _check_eligible_to_submit(action: Action, app: Application, user, channel):
     """An ineligible municipality's application goes no further towards inclusion. Eligibility is the
     rule's or an officer's override (Municipality.is_eligible); a published decision is recorded anyway,
-    with a warning (decision_warnings)."""
+    with a warning (decision_warnings). Said to the municipality, who cannot change it: who decides,
+    and whom to ask."""
     municipality = app.municipality
     if municipality.is_eligible:
         return
-    if action.name == "submit":
-        # Said to the municipality, who cannot change it: who decides, and whom to ask.
-        raise TransitionError(
-            _(
-                "%(m)s is not eligible for this programme, so the application cannot be submitted. "
-                "Eligibility is decided by the officers of the managing authority (%(ma)s): contact them "
-                "if you think this is wrong."
-            )
-            % {"m": municipality.name, "ma": app.programme.managing_authority}
+    raise TransitionError(
+        _(
+            "%(m)s is not eligible for this programme, so the application cannot be submitted. "
+            "Eligibility is decided by the officers of the managing authority (%(ma)s): contact them "
+            "if you think this is wrong."
         )
+        % {"m": municipality.name, "ma": app.programme.managing_authority}
+    )
+
+
+def _check_eligible(action: Action, app: Application, user, channel):
+    """_check_eligible_to_submit's rule for the officers' and approvers' steps, said to them."""
+    municipality = app.municipality
+    if municipality.is_eligible:
+        return
     raise TransitionError(
         _(
             "%(m)s is not eligible for this programme, so «%(action)s» is not possible. "
@@ -311,16 +229,20 @@ def _check_eligible(action: Action, app: Application):
     )
 
 
+def _check_submittable(action: Action, app: Application, user, channel):
+    _check_submission(app, user)
+
+
+def _check_not_proposer(action: Action, app: Application, user, channel):
+    _check_four_eyes(app, user)
+
+
 def _check_static(action: Action, app: Application, user, channel):
     """Guards that need no form input: used both to list actions and before every transition."""
     _check_role(action, app, user, channel)
     _check_source(action, app)
-    if action.name in ELIGIBILITY_REQUIRED:
-        _check_eligible(action, app)
-    if action.name == "submit":
-        _check_submission(app, user)
-    elif action.name == "include":
-        _check_four_eyes(app, user)
+    for guard in action.guards:
+        guard(action, app, user, channel)
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -388,17 +310,13 @@ def decision_warnings(
         )
     if cap is None:
         cap = programme.cap_for(municipality)
-    if budget > cap:
-        warnings.append(
-            audit.lazy_text(
-                gettext_lazy("Budget %(b)s exceeds the cap %(c)s by %(x)s."),
-                {"b": format_eur(budget), "c": format_eur(cap), "x": format_eur(budget - cap)},
-            )
-        )
+    over_cap = caps.cap_warning(budget, cap)
+    if over_cap:
+        warnings.append(over_cap)
     if status == S.INCLUDED:
         if committed_elsewhere is None:
-            committed_elsewhere = _committed_elsewhere(application)
-        over = _over_total(committed_elsewhere + budget, programme.total_budget)
+            committed_elsewhere = caps.programme_committed(application.programme_id, excluding=application.pk)
+        over = caps.over_programme_total(committed_elsewhere + budget, programme.total_budget)
         if over:
             warnings.append(over)
     return warnings
@@ -457,8 +375,8 @@ AUDITED = [
 
 
 def _apply(action: Action, app: Application, user, note, fields) -> tuple[str, list[str]]:
-    """Check the input-dependent guards and set the new values on the locked row.
-    Returns the new status and any warnings (record_decision only)."""
+    """Check the input common to every action, then take the action's effect on the locked row.
+    Returns the new status and any warnings (record_decision's)."""
     unknown = set(fields) - set(action.fields) - set(action.optional_fields)
     if unknown:
         raise TransitionError(
@@ -470,34 +388,8 @@ def _apply(action: Action, app: Application, user, note, fields) -> tuple[str, l
     if action.note_required and not note.strip():
         raise TransitionError({"note": _("A note is required for «%(a)s».") % {"a": action.label}})
 
-    warnings: list[str] = []
-    name = action.name
-    if name == "submit":
-        app.budget = _check_submission(app, user)
-        app.submitted_at = timezone.now()
-        app.submission_hash = submission_hash(app)
-    elif name == "propose_inclusion":
-        if fields.get("budget") not in (None, ""):
-            app.budget = _money(fields["budget"], "budget")
-        _check_within_cap(app, app.budget)
-        app.proposed_by = user
-    elif name == "include":
-        budget = _money(fields["budget"], "budget") if fields.get("budget") not in (None, "") else app.budget
-        _check_within_cap(app, budget)
-        app.inclusion_date = _date(fields["inclusion_date"], "inclusion_date")
-        app.decision_ada = normalize_ada(fields["decision_ada"])
-        app.mis_code = str(fields.get("mis_code") or app.mis_code).strip()
-        _set_end_date(app, fields)
-        # Serialise inclusions of the whole programme: the committed total spans applications.
-        Programme.objects.select_for_update().filter(pk=app.programme_id).first()
-        _check_budget_room(app, budget)
-        app.budget = budget
-    elif name == "deinclude":
-        app.deinclusion_ada = normalize_ada(fields["decision_ada"])
-    elif name == "record_decision":
-        status = _set_decision(app, fields)
-        return status, decision_warnings(app, status=status, budget=app.budget)
-    return action.target, warnings
+    warnings = action.effect(app, user, fields) if action.effect else []
+    return app.status if action.target is None else action.target, warnings
 
 
 def _set_decision(app: Application, fields) -> str:
@@ -530,6 +422,135 @@ def _set_end_date(app: Application, fields):
         raise TransitionError({"end_date": _("The expected end date cannot be before the inclusion date.")})
 
 
+# --- effects: what each action sets besides the status ----------------------------------------------
+
+
+def _budget_field(app: Application, fields) -> Decimal:
+    return _money(fields["budget"], "budget") if fields.get("budget") not in (None, "") else app.budget
+
+
+def _submit(app: Application, user, fields) -> list:
+    app.budget = _check_submission(app, user)
+    app.submitted_at = timezone.now()
+    app.submission_hash = submission_hash(app)
+    return []
+
+
+def _propose(app: Application, user, fields) -> list:
+    app.budget = _budget_field(app, fields)
+    _check_within_cap(app, app.budget)
+    app.proposed_by = user
+    return []
+
+
+def _include(app: Application, user, fields) -> list:
+    budget = _budget_field(app, fields)
+    _check_within_cap(app, budget)
+    app.inclusion_date = _date(fields["inclusion_date"], "inclusion_date")
+    app.decision_ada = normalize_ada(fields["decision_ada"])
+    app.mis_code = str(fields.get("mis_code") or app.mis_code).strip()
+    _set_end_date(app, fields)
+    # The programme's row is locked (locks_programme): the committed total is read on settled data.
+    _check_budget_room(app, budget)
+    app.budget = budget
+    return []
+
+
+def _deinclude(app: Application, user, fields) -> list:
+    app.deinclusion_ada = normalize_ada(fields["decision_ada"])
+    return []
+
+
+def _record_decision(app: Application, user, fields) -> list:
+    app.status = _set_decision(app, fields)
+    return decision_warnings(app, status=app.status, budget=app.budget)
+
+
+# --- the transition table -----------------------------------------------------------------------
+
+OPEN_BEFORE_INCLUSION = (S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.RETURNED, S.TO_BE_INCLUDED)
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        _a(
+            "submit",
+            gettext_lazy("Submit"),
+            (S.DRAFT, S.RETURNED),
+            S.SUBMITTED,
+            (MUNICIPALITY, OFFICER),
+            guards=(_check_eligible_to_submit, _check_submittable),
+            effect=_submit,
+        ),
+        _a("start_review", gettext_lazy("Start review"), (S.SUBMITTED,), S.UNDER_REVIEW, (OFFICER,)),
+        _a(
+            "return",
+            gettext_lazy("Return for corrections"),
+            (S.SUBMITTED, S.UNDER_REVIEW),
+            S.RETURNED,
+            (OFFICER,),
+            note_required=True,
+        ),
+        _a(
+            "propose_inclusion",
+            gettext_lazy("Propose for inclusion"),
+            (S.UNDER_REVIEW,),
+            S.TO_BE_INCLUDED,
+            (OFFICER,),
+            optional_fields=("budget",),
+            guards=(_check_eligible,),
+            effect=_propose,
+        ),
+        _a(
+            "include",
+            gettext_lazy("Include"),
+            (S.TO_BE_INCLUDED,),
+            S.INCLUDED,
+            (APPROVER,),
+            fields=("inclusion_date", "decision_ada"),
+            optional_fields=("budget", "mis_code", "end_date"),
+            guards=(_check_eligible, _check_not_proposer),
+            effect=_include,
+            locks_programme=True,
+        ),
+        _a(
+            "reject",
+            gettext_lazy("Reject"),
+            (S.SUBMITTED, S.UNDER_REVIEW, S.TO_BE_INCLUDED),
+            S.REJECTED,
+            (OFFICER, APPROVER),
+            note_required=True,
+        ),
+        _a("withdraw", gettext_lazy("Withdraw"), OPEN_BEFORE_INCLUSION, S.WITHDRAWN, (MUNICIPALITY,)),
+        _a(
+            "deinclude",
+            gettext_lazy("De-include"),
+            (S.INCLUDED,),
+            S.DEINCLUDED,
+            (APPROVER,),
+            note_required=True,
+            fields=("decision_ada",),
+            effect=_deinclude,
+        ),
+        # A published decision is a fact: it is recorded as published, from any status, and the rules a
+        # submission must meet become warnings kept in the audit note.
+        _a(
+            "record_decision",
+            gettext_lazy("Record a published decision"),
+            tuple(S.values),
+            None,
+            (OFFICER, APPROVER, SYSTEM),
+            fields=("status", "budget"),
+            optional_fields=("inclusion_date", "decision_ada", "mis_code", "end_date"),
+            listed=False,
+            guards=(_check_decision_channel,),
+            effect=_record_decision,
+            locks_programme=True,
+        ),
+    ]
+}
+
+
 def transition(application: Application, action: str, *, actor, note="", channel=Channel.COMMAND, **fields):
     """Take `action` on `application` as `actor`; returns the updated application or raises
     TransitionError. The passed instance is refreshed with the new values."""
@@ -538,13 +559,7 @@ def transition(application: Application, action: str, *, actor, note="", channel
     spec = ACTIONS[action]
     note = (note or "").strip()
     with transaction.atomic():
-        # The municipality's row is locked too: eligibility is one of the guards, and an officer's
-        # override (grants.services, which locks that row) must land before or after, not between.
-        app = (
-            Application.objects.select_for_update(of=("self", "municipality"))
-            .select_related("programme", "municipality")
-            .get(pk=application.pk)
-        )
+        app = _lock(spec, application.pk)
         _check_static(spec, app, actor, channel)
         before = audit.snapshot(app, AUDITED)
         target, warnings = _apply(spec, app, actor, note, fields)
@@ -557,62 +572,66 @@ def transition(application: Application, action: str, *, actor, note="", channel
             return application
         app.version += 1
         app.save()
-        with audit.site_language():
-            audit_note = "\n".join([note, *[f"⚠ {w}" for w in warnings]]).strip()
+        audit_before, audit_after = audit_values(spec, before["status"], after["status"], old, new, fields)
         audit.record(
             action=f"workflow.{action}",
             channel=channel,
             actor=actor,
             obj=app,
-            before={"status": before["status"], **old},
-            after={"status": after["status"], **new, **_extra_fields(spec, fields)},
-            note=audit_note,
+            before=audit_before,
+            after=audit_after,
+            note=audit_note(note, warnings),
             municipality=app.municipality,
             application=app,
         )
-        if old.get("status") != new.get("status", old.get("status")):
+        if spec.notifies and "status" in new:
             # The e-mail leaves through a task (retried while the mail server is away), and only
             # once the change is committed; a broker that cannot take it never undoes the change.
-            transaction.on_commit(lambda: tasks.send_status_email.delay(app.pk), robust=True)
+            transaction.on_commit(lambda: notifications.send_status_email.delay(app.pk), robust=True)
     for attr in [f.attname for f in Application._meta.concrete_fields]:
         setattr(application, attr, getattr(app, attr))
     application.transition_warnings = warnings
     return application
 
 
+def _lock(spec: Action, pk) -> Application:
+    """Lock the rows a transition reads, in the order every writer takes them — the programme (when
+    the action reads its committed total), the municipality, the application — so that two writers
+    never wait for each other in a cycle; grants.workflow_batch takes the same order for many
+    applications at once. The municipality's row is locked because eligibility is one of the guards:
+    an officer's override (grants.services, which locks that row) lands before or after, not between."""
+    programme_id, municipality_id = Application.objects.values_list("programme_id", "municipality_id").get(
+        pk=pk
+    )
+    if spec.locks_programme:
+        Programme.objects.select_for_update().filter(pk=programme_id).first()
+    Municipality.objects.select_for_update().filter(pk=municipality_id).first()
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("programme", "municipality")
+        .get(pk=pk)
+    )
+
+
+def audit_values(spec: Action, old_status, new_status, old: dict, new: dict, fields: dict) -> tuple:
+    """The before and after of a workflow AuditEvent: the status on both sides, then the fields that
+    changed, then inputs that are not columns. Shared with grants.workflow_batch, so history reads the
+    same whichever path wrote it."""
+    return {"status": old_status, **old}, {"status": new_status, **new, **_extra_fields(spec, fields)}
+
+
+def audit_note(note: str, warnings) -> str:
+    """The note of a workflow AuditEvent: the person's note, then each warning, in the site's language."""
+    note = (note or "").strip()
+    if not warnings:
+        return note
+    with audit.site_language():
+        return "\n".join([note, *[f"⚠ {w}" for w in warnings]]).strip()
+
+
 def _extra_fields(spec: Action, fields: dict) -> dict:
     # Inputs that are not application columns (none today) would be kept here for the auditor.
     return {k: v for k, v in fields.items() if k not in AUDITED and k in spec.optional_fields + spec.fields}
-
-
-def notify_status_change(application_id: int):
-    """Tell the municipality's contacts that the status changed. Greek, a link, no amounts or notes:
-    e-mail is not a safe channel for decisions, the portal is."""
-    app = Application.objects.select_related("municipality", "programme").get(pk=application_id)
-    recipients = app.municipality.contact_email_list + list(
-        app.municipality.accounts.filter(user__is_active=True)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-    if not recipients:
-        return
-    send_mass_mail([status_change_message(app, recipients)], fail_silently=False)
-
-
-def status_change_message(app: Application, recipients) -> tuple:
-    """The (subject, body, sender, recipients) of a status-change e-mail; also used by the batch."""
-    with translation.override("el"):
-        subject = _("Smart Cities: your application is now «%(s)s»") % {"s": app.get_status_display()}
-        body = _(
-            "The status of the application of %(m)s to «%(p)s» changed to «%(s)s».\n\n"
-            "See the details in the portal: %(url)s\n"
-        ) % {
-            "m": app.municipality.name,
-            "p": app.programme.title,
-            "s": app.get_status_display(),
-            "url": f"{settings.SITE_URL.rstrip('/')}/portal/",
-        }
-    return (subject, body, settings.DEFAULT_FROM_EMAIL, sorted(set(recipients)))
 
 
 def replay(application: Application) -> dict:

@@ -1,11 +1,16 @@
 """The batch form of the workflow's `record_decision`, for imports of published lists.
 
 `transition(app, "record_decision", …)` takes about eight queries per application (lock, cap override,
-committed total, save, audit…), which caps an import at a few hundred rows per second. This module
-applies the same action to many applications with the same guards, the same validation
-(`workflow._set_decision`), the same warnings (`workflow.decision_warnings`) and the same audit shape,
-but reads and writes in bulk: one lock on the programme, one SELECT … FOR UPDATE per chunk of
-applications, one query for cap overrides, one for the committed total, and COPY for the writes.
+committed total, save, audit…), which caps an import at a few hundred rows per second. This module is
+the second writer of Application.status beside `transition()`, and it applies the same action of the
+same table to many applications: the same guards (`workflow._check_static`, which runs the action's
+guards), the same validation (`workflow._set_decision`), the same warnings
+(`workflow.decision_warnings`, with the cap and committed total of grants.caps), the same audit values
+and note (`workflow.audit_values`, `workflow.audit_note`), the same locks in the same order (the
+programme, then the municipalities, then the applications) and the same recipients
+(`grants.notifications`). It reads and writes in bulk: one lock on the programme, one on the
+municipalities, one SELECT … FOR UPDATE of the applications, one query for cap overrides, one for the
+committed total, and COPY for the writes.
 
 Rows are applied in order as if one transition followed another: the committed total that the
 "over the programme's total" warning uses includes the rows before it in the batch.
@@ -19,24 +24,22 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import send_mass_mail
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
-from grants import audit, tasks
-from grants.models import Application, CapOverride, Channel, Municipality, MunicipalityAccount, Programme
+from grants import audit, caps, notifications
+from grants.models import Application, CapOverride, Channel, Municipality, Programme
 from grants.models import ApplicationStatus as S
 from grants.workflow import (
     ACTIONS,
     AUDITED,
     TransitionError,
     _check_static,
-    _extra_fields,
     _message,
     _set_decision,
+    audit_note,
+    audit_values,
     decision_warnings,
-    status_change_message,
 )
 
 # PostgreSQL accepts at most 65,535 parameters per statement; stay well below for IN (…) lists.
@@ -147,15 +150,13 @@ def record_decisions(programme, decisions, *, actor, channel=Channel.IMPORT) -> 
         programme = Programme.objects.select_for_update().get(pk=programme.pk)
         found = _lock(programme, [d.municipality.pk for d in decisions])
         overrides = {o.municipality_id: o for o in CapOverride.objects.filter(programme=programme)}
-        committed = Application.objects.filter(programme=programme, status=S.INCLUDED).aggregate(
-            s=Sum("budget")
-        )["s"] or Decimal("0")
+        committed = caps.programme_committed(programme.pk)
         # A new application starts with the model's defaults, as get_or_create would give it.
         blank = Application(programme=programme, budget=Decimal("0.00"))
         blank_values = [getattr(blank, name) for name in LOCKED]
 
         outcomes, errors, created, changes = [], [], [], []
-        caps = {}
+        caps_by_population = {}
         for i, decision in enumerate(decisions):
             municipality = decision.municipality
             app = found.get(municipality.pk)
@@ -180,7 +181,7 @@ def record_decisions(programme, decisions, *, actor, channel=Channel.IMPORT) -> 
                 app,
                 status=status,
                 budget=app.budget,
-                cap=_cap(programme, municipality, overrides.get(municipality.pk), caps),
+                cap=_cap(programme, municipality, overrides.get(municipality.pk), caps_by_population),
                 committed_elsewhere=elsewhere,
             )
             app.status = status
@@ -202,14 +203,14 @@ def record_decisions(programme, decisions, *, actor, channel=Channel.IMPORT) -> 
     return outcomes
 
 
-def _cap(programme, municipality, override, caps) -> Decimal:
+def _cap(programme, municipality, override, cached) -> Decimal:
     """Programme.cap_for, once per population: the cap depends on nothing else but an override."""
     if override is not None:
         return programme.cap_for(municipality, override=override)
     key = (municipality.population_2011, municipality.population_2021)
-    if key not in caps:
-        caps[key] = programme.cap_for(municipality, override=None)
-    return caps[key]
+    if key not in cached:
+        cached[key] = programme.cap_for(municipality, override=None)
+    return cached[key]
 
 
 def _write(blank, created, changes, *, spec, actor, channel):
@@ -228,17 +229,12 @@ def _write(blank, created, changes, *, spec, actor, channel):
     app_type = ContentType.objects.get_for_model(Application).pk
     events, notify = [], {}
     for app, decision, warnings, before, old, new in changes:
-        if "status" in new:
+        if spec.notifies and "status" in new:
             notify[app.pk] = app.municipality_id
-        note = decision.note.strip()
-        if warnings:
-            with audit.site_language():
-                note = "\n".join([note, *[f"⚠ {w}" for w in warnings]]).strip()
+        before, after = audit_values(spec, before[0], app.status, old, new, decision.fields)
         if app.id in created_ids:
             before = {}
-            after = {"programme": app.programme_id, "municipality": app.municipality_id, "status": app.status}
-        else:
-            before, after = {"status": before[0], **old}, {"status": app.status}
+            after = {"programme": app.programme_id, "municipality": app.municipality_id, **after}
         events.append(
             audit.row(
                 action=f"workflow.{spec.name}",
@@ -250,19 +246,32 @@ def _write(blank, created, changes, *, spec, actor, channel):
                 municipality_id=app.municipality_id,
                 application_id=app.pk,
                 before=before,
-                after={**after, **new, **_extra_fields(spec, decision.fields)},
-                note=note,
+                after=after,
+                note=audit_note(decision.note, warnings),
             )
         )
     audit.insert_rows(events)
     if notify:
         pairs = [[app_id, municipality_id] for app_id, municipality_id in notify.items()]
-        transaction.on_commit(lambda: tasks.send_status_emails.delay(pairs), robust=True)
+        transaction.on_commit(lambda: notifications.send_status_emails.delay(pairs), robust=True)
 
 
 def _lock(programme, municipality_ids) -> dict:
-    """municipality id → _App of its application in `programme`, each row locked FOR UPDATE."""
+    """municipality id → _App of its application in `programme`, each row locked FOR UPDATE, after
+    the municipalities' rows: transition() locks the municipality before the application (eligibility
+    is a guard, and an officer's override locks that row), and the same order here, by id, means an
+    import and a transition or an override never wait for each other in a cycle."""
     found = {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {connection.ops.quote_name(Municipality._meta.db_table)} "
+                "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+                [sorted(municipality_ids)],
+            )
+    else:
+        for ids in _chunks(sorted(municipality_ids)):
+            list(Municipality.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
     if connection.vendor == "postgresql":
         # One array parameter: Django's IN (…) handling costs more than the query for 10,000 ids.
         table = connection.ops.quote_name(Application._meta.db_table)
@@ -351,33 +360,3 @@ def _insert_applications(blank, apps, now):
         with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
             for app in apps:
                 copy.write_row(values(app))
-
-
-def notify_status_changes(changed: dict):
-    """notify_status_change for many applications (`changed`: application id → municipality id), with
-    one SMTP connection. Who has someone to tell is read once for all municipalities (few have contacts
-    or accounts), so a 100,000-line import sends no list of 100,000 ids; only the applications to
-    notify are loaded whole."""
-    emails = {}
-    accounts = (
-        MunicipalityAccount.objects.filter(user__is_active=True)
-        .exclude(user__email="")
-        .values_list("municipality_id", "user__email")
-    )
-    for municipality_id, email in accounts:
-        emails.setdefault(municipality_id, []).append(email)
-    with_contacts = {
-        pk
-        for pk, contacts in Municipality.objects.exclude(contact_emails="").values_list(
-            "pk", "contact_emails"
-        )
-        if contacts.strip()
-    }
-    to_tell = [pk for pk, m in changed.items() if m in with_contacts or m in emails]
-    messages = []
-    for ids in _chunks(to_tell):
-        for app in Application.objects.filter(pk__in=ids).select_related("municipality", "programme"):
-            recipients = app.municipality.contact_email_list + emails.get(app.municipality_id, [])
-            messages.append(status_change_message(app, recipients))
-    if messages:
-        send_mass_mail(messages, fail_silently=False)

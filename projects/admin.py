@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from grants.admin.common import FoldedSearchMixin, ReadOnlyAdminMixin
-from grants.admin.formatting import eur
 from grants.filters import CatalogueFilterSet, SelectionFilterSet
+from grants.formatting import eur
 from grants.models import Channel
 from projects import services
 from projects.models import CatalogueProject, Category, Selection

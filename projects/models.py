@@ -2,6 +2,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from grants.formatting import format_eur
 from grants.models.programme import MONEY
 from grants.text import fold
 
@@ -92,7 +93,4 @@ class Selection(models.Model):
         ]
 
     def __str__(self):
-        # Imported here: projects.services imports this module.
-        from projects.services import format_eur
-
         return f"{self.project.code}: {format_eur(self.amount)}"

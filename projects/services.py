@@ -5,14 +5,14 @@ every write locks the application row first (SELECT … FOR UPDATE), re-reads th
 then writes. Two concurrent additions that each fit but together exceed the cap are serialised on
 that lock; the second sees the first's amount and is refused."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from grants import audit, roles
+from grants import amounts, audit, caps, roles
 from grants.models import Application, ApplicationStatus, Channel
 from projects.models import CatalogueProject, Selection
 
@@ -26,25 +26,7 @@ class SelectionError(ValidationError):
 
 
 def money(value, field="amount") -> Decimal:
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError, TypeError):
-        raise SelectionError({field: _("Enter an amount in euros, e.g. 12500.00.")}) from None
-    if not amount.is_finite():
-        raise SelectionError({field: _("Enter an amount in euros, e.g. 12500.00.")})
-    return amount
-
-
-def format_eur(amount: Decimal) -> str:
-    """«1.234.567,89 €» — how Greek officers read money, used in messages and e-mails."""
-    q = Decimal(amount).quantize(Decimal("0.01"))
-    sign = "-" if q < 0 else ""
-    whole, frac = f"{abs(q):.2f}".split(".")
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return f"{sign}{'.'.join(groups)},{frac} €"
+    return amounts.money(value, field=field, error=SelectionError)
 
 
 def _lock(application) -> Application:
@@ -70,23 +52,14 @@ def _check_may_edit(app: Application, actor):
 
 
 def _check_cap(app: Application, new_total: Decimal, old_total: Decimal | None = None):
-    """Refuse a change that takes the total over the cap. A total already over it (the cap was lowered
-    by an override after the selections were made) may still go down or stay: refusing those would
-    stop the clerk from correcting a text or moving towards the cap."""
-    if old_total is not None and new_total <= old_total:
-        return
-    cap = app.programme.cap_for(app.municipality)
-    if new_total > cap:
-        raise SelectionError(
-            {
-                "amount": _("The total %(total)s exceeds the cap %(cap)s by %(excess)s.")
-                % {
-                    "total": format_eur(new_total),
-                    "cap": format_eur(cap),
-                    "excess": format_eur(new_total - cap),
-                }
-            }
-        )
+    # A total already over the cap may go down or stay (grants.caps.check_cap says why).
+    caps.check_cap(
+        new_total,
+        app.programme.cap_for(app.municipality),
+        previous=old_total,
+        field="amount",
+        error=SelectionError,
+    )
 
 
 def _total_without(app: Application, exclude_pk=None) -> Decimal:

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grants import services
-from grants.admin.formatting import date_gr, datetime_gr, eur
+from grants.formatting import date_gr, datetime_gr, eur
 from grants.models import Application, AuditEvent, Channel
 from grants.workflow import transition
 from projects import services as project_services

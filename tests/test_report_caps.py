@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 
 from grants import services, workflow
+from grants.formatting import format_eur
 from grants.models import ApplicationStatus as S
 from projects import services as project_services
-from projects.services import format_eur
 from tests.conftest import make_municipality
 
 

@@ -8,9 +8,9 @@ import pytest
 from pypdf import PdfReader
 
 from grants import audit, services
+from grants.formatting import format_eur
 from grants.models import AuditEvent
 from grants.reports import formats
-from projects.services import format_eur
 from tests.conftest import make_municipality
 
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grants import services, workflow
+from grants.formatting import format_eur
 from grants.models import Application, AuditEvent, Municipality
 from grants.models import ApplicationStatus as S
 from grants.reports import formats
@@ -25,7 +26,6 @@ from grants.reports.definitions import REPORTS
 from grants.reports.views import export_queryset_response
 from projects import services as project_services
 from projects.models import CatalogueProject, Selection
-from projects.services import format_eur
 from tests.conftest import make_municipality
 
 ALL_DOWNLOADS = [(name, fmt) for name, cls in REPORTS.items() for fmt in cls.formats]

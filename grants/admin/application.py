@@ -12,14 +12,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from grants import services
+from grants import caps, services
 from grants.filters import ApplicationFilterSet
+from grants.formatting import date_gr, datetime_gr, eur
 from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
 
 from .audit import render_history
 from .common import FoldedSearchMixin
 from .exports import export_actions
-from .formatting import date_gr, datetime_gr, eur
 from .selections import SelectionInline
 from .workflow_actions import WorkflowAdminMixin, bulk_actions
 
@@ -212,7 +212,7 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
             totals = cl.queryset.order_by().aggregate(
                 n=Count("pk"),
                 total_budget=Sum("budget"),
-                total_included=Sum("budget", filter=Q(status=ApplicationStatus.INCLUDED)),
+                total_included=caps.committed_sum(),
                 total_to_be_included=Sum("budget", filter=Q(status=ApplicationStatus.TO_BE_INCLUDED)),
             )
             context["sc_totals"] = {

@@ -8,13 +8,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-# The module, not its names: grants.history imports this package's formatting in turn.
 from grants import history
+from grants.formatting import EMPTY, datetime_gr
 from grants.models import AuditEvent
 
 from .common import AutocompleteFilter
 from .exports import export_actions
-from .formatting import EMPTY, datetime_gr
 
 
 def render_before_after(event, names: history.Names):

@@ -1,4 +1,5 @@
-"""Registry admin: regions, regional units, municipalities (with their caps), programmes, accounts."""
+"""Registry admin: regions, regional units and municipalities (with their caps and eligibility).
+The programme is in programme.py, municipality accounts in accounts.py."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,20 +9,19 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grants import services
 from grants.amounts import AmountField
 from grants.filters import MunicipalityFilterSet
+from grants.formatting import EMPTY, eur, format_int
 from grants.models import (
     Application,
     ApplicationStatus,
     CapOverride,
     Channel,
     Municipality,
-    MunicipalityAccount,
     Programme,
     Region,
     RegionalUnit,
@@ -29,11 +29,10 @@ from grants.models import (
 
 from .common import FoldedSearchMixin, ReadOnlyAdminMixin, current_programme
 from .exports import export_actions
-from .formatting import EMPTY, eur
 
 
 def int_gr(value) -> str:
-    return f"{value:,}".replace(",", ".") if value is not None else EMPTY
+    return format_int(value) if value is not None else EMPTY
 
 
 def rate_gr(value) -> str:
@@ -338,72 +337,3 @@ class MunicipalityAdmin(FoldedSearchMixin, admin.ModelAdmin):
             # The form checked the same rules; this is a race with another writer.
             transaction.set_rollback(True)
             messages.error(request, " ".join(exc.messages))
-
-
-def _amount_field(model, name):
-    field = model._meta.get_field(name)
-    return AmountField(label=capfirst(field.verbose_name), help_text=field.help_text)
-
-
-class ProgrammeForm(forms.ModelForm):
-    # The programme's sums in euros, typed the Greek way («235.285.163,00») like every other amount;
-    # the model's own validation (digits, cap rule) still runs on save.
-    total_budget = _amount_field(Programme, "total_budget")
-    cap_rate = _amount_field(Programme, "cap_rate")
-    cap_rounding_step = _amount_field(Programme, "cap_rounding_step")
-    cap_floor = _amount_field(Programme, "cap_floor")
-
-    class Meta:
-        # Rates are fractions, not sums: a decimal field that reads the page's decimal mark («0,85»).
-        localized_fields = ("cofinancing_less_developed", "cofinancing_transition")
-
-
-@admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
-    form = ProgrammeForm
-    list_display = ("code", "title", "total_budget_col", "cap_rate", "cap_floor_col", "opens_on", "closes_on")
-    readonly_fields = ("code",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("total budget"), ordering="total_budget")
-    def total_budget_col(self, obj):
-        return eur(obj.total_budget)
-
-    @admin.display(description=_("cap: minimum"), ordering="cap_floor")
-    def cap_floor_col(self, obj):
-        return eur(obj.cap_floor)
-
-    def save_model(self, request, obj, form, change):
-        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in services.PROGRAMME_AUDITED}
-        if changes:
-            services.programme_update(programme=obj, actor=request.user, channel=Channel.ADMIN, **changes)
-
-
-@admin.register(MunicipalityAccount)
-class MunicipalityAccountAdmin(admin.ModelAdmin):
-    list_display = ("user", "municipality", "is_active")
-    list_select_related = ("user", "municipality")
-    autocomplete_fields = ("user", "municipality")
-    search_fields = ("user__username", "municipality__search_key")
-
-    @admin.display(description=_("active"), boolean=True)
-    def is_active(self, obj):
-        return obj.user.is_active
-
-    def get_readonly_fields(self, request, obj=None):
-        return ("user",) if obj is not None else ()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        account = services.municipality_account_set(
-            user=obj.user, municipality=obj.municipality, actor=request.user, channel=Channel.ADMIN
-        )
-        obj.pk = account.pk
-        obj._state.adding = False

@@ -10,11 +10,10 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from grants.amounts import AmountField
+from grants.formatting import eur
 from grants.models import Channel
 from projects import services as project_services
 from projects.models import CatalogueProject, Selection
-
-from .formatting import eur
 
 
 class _DryRun(Exception):

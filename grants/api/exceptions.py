@@ -21,7 +21,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from grants import concurrency
+from grants import version_check
 from grants.request_log import current_request_id
 from grants.workflow import TransitionError
 from projects.services import SelectionError
@@ -58,7 +58,7 @@ def _reason(exc: DjangoValidationError) -> str:
 
 def to_api_exception(exc):
     """The domain error as the DRF exception that says the same thing, or `exc` unchanged."""
-    if isinstance(exc, concurrency.StaleVersion):
+    if isinstance(exc, version_check.StaleVersion):
         return StaleVersion(expected=exc.expected, current=exc.current)
     if isinstance(exc, (TransitionError, SelectionError)):
         if hasattr(exc, "error_dict"):

@@ -1,47 +1,79 @@
-"""Aggregates over the scoped, filtered querysets: a municipality's report counts only its own rows."""
+"""The API's reports: the `/reports/` definitions (grants.reports.aggregates) over the scoped
+(grants.selectors) and filtered applications, with the API's own field names. The same filters, the
+same grouping and the same numbers as the pages and their downloads."""
 
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import generics
 
-from grants import selectors
-from grants.filters import ApplicationFilterSet, SelectionFilterSet
+from grants import caps, selectors
+from grants.filters import ApplicationFilterSet
+from grants.reports.aggregates import REGION, BudgetsReport, PopularityReport
 
-from . import reports
 from . import serializers as s
 from .views import ApiView
 
 
 class AggregateView(ApiView, generics.ListAPIView):
-    # Rows are computed by the aggregate, so only the shared FilterSet applies, not `ordering`.
+    # Rows are computed by the report, so only the report's FilterSet applies, not `ordering`.
     filter_backends = [DjangoFilterBackend]
-    aggregate = None
-    rows = None
-
-    def list(self, request, *args, **kwargs):
-        grouped = type(self).aggregate(self.filter_queryset(self.get_queryset()))
-        page = self.paginate_queryset(grouped)
-        return self.get_paginated_response(self.get_serializer(list(type(self).rows(page)), many=True).data)
-
-
-class PopularityView(AggregateView):
-    """Catalogue projects by how many applications chose them, with the amounts."""
-
-    serializer_class = s.PopularityRowSerializer
-    filterset_class = SelectionFilterSet
-    aggregate = reports.project_popularity
-    rows = reports.popularity_rows
-
-    def get_queryset(self):
-        return selectors.selections_for(self.request.user)
-
-
-class BudgetsView(AggregateView):
-    """Applications and budgets per region, with the included share."""
-
-    serializer_class = s.BudgetRowSerializer
     filterset_class = ApplicationFilterSet
-    aggregate = reports.budgets_by_region
-    rows = reports.budget_rows
 
     def get_queryset(self):
         return selectors.applications_for(self.request.user)
+
+    def rows(self, applications) -> list[dict]:
+        raise NotImplementedError
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.rows(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class PopularityView(AggregateView):
+    """Catalogue projects by how many of the applications chose them, with the amounts (the
+    popularity report: every active project, and any other that was chosen)."""
+
+    serializer_class = s.PopularityRowSerializer
+
+    def rows(self, applications):
+        _applicants, listed, _amount = PopularityReport().projects(applications)
+        return [
+            {
+                "project": project.code,
+                "title_el": project.title_el,
+                "title_en": project.title_en,
+                "category": project.category.order,
+                "applications": n,
+                "total_amount": total,
+            }
+            for project, n, _share, total in listed
+        ]
+
+
+class BudgetsView(AggregateView):
+    """Applications and budgets per region, with the included share (the budgets report's groups
+    of region and status, added up per region)."""
+
+    serializer_class = s.BudgetRowSerializer
+
+    def rows(self, applications):
+        regions = {}
+        for g in BudgetsReport().groups(applications):
+            row = regions.setdefault(
+                g[f"{REGION}__code"],
+                {
+                    "region": g[f"{REGION}__code"],
+                    "region_name": g[f"{REGION}__name"],
+                    "region_category": g[f"{REGION}__category"],
+                    "applications": 0,
+                    "total_budget": caps.ZERO,
+                    "included": 0,
+                    "included_budget": caps.ZERO,
+                },
+            )
+            row["applications"] += g["n"]
+            row["total_budget"] += g["total"]
+            if g["status"] == caps.COMMITTED_STATUS:
+                row["included"] += g["n"]
+                row["included_budget"] += g["total"]
+        return [regions[code] for code in sorted(regions)]

@@ -8,14 +8,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from grants import selectors
-from grants.concurrency import application_at_version
 from grants.filters import SelectionFilterSet
 from grants.models import Application, Channel
+from grants.version_check import application_at_version
 from grants.workflow import available_actions, transition
 from projects import services as project_services
 
 from . import serializers as s
-from .concurrency import etag, expected_version
+from .if_match import etag, expected_version
 from .permissions import EditSelections, TakeActions
 from .views import APPLICATION_PK, ApiView, scoped_application
 

@@ -18,12 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from grants import audit
+from grants.formatting import format_eur
 from grants.imports.matching import MunicipalityIndex
 from grants.imports.readers import ErrorList, RowError, read_rows
 from grants.imports.values import parse_amount, parse_date, parse_status
 from grants.models import ApplicationStatus, Channel, Programme
 from grants.workflow_batch import Decision, DecisionBatchError, record_decisions
-from projects.services import format_eur
 
 CHUNK = 5000
 

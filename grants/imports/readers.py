@@ -15,6 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from grants import published
 from grants.imports.values import (
     MISSING_DATE,
     STATUSES,
@@ -25,25 +26,22 @@ from grants.imports.values import (
 from grants.text import fold, quoted
 
 FORMATS = ("text", "csv", "xlsx")
-TEXT_HEADER = fold("ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ ΔΙΚΑΙΟΥΧΟΣ Π/Υ ΗΜΕΡΟΜΗΝΙΑ ΕΝΤΑΞΗΣ")
-# Folded header cell → field. The four published columns, and plain English names for files written by
-# a program.
+TEXT_HEADER = fold(published.TEXT_HEADER)
+# Folded header cell → field. The four published columns (grants.published), a shorter and a longer
+# spelling seen in lists, and plain English names for files written by a program.
 COLUMNS = {
-    "ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ": "status",
+    **{heading: name for name, heading in published.HEADINGS.items()},
     "ΚΑΤΑΣΤΑΣΗ": "status",
     "STATUS": "status",
-    "ΔΙΚΑΙΟΥΧΟΣ": "beneficiary",
     "BENEFICIARY": "beneficiary",
-    "Π/Υ": "budget",
     "ΠΡΟΫΠΟΛΟΓΙΣΜΟΣ": "budget",
     "BUDGET": "budget",
-    "ΗΜΕΡΟΜΗΝΙΑ ΕΝΤΑΞΗΣ": "inclusion_date",
     "INCLUSION DATE": "inclusion_date",
     "INCLUSION_DATE": "inclusion_date",
 }
 COLUMNS = {fold(k): v for k, v in COLUMNS.items()}
 REQUIRED = ("status", "beneficiary", "budget")
-PUBLISHED_COLUMNS = "ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ, ΔΙΚΑΙΟΥΧΟΣ, Π/Υ, ΗΜΕΡΟΜΗΝΙΑ ΕΝΤΑΞΗΣ"
+PUBLISHED_COLUMNS = ", ".join(published.HEADINGS.values())
 
 # Limits against files built to exhaust the server; each is far above what a real list needs, and the
 # tests lower them rather than build gigabytes.

@@ -7,9 +7,10 @@ import re
 
 from django.utils.translation import gettext as _
 
+from grants import published
+
 # The importer reads amounts with the parser the portal uses (re-exported for its callers).
 from grants.amounts import parse_amount  # noqa: F401
-from grants.models import ApplicationStatus as S
 from grants.text import fold, greek_lookalikes, quoted
 
 _AMOUNT_CHARS = re.compile(r"^[0-9.,]+$")
@@ -20,10 +21,8 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 # The statuses of a published list, folded. The internal values are accepted too (a CSV written by a
 # program); any other workflow status is not a decision and is refused.
 STATUSES = {
-    "ΕΝΤΑΓΜΕΝΗ": S.INCLUDED,
-    "ΠΡΟΣ ΕΝΤΑΞΗ": S.TO_BE_INCLUDED,
-    "INCLUDED": S.INCLUDED,
-    "TO_BE_INCLUDED": S.TO_BE_INCLUDED,
+    **{fold(word): status for status, word in published.STATUS.items()},
+    **{fold(status): status for status in published.STATUS},
 }
 
 

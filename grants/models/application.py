@@ -38,8 +38,9 @@ def committed_to_cap(prefix: str = "") -> models.Case:
 
 
 class Application(models.Model):
-    """A municipality's application (πράξη) to a programme. Status is written only by
-    grants.workflow.transition; selections only by projects.services."""
+    """A municipality's application (πράξη) to a programme. Status is written only by the workflow:
+    grants.workflow.transition, and its batch form for imported decisions (grants.workflow_batch);
+    selections only by projects.services."""
 
     programme = models.ForeignKey(
         "grants.Programme",

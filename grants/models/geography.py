@@ -7,7 +7,7 @@ from grants.text import fold
 
 
 class RegionCategory(models.TextChoices):
-    # The category drives the co-financing rate (../shared/data/README.md).
+    # The category drives the co-financing rate (grants/data/SOURCES.md).
     TRANSITION = "transition", _("Transition")
     LESS_DEVELOPED = "less_developed", _("Less developed")
 

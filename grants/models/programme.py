@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grants.formatting import format_date
 from grants.models.geography import RegionCategory
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -19,8 +20,8 @@ COFINANCING_FIELDS = {
 
 
 def _dmy(day) -> str:
-    # dd/mm/yyyy in every language, as everywhere else on the site (grants.admin.formatting.date_gr).
-    return day.strftime("%d/%m/%Y")
+    # dd/mm/yyyy in every language, as everywhere else on the site.
+    return format_date(day)
 
 
 class CensusYear(models.IntegerChoices):
@@ -142,7 +143,7 @@ class Programme(models.Model):
         return ""
 
     def cap_breakdown(self, municipality, override=...) -> CapBreakdown:
-        """The cap rule of ../shared/data/README.md (inferred from published figures):
+        """The cap rule of grants/data/SOURCES.md (inferred from published figures):
         max(floor, rate × population rounded up to the next step), unless overridden.
 
         `override` may be passed by callers that already loaded it (lists), to avoid a query per row.

@@ -16,7 +16,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from projects.services import format_eur
+from grants.formatting import format_eur
 
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 FONT_DIR = Path(settings.BASE_DIR) / "grants" / "reports" / "fonts"

@@ -6,11 +6,12 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from grants import history
+from grants import caps, history
+from grants.formatting import format_eur
 from grants.models import Application, AuditEvent
 from grants.models import ApplicationStatus as S
 from projects.models import Selection
-from projects.services import EDITABLE_STATUSES, format_eur
+from projects.services import EDITABLE_STATUSES
 
 # The only references the timeline names; officers who proposed an inclusion stay unnamed.
 NAMED_KEYS = ("project",)
@@ -27,11 +28,12 @@ class CapBar:
 
     @property
     def excess(self) -> Decimal:
-        return max(self.total - self.cap, Decimal("0"))
+        return caps.cap_excess(self.total, self.cap)
 
     @property
     def over(self) -> bool:
-        return self.total > self.cap
+        # The services' rule (grants.caps), so the bar never says "over" where a save succeeds.
+        return self.excess > 0
 
     @property
     def percent(self) -> int:

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from grants import history, selectors
 from grants.amounts import parse_typed_amount
-from grants.concurrency import StaleVersion, application_at_version
 from grants.models import ApplicationStatus, Channel, MunicipalityAccount, Programme
 from grants.services import application_get_or_create
 from grants.text import fold
+from grants.version_check import StaleVersion, application_at_version
 from grants.workflow import TransitionError, available_actions, submission_is_current, transition
 from projects import services as selection_services
 from projects.models import CatalogueProject, Category

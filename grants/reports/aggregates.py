@@ -8,8 +8,9 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants import selectors
+from grants import caps, selectors
 from grants.filters import ApplicationFilterSet
+from grants.formatting import format_eur, format_int, format_percent
 from grants.models import (
     Application,
     ApplicationStatus,
@@ -19,13 +20,13 @@ from grants.models import (
     committed_to_cap,
 )
 from projects.models import CatalogueProject, Selection
-from projects.services import format_eur
 
 from .base import Column, ListReport
-from .filters import CapsFilterSet
 from .formats import INT, MONEY, PERCENT
+from .report_filtersets import CapsFilterSet
 
 ZERO = Decimal("0.00")
+REGION = "municipality__regional_unit__region"
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 STATUS_ORDER = {value: i for i, value in enumerate(ApplicationStatus.values)}
 
@@ -52,7 +53,10 @@ class PopularityReport(ListReport):
     def scoped(self, user):
         return selectors.applications_for(user)
 
-    def build(self, qs):
+    def projects(self, qs) -> tuple[int, list[tuple], Decimal]:
+        """(applicants, [(project, applicants who chose it, share, amount)], amount) over the filtered
+        applications `qs`: every active project and every project chosen, most chosen first. The
+        page, its downloads and the API's `reports/popularity/` all read this."""
         applicants = qs.count()
         chosen = Selection.objects.filter(application__in=qs.values("pk"))
         stats = {
@@ -61,25 +65,30 @@ class PopularityReport(ListReport):
                 n=Count("application_id", distinct=True), total=Sum("amount")
             )
         }
-        projects = CatalogueProject.objects.select_related("category").order_by("code")
         listed = []
-        for p in projects:
+        for p in CatalogueProject.objects.select_related("category").order_by("code"):
             s = stats.get(p.pk)
             if s is None and not p.active:
                 continue
             n, total = (s["n"], s["total"]) if s else (0, ZERO)
             share = (Decimal(n) / applicants).quantize(Decimal("0.0001")) if applicants else ZERO
-            listed.append([p.code, p.title_el, p.category.title_el, n, share, total])
-        listed.sort(key=lambda r: (-r[3], r[0]))
-        rows = [(i, *r) for i, r in enumerate(listed, start=1)]
-        amount = chosen.aggregate(s=Sum("amount"))["s"] or ZERO
+            listed.append((p, n, share, total))
+        listed.sort(key=lambda r: (-r[1], r[0].code))
+        return applicants, listed, chosen.aggregate(s=Sum("amount"))["s"] or ZERO
+
+    def build(self, qs):
+        applicants, listed, amount = self.projects(qs)
+        rows = [
+            (i, p.code, p.title_el, p.category.title_el, n, share, total)
+            for i, (p, n, share, total) in enumerate(listed, start=1)
+        ]
         totals = {"amount": amount, "applicants": sum(r[4] for r in rows)}
         self.applicants = applicants
         return rows, totals
 
     def summary(self, qs, fs):
         self._cached(qs)
-        return [(_("Applicants in the selection"), f"{self.applicants:,}".replace(",", "."))]
+        return [(_("Applicants in the selection"), format_int(self.applicants))]
 
 
 class BudgetsReport(ListReport):
@@ -102,13 +111,19 @@ class BudgetsReport(ListReport):
         self.user = user
         return selectors.applications_for(user)
 
-    def build(self, qs):
-        region = "municipality__regional_unit__region"
-        groups = (
+    def groups(self, qs):
+        """Applications and budgets per region and status of the filtered applications `qs`: the
+        page's rows, and the API's `reports/budgets/` added up per region."""
+        region = REGION
+        return (
             qs.order_by()
             .values(f"{region}__code", f"{region}__name", f"{region}__category", "status")
-            .annotate(n=Count("pk"), total=Sum("budget"))
+            .annotate(n=Count("pk"), total=Coalesce(Sum("budget"), Value(ZERO), output_field=MONEY_FIELD))
         )
+
+    def build(self, qs):
+        region = REGION
+        groups = self.groups(qs)
         categories = dict(RegionCategory.choices)
         statuses = dict(ApplicationStatus.choices)
         rows = sorted(
@@ -139,10 +154,10 @@ class BudgetsReport(ListReport):
         total = programmes.aggregate(s=Sum("total_budget"))["s"] or ZERO
         base = selectors.applications_for(self.user).filter(programme__in=programmes)
         sums = base.aggregate(
-            included=Sum("budget", filter=_status(ApplicationStatus.INCLUDED)),
+            included=caps.committed_sum(),
             pipeline=Sum("budget", filter=_status(ApplicationStatus.TO_BE_INCLUDED)),
         )
-        committed = sums["included"] or ZERO
+        committed = sums["included"]
         return {
             "total": total,
             "committed": committed,
@@ -156,7 +171,7 @@ class BudgetsReport(ListReport):
         return [
             (_("Programme total"), format_eur(c["total"])),
             (_("Committed (included)"), format_eur(c["committed"])),
-            (_("Committed share"), f"{c['share'] * 100:.2f}".replace(".", ",") + " %"),
+            (_("Committed share"), format_percent(c["share"])),
             (_("Remaining"), format_eur(c["remaining"])),
             (_("To be included (not yet committed)"), format_eur(c["pipeline"])),
         ]

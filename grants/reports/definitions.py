@@ -7,7 +7,7 @@ from django.db.models import Case, CharField, DecimalField, F, TextField, Value,
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 
-from grants import history, selectors
+from grants import history, published, selectors
 from grants.filters import ApplicationFilterSet, AuditEventFilterSet, SelectionFilterSet
 from grants.imports.matching import MunicipalityIndex
 from grants.models import ApplicationStatus, Channel, RegionCategory
@@ -15,23 +15,14 @@ from grants.models.programme import COFINANCING_FIELDS
 from projects.models import Selection
 
 from .base import Column, QuerysetReport, choice_label
-from .filters import OperationsFilterSet
 from .formats import DATE, DATETIME, INT, MONEY, PERCENT, TEXT
+from .report_filtersets import OperationsFilterSet
 
-# The published list's terms and headings (../shared/data/README.md): data, not UI, so not translated.
-PUBLISHED_STATUS = {ApplicationStatus.INCLUDED: "Ενταγμένη", ApplicationStatus.TO_BE_INCLUDED: "Προς ένταξη"}
-PUBLISHED_HEADINGS = ("ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ", "ΔΙΚΑΙΟΥΧΟΣ", "Π/Υ", "ΗΜΕΡΟΜΗΝΙΑ ΕΝΤΑΞΗΣ")
-MISSING_DATE = "–"
+# The published list's terms and headings: one definition with the importer's (grants.published).
+PUBLISHED_STATUS = published.STATUS
+PUBLISHED_HEADINGS = tuple(published.HEADINGS.values())
 
 REGION = "municipality__regional_unit__region"
-
-
-def published_amount(value) -> str:
-    return f"{value:,.2f}" if value is not None else ""
-
-
-def published_date(value) -> str:
-    return value.strftime("%d/%m/%Y") if value is not None else ""
 
 
 def status_label():
@@ -110,7 +101,7 @@ class InclusionsReport(QuerysetReport):
             field="budget",
             total=True,
             width=16,
-            csv=published_amount,
+            csv=published.amount,
         ),
         Column(
             "inclusion_date",
@@ -118,7 +109,7 @@ class InclusionsReport(QuerysetReport):
             kind=DATE,
             field="inclusion_date",
             width=14,
-            csv=published_date,
+            csv=published.date,
         ),
     ]
 
@@ -128,10 +119,9 @@ class InclusionsReport(QuerysetReport):
 
 def stream_published_text(rows):
     """«<status> <ΔΗΜΟΣ …> <1,234.56> <dd/mm/yyyy>» lines under the published heading, UTF-8."""
-    yield (" ".join(PUBLISHED_HEADINGS) + "\n").encode()
+    yield (published.TEXT_HEADER + "\n").encode()
     for status, name, budget, date in rows:
-        when = published_date(date) or MISSING_DATE
-        yield f"{status} {name} {published_amount(budget)} {when}\n".encode()
+        yield (published.text_line(status, name, budget, date) + "\n").encode()
 
 
 class SelectionsReport(QuerysetReport):

@@ -7,7 +7,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
 from grants.amounts import AmountField
-from projects.services import format_eur
+from grants.formatting import format_date, format_datetime, format_eur
 
 # Changelist parameters that are not filters: ordering, page, "show all", popups, errors.
 ADMIN_NOT_FILTERS = {"o", "p", "all", "e", "_to_field", "_popup", "_changelist_filters"}
@@ -40,9 +40,9 @@ def _form_value(field, value) -> str:
 
 def _plain(value) -> str:
     if isinstance(value, datetime.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+        return format_datetime(value)
     if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
+        return format_date(value)
     return str(value)
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grants.formatting import format_date, format_datetime, format_eur, format_int, format_percent
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 # PostgreSQL's COPY ends rows with LF and has no option to change it; csv.writer's default is CRLF.
@@ -263,20 +265,18 @@ def _register_fonts():
 
 def display_value(kind, value) -> str:
     """How a value reads on screen and on paper: Greek money and dd/mm/yyyy dates."""
-    from projects.services import format_eur
-
     if value is None or value == "":
         return ""
     if kind == MONEY:
         return format_eur(value)
     if kind == PERCENT:
-        return f"{Decimal(value) * 100:.2f}".replace(".", ",") + " %"
+        return format_percent(value)
     if kind == DATETIME:
-        return _local(value).strftime("%d/%m/%Y %H:%M")
+        return format_datetime(value)
     if kind == DATE:
-        return value.strftime("%d/%m/%Y")
+        return format_date(value)
     if kind == INT:
-        return f"{value:,}".replace(",", ".")
+        return format_int(value)
     return str(value)
 
 

@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from grants import roles, selectors
+from grants import caps, roles, selectors
 from grants.exports import services as exports
+from grants.formatting import format_eur
 from grants.models import ApplicationStatus, Channel, Programme
-from projects.services import format_eur
 
 from . import charts, exporting, filter_labels, formats
 from .definitions import REPORTS
@@ -63,11 +63,11 @@ def dashboard(request):
     popular = popularity_report.rows(apps, limit=10)
     popularity = [(f"{r[1]} {r[2]}"[:40], r[4], f"{r[4]} ({r[5] * 100:.0f}%)") for r in popular]
 
-    included = apps.filter(status=ApplicationStatus.INCLUDED)
+    included = apps.filter(status=caps.COMMITTED_STATUS)
     region_sums = (
         included.order_by()
         .values_list("municipality__regional_unit__region__name")
-        .annotate(s=Sum("budget"))
+        .annotate(s=caps.committed_sum())
         .order_by("-s")
     )
     regions = [(name, s or 0, format_eur(s or 0)) for name, s in region_sums]
@@ -76,7 +76,7 @@ def dashboard(request):
         included.order_by()
         .exclude(inclusion_date=None)
         .values_list("inclusion_date")
-        .annotate(s=Sum("budget"))
+        .annotate(s=caps.committed_sum())
     )
     months: dict[datetime.date, Decimal] = {}
     for day, s in per_day:

@@ -1,6 +1,6 @@
 from django import template
 
-from projects.services import format_eur
+from grants.formatting import format_eur
 
 register = template.Library()
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from config import secret_key
+from grants import secret_key
 
 STRONG = "Jq3x9ZtVbL0wR2mK7yPfA5uHnC8sEd4GkT1oWiXrYc6BvNaQ-_zh"
 SMTP = {"EMAIL_HOST": "smtp.example.gr"}

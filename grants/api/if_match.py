@@ -1,5 +1,5 @@
 """Optimistic concurrency over HTTP: a client says which version it read (If-Match header or a
-"version" field); grants.concurrency checks it under the row lock, and a write against a newer version
+"version" field); grants.version_check checks it under the row lock, and a write against a newer version
 is a 409 (grants.api.exceptions)."""
 
 import re

@@ -112,7 +112,7 @@ def test_a_changed_event_is_named(db, kalamata):
         "after = '{\"i\": 30}'::jsonb",
         "created_at = created_at + interval '1 second'",
         "actor_name = 'someone else'",
-        "object_id = '999'",
+        "object_id = object_id || '9'",  # a value that cannot be the one written
         "content_type_id = NULL",
         "chain_hash = md5('x') || md5('y')",
     ],

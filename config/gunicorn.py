@@ -4,6 +4,16 @@
 
 import multiprocessing
 import os
+import sys
+
+# gunicorn serves production only (the demo is `make demo`, on runserver): with DEBUG a visitor would
+# see tracebacks, settings and every URL pattern. Refused here, so that the systemd unit (whose
+# ExecStartPre check passes with DEBUG on) does not start either.
+if os.environ.get("DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}:
+    sys.exit(
+        "smartcities-web: refusing to start with DEBUG on (it shows tracebacks and settings to anyone). "
+        "Remove DEBUG from the environment (/etc/smartcities/env); `make demo` is the development server."
+    )
 
 wsgi_app = "config.wsgi:application"
 proc_name = "smartcities-web"

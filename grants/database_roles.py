@@ -8,12 +8,15 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.utils import ProgrammingError
+from psycopg.errors import InsufficientPrivilege
 
 from grants.models import AuditEvent
 
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 TABLE_WRITE = "SELECT, INSERT, UPDATE, DELETE"
 SEQUENCE_USE = "USAGE, SELECT, UPDATE"
+ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
 # Tables the application reads or appends to but never changes: the audit trail, and the record of
 # applied migrations (written by `migrate`, as the owner).
 APPEND_ONLY = {AuditEvent._meta.db_table: "SELECT, INSERT", "django_migrations": "SELECT"}
@@ -65,7 +68,8 @@ def app_role_ensure(*, role: str, password: str | None = None) -> RoleReport:
         if role in (owner, user):
             raise RoleError(f"«{role}» owns the tables or runs this command: choose another name.")
         cursor.execute(
-            "SELECT rolsuper, pg_has_role(oid, %s, 'MEMBER') FROM pg_roles WHERE rolname = %s",
+            "SELECT rolsuper, pg_has_role(oid, %s, 'MEMBER'), rolcanlogin AND NOT (rolcreatedb OR "
+            "rolcreaterole OR rolreplication OR rolbypassrls) FROM pg_roles WHERE rolname = %s",
             [owner, role],
         )
         row = cursor.fetchone()
@@ -85,12 +89,32 @@ def app_role_ensure(*, role: str, password: str | None = None) -> RoleReport:
             if cursor.fetchone()[0]:
                 raise RoleError(f"«{role}» owns tables or other objects in this database: use another role.")
 
-        verb = "CREATE" if created else "ALTER"
-        cursor.execute(
-            f"{verb} ROLE {_ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
-            + (" PASSWORD %s" if password else ""),
-            [password] if password else None,
-        )
+        # CREATE and ALTER ROLE need CREATEROLE, which the owner need not have (docs/deploy.md has the
+        # superuser create the role): an existing role that already has exactly these attributes and
+        # keeps its password is left alone, so that the owner can re-grant after every migrate.
+        if created or password or not row[2]:
+            verb = "CREATE" if created else "ALTER"
+            try:
+                with transaction.atomic():
+                    statement = f"{verb} ROLE {_ident(role)} {ROLE_ATTRIBUTES}"
+                    if password:
+                        cursor.execute(statement + " PASSWORD %s", [password])
+                    else:
+                        cursor.execute(statement)
+            except ProgrammingError as error:
+                if not isinstance(error.__cause__, InsufficientPrivilege):
+                    raise
+                raise RoleError(
+                    f"«{user}» may not {verb.lower()} roles ({str(error).strip()}). Have a superuser "
+                    + (
+                        f"create it once (sudo -u postgres createuser --pwprompt {role}), then run this "
+                        "again without --password."
+                        if created
+                        else f"run ALTER ROLE {role} {ROLE_ATTRIBUTES}"
+                        + (" PASSWORD '…'" if password else "")
+                        + " (sudo -u postgres psql), then run this again without --password."
+                    )
+                ) from error
         r, s = _ident(role), _ident(schema)
         statements = [
             f"GRANT CONNECT ON DATABASE {_ident(database)} TO {r}",

@@ -253,3 +253,41 @@ def test_sqlite_is_refused_with_a_clear_message():
     )
     assert done.returncode != 0
     assert "PostgreSQL only" in done.stderr and "sqlite" in done.stderr
+
+
+@pytest.fixture
+def as_owner_without_createrole(db):
+    """The connection as docs/deploy.md's owner: it owns the tables (here: is a member of their owner)
+    but may not create or alter roles, as `createuser --pwprompt smartcities` makes it."""
+    name = f"sc_test_owner_{uuid.uuid4().hex[:12]}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        tables_owner = cursor.fetchone()[0]
+        cursor.execute(f'CREATE ROLE "{name}" NOLOGIN NOSUPERUSER NOCREATEROLE IN ROLE "{tables_owner}"')
+        cursor.execute(f'SET ROLE "{name}"')
+    try:
+        yield name
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+            cursor.execute(f'DROP ROLE "{name}"')
+
+
+def test_an_owner_without_createrole_grants_a_role_a_superuser_created(role, as_owner_without_createrole):
+    # docs/deploy.md: the superuser creates both roles; the owner runs create_app_role after each migrate.
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+        cursor.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{PASSWORD}'")
+        cursor.execute(f'SET ROLE "{as_owner_without_createrole}"')
+    out = io.StringIO()
+    call_command("create_app_role", role, stdout=out)
+    assert f"Role «{role}» updated" in out.getvalue()
+    with connect_as(role) as conn:
+        conn.execute("SELECT count(*) FROM grants_application")
+        refused(conn, "TRUNCATE grants_auditevent")
+    assert privileges(role, "grants_auditevent") == ["INSERT", "SELECT"]
+
+
+def test_an_owner_without_createrole_is_told_how_to_create_the_role(role, as_owner_without_createrole):
+    with pytest.raises(CommandError, match=f"createuser --pwprompt {role}"):
+        call_command("create_app_role", role, password=PASSWORD)

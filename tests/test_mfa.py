@@ -228,6 +228,16 @@ def test_another_authorization_scheme_does_not_skip_the_session_check(officer):
     assert response.status_code == 403 and response.json()["code"] == "mfa_required"
 
 
+@pytest.mark.parametrize("separator", ["\xa0", "\x85", "\x1c", "\x1f"])
+def test_a_header_that_only_looks_like_a_token_does_not_skip_the_session_check(officer, separator):
+    # Python's str.split() splits on these, DRF (on bytes) does not: DRF sees no token and falls back
+    # to the password-only session, which the middleware must then have checked.
+    client = signed_in(officer, api=True)
+    client.credentials(HTTP_AUTHORIZATION=f"Token{separator}abc")
+    response = client.get(reverse("api:application-list"))
+    assert response.status_code == 403 and response.json()["code"] == "mfa_required"
+
+
 def test_a_staff_token_from_before_the_second_factor_is_refused_then_revoked_at_enrolment(
     officer, kalamata_user
 ):

@@ -104,6 +104,21 @@ def test_bad_input_is_a_400_naming_the_field(auditor, body, field, private_root)
     assert not ExportJob.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"status": ["included"] * 1001},
+        {"status": ["included"] * 600, "municipality": ["4401"] * 401},
+        {"q": "x" * 1001},
+    ],
+)
+def test_filters_bigger_than_a_report_page_takes_are_a_400(kalamata_user, filters, private_root):
+    body = {"report": "operations", "format": "csv", "filters": filters}
+    response = api_client(kalamata_user).post(URL, body, format="json")
+    assert response.status_code == 400 and "filters" in response.data, response.data
+    assert not ExportJob.objects.exists()
+
+
 def test_the_unknown_filter_is_named(auditor, private_root):
     body = {"report": "operations", "format": "csv", "filters": {"colour": "red"}}
     response = api_client(auditor).post(URL, body, format="json")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.admindocs.views import simplify_regex
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import translation
@@ -456,6 +456,27 @@ def test_only_officers_reset(officer, auditor, django_user_model):
     _reset(client, officer)
     assert TOTPDevice.objects.filter(user=officer, confirmed=True).exists()
     assert not AuditEvent.objects.filter(action="account.mfa_reset").exists()
+
+
+def test_an_officer_does_not_reset_a_superusers_second_factor(officer, superuser):
+    # An officer may not edit accounts; taking a superuser back to «password alone» would let whoever
+    # has that password enrol their own phone as the superuser.
+    enrol(superuser)
+    officer_device, _ = enrol(officer)
+    response = _reset(signed_in(officer, verified_by=officer_device), superuser)
+    assert response.status_code == 302
+    assert TOTPDevice.objects.filter(user=superuser, confirmed=True).exists()
+    assert not AuditEvent.objects.filter(action="account.mfa_reset").exists()
+    with pytest.raises(PermissionDenied):
+        mfa.mfa_reset(user=superuser, actor=officer)
+
+
+def test_a_superuser_resets_another_superusers_second_factor(superuser, django_user_model):
+    other = django_user_model.objects.create_superuser("root2", "root2@example.gr", "pw-root2-long-enough")
+    enrol(other)
+    device, _ = enrol(superuser)
+    _reset(signed_in(superuser, verified_by=device), other)
+    assert not TOTPDevice.objects.filter(user=other).exists()
 
 
 def test_the_accounts_list_says_who_has_set_it_up(officer, officer2):

@@ -10,7 +10,7 @@ import math
 from base64 import b32encode
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -225,12 +225,19 @@ def mfa_recovery_codes_regenerate(*, user, channel=Channel.PORTAL) -> list[str]:
     return codes
 
 
+def may_reset(*, actor, user) -> bool:
+    return bool(actor.is_superuser or not user.is_superuser)
+
+
 def mfa_reset(*, user, actor, channel=Channel.ADMIN) -> bool:
     """Remove `user`'s authenticator and recovery codes (a lost phone): their sessions are no longer
     verified, staff must enrol again at their next request, and the API token obtained with the old
-    device is revoked. Returns whether there was anything to reset."""
+    device is revoked. Returns whether there was anything to reset. Only a superuser resets a
+    superuser's: anyone holding that password could otherwise enrol their own phone as the superuser."""
     from rest_framework.authtoken.models import Token
 
+    if not may_reset(actor=actor, user=user):
+        raise PermissionDenied(_("Only a superuser may reset a superuser's two-step verification."))
     with transaction.atomic():
         devices = TOTPDevice.objects.filter(user=user)
         had = devices.filter(confirmed=True).exists() or StaticDevice.objects.filter(user=user).exists()

@@ -85,7 +85,7 @@ def every_path():
 def enrol(user):
     """Enrol `user` through the service, with a code computed from the device's key."""
     device = mfa.mfa_device_pending(user=user)
-    device, codes = mfa.mfa_enrol(user=user, code=str(totp(device.bin_key)).zfill(6))
+    device, codes = mfa.mfa_enrol(user=user, device_id=device.pk, code=str(totp(device.bin_key)).zfill(6))
     return device, codes
 
 
@@ -350,6 +350,25 @@ def test_enrolment_with_a_real_code_after_a_wrong_one(officer):
     event = AuditEvent.objects.get(action="account.mfa_enrol")
     assert event.actor == officer and event.after == {"mfa": True, "recovery_codes": 10}
     assert client.get("/accounts/mfa/recovery-codes/").context.get("codes") is None  # shown once
+
+
+def test_a_secret_shown_to_another_session_is_never_the_one_confirmed(officer):
+    def session():
+        client = Client()
+        assert client.post(reverse("login"), {"username": "officer", "password": PASSWORD}).status_code == 302
+        return client
+
+    snooper, owner = session(), session()
+    seen = snooper.get(SETUP).context["secret"]
+    page = owner.get(SETUP)
+    assert page.context["secret"] != seen
+    device = TOTPDevice.objects.get(user=officer, confirmed=False, pk=owner.session["mfa_pending_device"])
+    assert owner.post(SETUP, {"code": str(totp(device.bin_key)).zfill(6)}).status_code == 200
+    confirmed = TOTPDevice.objects.get(user=officer, confirmed=True)
+    assert mfa.secret_display(confirmed) != seen
+    assert not TOTPDevice.objects.filter(user=officer, confirmed=False).exists()
+    # The snooper's secret does not enrol either: the account is set up already.
+    assert snooper.post(SETUP, {"code": "123456"})["Location"].startswith(VERIFY)
 
 
 def test_verification_then_a_recovery_code_works_once(officer):

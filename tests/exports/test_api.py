@@ -86,6 +86,16 @@ def test_the_session_of_the_owner_downloads_too(
     assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
 
 
+def test_a_head_request_does_not_record_a_download(
+    kalamata_user, two_applications, private_root, django_capture_on_commit_callbacks
+):
+    body = {"report": "operations", "format": "json"}
+    client = api_client(kalamata_user)
+    job_id = _post(client, body, django_capture_on_commit_callbacks).data["id"]
+    assert client.head(f"{URL}{job_id}/download/").status_code == 405
+    assert not AuditEvent.objects.filter(action="report.export_download").exists()
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

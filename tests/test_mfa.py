@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.admindocs.views import simplify_regex
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import translation
@@ -85,7 +85,7 @@ def every_path():
 def enrol(user):
     """Enrol `user` through the service, with a code computed from the device's key."""
     device = mfa.mfa_device_pending(user=user)
-    device, codes = mfa.mfa_enrol(user=user, code=str(totp(device.bin_key)).zfill(6))
+    device, codes = mfa.mfa_enrol(user=user, device_id=device.pk, code=str(totp(device.bin_key)).zfill(6))
     return device, codes
 
 
@@ -228,6 +228,16 @@ def test_another_authorization_scheme_does_not_skip_the_session_check(officer):
     assert response.status_code == 403 and response.json()["code"] == "mfa_required"
 
 
+@pytest.mark.parametrize("separator", ["\xa0", "\x85", "\x1c", "\x1f"])
+def test_a_header_that_only_looks_like_a_token_does_not_skip_the_session_check(officer, separator):
+    # Python's str.split() splits on these, DRF (on bytes) does not: DRF sees no token and falls back
+    # to the password-only session, which the middleware must then have checked.
+    client = signed_in(officer, api=True)
+    client.credentials(HTTP_AUTHORIZATION=f"Token{separator}abc")
+    response = client.get(reverse("api:application-list"))
+    assert response.status_code == 403 and response.json()["code"] == "mfa_required"
+
+
 def test_a_staff_token_from_before_the_second_factor_is_refused_then_revoked_at_enrolment(
     officer, kalamata_user
 ):
@@ -342,6 +352,25 @@ def test_enrolment_with_a_real_code_after_a_wrong_one(officer):
     assert client.get("/accounts/mfa/recovery-codes/").context.get("codes") is None  # shown once
 
 
+def test_a_secret_shown_to_another_session_is_never_the_one_confirmed(officer):
+    def session():
+        client = Client()
+        assert client.post(reverse("login"), {"username": "officer", "password": PASSWORD}).status_code == 302
+        return client
+
+    snooper, owner = session(), session()
+    seen = snooper.get(SETUP).context["secret"]
+    page = owner.get(SETUP)
+    assert page.context["secret"] != seen
+    device = TOTPDevice.objects.get(user=officer, confirmed=False, pk=owner.session["mfa_pending_device"])
+    assert owner.post(SETUP, {"code": str(totp(device.bin_key)).zfill(6)}).status_code == 200
+    confirmed = TOTPDevice.objects.get(user=officer, confirmed=True)
+    assert mfa.secret_display(confirmed) != seen
+    assert not TOTPDevice.objects.filter(user=officer, confirmed=False).exists()
+    # The snooper's secret does not enrol either: the account is set up already.
+    assert snooper.post(SETUP, {"code": "123456"})["Location"].startswith(VERIFY)
+
+
 def test_verification_then_a_recovery_code_works_once(officer):
     device, codes = enrol(officer)
     client = Client()
@@ -446,6 +475,27 @@ def test_only_officers_reset(officer, auditor, django_user_model):
     _reset(client, officer)
     assert TOTPDevice.objects.filter(user=officer, confirmed=True).exists()
     assert not AuditEvent.objects.filter(action="account.mfa_reset").exists()
+
+
+def test_an_officer_does_not_reset_a_superusers_second_factor(officer, superuser):
+    # An officer may not edit accounts; taking a superuser back to «password alone» would let whoever
+    # has that password enrol their own phone as the superuser.
+    enrol(superuser)
+    officer_device, _ = enrol(officer)
+    response = _reset(signed_in(officer, verified_by=officer_device), superuser)
+    assert response.status_code == 302
+    assert TOTPDevice.objects.filter(user=superuser, confirmed=True).exists()
+    assert not AuditEvent.objects.filter(action="account.mfa_reset").exists()
+    with pytest.raises(PermissionDenied):
+        mfa.mfa_reset(user=superuser, actor=officer)
+
+
+def test_a_superuser_resets_another_superusers_second_factor(superuser, django_user_model):
+    other = django_user_model.objects.create_superuser("root2", "root2@example.gr", "pw-root2-long-enough")
+    enrol(other)
+    device, _ = enrol(superuser)
+    _reset(signed_in(superuser, verified_by=device), other)
+    assert not TOTPDevice.objects.filter(user=other).exists()
 
 
 def test_the_accounts_list_says_who_has_set_it_up(officer, officer2):

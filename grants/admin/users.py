@@ -143,9 +143,18 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description=_("Reset two-step verification (lost phone)"), permissions=["mfa_reset"])
     def mfa_reset(self, request, queryset):
-        done = 0
+        done, refused = 0, []
         for user in queryset.exclude(pk=request.user.pk):
+            if not mfa_services.may_reset(actor=request.user, user=user):
+                refused.append(user)
+                continue
             done += mfa_services.mfa_reset(user=user, actor=request.user, channel=Channel.ADMIN)
+        if refused:
+            messages.error(
+                request,
+                gettext("Only a superuser may reset a superuser's two-step verification: %(users)s")
+                % {"users": ", ".join(str(u) for u in refused)},
+            )
         messages.success(
             request,
             ngettext(

@@ -125,6 +125,10 @@ class ExportJobViewSet(
 
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
+        # DRF answers HEAD with the GET action: that would record a download no one received. The
+        # download page of «My exports» takes GET alone too.
+        if request.method == "HEAD":
+            raise exceptions.MethodNotAllowed(request.method)
         try:
             job = services.downloadable(request.user, pk)
         except ExportJob.DoesNotExist:

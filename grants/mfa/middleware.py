@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
 
 from . import services
 
@@ -53,8 +54,11 @@ class MFARequiredMiddleware:
         """As DRF's TokenAuthentication reads the header: when its first word is «Token», the token
         alone decides (a valid one authenticates, anything else is a 401), whatever the session. Any
         other scheme falls through to the session, which must then be verified."""
-        words = request.META.get("HTTP_AUTHORIZATION", "").split()
-        return bool(words) and words[0].lower() == "token"
+        # Read with DRF's own function and split on bytes as it does: str.split() also splits on
+        # characters such as U+00A0 or U+001F, which DRF does not, and a header «Token\xa0x» would
+        # then skip this check here while DRF, seeing no token, authenticated the session.
+        words = get_authorization_header(request).split()
+        return bool(words) and words[0].lower() == TokenAuthentication.keyword.lower().encode()
 
     def refusal(self, request):
         path = request.path_info

@@ -10,7 +10,7 @@ import math
 from base64 import b32encode
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -112,10 +112,15 @@ def _verify(device, code: str, *, user, channel, step: str):
 # --- writes ---------------------------------------------------------------------------------------
 
 
-def mfa_device_pending(*, user) -> TOTPDevice:
-    """The authenticator device being set up: the same secret across reloads of the enrolment page,
-    created unconfirmed until a code from the app proves the app holds it."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+def mfa_device_pending(*, user, device_id=None) -> TOTPDevice:
+    """The authenticator device being set up in one session (`device_id`, kept by the caller in that
+    session): the same secret across reloads of the enrolment page, unconfirmed until a code from the
+    app proves the app holds it. Another session gets a secret of its own, so that a secret read by
+    someone else who has the password (a screen left open, a shared account) never becomes the one
+    the owner confirms."""
+    device = None
+    if device_id is not None:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False, pk=device_id).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
     return device
@@ -131,11 +136,12 @@ def _recovery_codes_replace(user) -> list[str]:
     return [recovery_code_display(t) for t in sorted(tokens)]
 
 
-def mfa_enrol(*, user, code: str, channel=Channel.PORTAL) -> tuple[TOTPDevice, list[str]]:
-    """Confirm the pending authenticator with a `code` it shows, and issue the recovery codes. Returns
-    the device (to mark the session verified) and the codes, which are shown once and never again."""
+def mfa_enrol(*, user, device_id, code: str, channel=Channel.PORTAL) -> tuple[TOTPDevice, list[str]]:
+    """Confirm the pending authenticator `device_id` (this session's) with a `code` it shows, and issue
+    the recovery codes. Returns the device (to mark the session verified) and the codes, which are
+    shown once and never again."""
     code = normalise_code(code)
-    pending = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    pending = TOTPDevice.objects.filter(user=user, confirmed=False, pk=device_id).first()
     if mfa_enrolled(user) or pending is None:
         raise ValidationError(
             _("Two-step verification is already set up for this account, or its set-up expired: reload."),
@@ -225,12 +231,19 @@ def mfa_recovery_codes_regenerate(*, user, channel=Channel.PORTAL) -> list[str]:
     return codes
 
 
+def may_reset(*, actor, user) -> bool:
+    return bool(actor.is_superuser or not user.is_superuser)
+
+
 def mfa_reset(*, user, actor, channel=Channel.ADMIN) -> bool:
     """Remove `user`'s authenticator and recovery codes (a lost phone): their sessions are no longer
     verified, staff must enrol again at their next request, and the API token obtained with the old
-    device is revoked. Returns whether there was anything to reset."""
+    device is revoked. Returns whether there was anything to reset. Only a superuser resets a
+    superuser's: anyone holding that password could otherwise enrol their own phone as the superuser."""
     from rest_framework.authtoken.models import Token
 
+    if not may_reset(actor=actor, user=user):
+        raise PermissionDenied(_("Only a superuser may reset a superuser's two-step verification."))
     with transaction.atomic():
         devices = TOTPDevice.objects.filter(user=user)
         had = devices.filter(confirmed=True).exists() or StaticDevice.objects.filter(user=user).exists()

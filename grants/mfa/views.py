@@ -24,6 +24,7 @@ from .forms import CodeForm
 from .qr import qr_svg
 
 CHANNEL = Channel.PORTAL
+PENDING_KEY = "mfa_pending_device"
 
 
 def _next(request) -> str:
@@ -57,7 +58,9 @@ def setup(request):
     if services.mfa_enrolled(user):
         target = "mfa:recovery_codes" if user.is_verified() else "mfa:verify"
         return redirect(_with_next(reverse(target), next_url))
-    device = services.mfa_device_pending(user=user)
+    # The secret shown is this session's own (grants.mfa.services.mfa_device_pending).
+    device = services.mfa_device_pending(user=user, device_id=request.session.get(PENDING_KEY))
+    request.session[PENDING_KEY] = device.pk
     form = CodeForm(
         request.POST or None,
         label=gettext_lazy("Code from the app"),
@@ -66,10 +69,13 @@ def setup(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            device, codes = services.mfa_enrol(user=user, code=form.cleaned_data["code"], channel=CHANNEL)
+            device, codes = services.mfa_enrol(
+                user=user, device_id=device.pk, code=form.cleaned_data["code"], channel=CHANNEL
+            )
         except ValidationError as exc:
             form.add_error("code", exc.messages)
         else:
+            request.session.pop(PENDING_KEY, None)
             _passed(request, device)
             return _show_codes(request, codes, next_url, fresh=True)
     return render(

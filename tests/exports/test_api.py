@@ -86,6 +86,16 @@ def test_the_session_of_the_owner_downloads_too(
     assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
 
 
+def test_a_head_request_does_not_record_a_download(
+    kalamata_user, two_applications, private_root, django_capture_on_commit_callbacks
+):
+    body = {"report": "operations", "format": "json"}
+    client = api_client(kalamata_user)
+    job_id = _post(client, body, django_capture_on_commit_callbacks).data["id"]
+    assert client.head(f"{URL}{job_id}/download/").status_code == 405
+    assert not AuditEvent.objects.filter(action="report.export_download").exists()
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -101,6 +111,21 @@ def test_the_session_of_the_owner_downloads_too(
 def test_bad_input_is_a_400_naming_the_field(auditor, body, field, private_root):
     response = api_client(auditor).post(URL, body, format="json")
     assert response.status_code == 400 and field in response.data, response.data
+    assert not ExportJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"status": ["included"] * 1001},
+        {"status": ["included"] * 600, "municipality": ["4401"] * 401},
+        {"q": "x" * 1001},
+    ],
+)
+def test_filters_bigger_than_a_report_page_takes_are_a_400(kalamata_user, filters, private_root):
+    body = {"report": "operations", "format": "csv", "filters": filters}
+    response = api_client(kalamata_user).post(URL, body, format="json")
+    assert response.status_code == 400 and "filters" in response.data, response.data
     assert not ExportJob.objects.exists()
 
 

@@ -262,6 +262,18 @@ def _token(username, otp=None):
     return APIClient().post(reverse("api:auth-token"), data, format="json", HTTP_ACCEPT_LANGUAGE="en")
 
 
+def test_a_password_only_session_cannot_revoke_the_accounts_token(officer):
+    """Whoever holds only the password must not cut the owner's integrations off: revoking the
+    token is a staff API write like any other."""
+    device, _codes = enrol(officer)
+    token = Token.objects.create(user=officer)
+    response = signed_in(officer, api=True).delete("/api/v1/auth/token/")
+    assert response.status_code == 403 and response.json()["code"] == "mfa_required"
+    assert Token.objects.filter(pk=token.pk).exists()
+    assert signed_in(officer, verified_by=device, api=True).delete("/api/v1/auth/token/").status_code == 204
+    assert not Token.objects.filter(user=officer).exists()
+
+
 def test_a_staff_token_is_issued_only_with_a_one_time_code(officer):
     from django.core.cache import cache
 

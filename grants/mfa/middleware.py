@@ -40,11 +40,14 @@ class MFARequiredMiddleware:
             "admin:logout",
             "admin:login",
             "set_language",
-            "api:auth-token",
             "api:schema",
             "api:docs",
         ]
         return (*(reverse(name) for name in names), "/" + settings.STATIC_URL.lstrip("/"), *ALWAYS_OPEN)
+
+    @cached_property
+    def token_path(self) -> str:
+        return reverse("api:auth-token")
 
     def __call__(self, request):
         return self.refusal(request) or self.get_response(request)
@@ -64,6 +67,10 @@ class MFARequiredMiddleware:
         path = request.path_info
         # The path first: open pages (health checks above all) must not load the session's user.
         if path.startswith(self.open_prefixes):
+            return None
+        # Asking for a token is open (the code travels with the password); revoking one is not: a
+        # password alone must not cut the account owner's integrations off.
+        if path == self.token_path and request.method in ("POST", "OPTIONS"):
             return None
         user = request.user
         if not user.is_authenticated:

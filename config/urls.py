@@ -10,6 +10,7 @@ admin.site.site_title = "Smart Cities Grants"
 
 # An unhandled error: the 500 page with the request id, or JSON under /api/; 503 when the database is down.
 handler500 = "grants.errors.server_error"
+handler404 = "grants.errors.not_found"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -249,3 +249,12 @@ def test_an_ineligible_municipality_is_refused_with_the_reason(clients, applicat
     assert not submit["allowed"] and "δεν είναι επιλέξιμος για αυτό το πρόγραμμα" in submit["reason"]
     refused = clients["municipality_a"].post(u["transitions"], {"action": "submit"}, format="json")
     assert refused.status_code == 409 and "δεν είναι επιλέξιμος" in str(refused.data["detail"])
+
+
+def test_an_unknown_api_address_answers_json_in_the_api_language(client, db):
+    response = client.get("/api/v1/no-such-endpoint/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Δε βρέθηκε.", "code": "not_found"}
+    page = client.get("/portal/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")

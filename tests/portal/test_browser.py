@@ -416,3 +416,20 @@ def test_admin_application_with_editable_selections_fits_1366(
     page.set_viewport_size({"width": 1366, "height": 768})
     admin_open(page, officer, f"/admin/grants/application/{application.pk}/change/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+
+
+def test_audit_trail_report_fits_1366(page, officer, programme):
+    # An event's JSON carries hashes and lists with no space to break at (an import's SHA-256s, the
+    # reference data's keys): the «after» column pushed the page ~600 px past a 1366-pixel screen.
+    from grants import audit
+
+    audit.record(
+        action="programme.update",
+        channel=Channel.ADMIN,
+        actor=officer,
+        obj=programme,
+        after={"keys": ",".join(f"{n:04d}" for n in range(300)), "content_hash": "a" * 64},
+    )
+    page.set_viewport_size({"width": 1366, "height": 768})
+    admin_open(page, officer, "/reports/audit-trail/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366

@@ -249,3 +249,23 @@ def test_an_ineligible_municipality_is_refused_with_the_reason(clients, applicat
     assert not submit["allowed"] and "δεν είναι επιλέξιμος για αυτό το πρόγραμμα" in submit["reason"]
     refused = clients["municipality_a"].post(u["transitions"], {"action": "submit"}, format="json")
     assert refused.status_code == 409 and "δεν είναι επιλέξιμος" in str(refused.data["detail"])
+
+
+@pytest.mark.parametrize("amount", ["1234.567", 1234.567])
+def test_a_third_decimal_is_refused_in_the_words_of_the_portal(clients, application_a, amount):
+    u = urls(application_a)
+    before = list(Selection.objects.values_list("amount", flat=True))
+    client = clients["municipality_a"]
+    for language, words in [
+        ("el", "Ένα ποσό έχει το πολύ δύο δεκαδικά ψηφία"),
+        ("en", "at most two decimals"),
+    ]:
+        response = client.post(
+            u["selections"],
+            {"project": "T02", "amount": amount},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert response.status_code == 400
+        assert words in str(response.data["amount"][0]) and "1234.567" in str(response.data["amount"][0])
+    assert list(Selection.objects.values_list("amount", flat=True)) == before  # refused, not rounded

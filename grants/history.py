@@ -65,6 +65,19 @@ ACTION_LABELS = {
     "group.change": gettext_lazy("Role group changed"),
     "group.delete": gettext_lazy("Role group deleted"),
 }
+# Values an event records that are no model's field: an import's counts, an export's job.
+VALUE_LABELS = {
+    "rows": gettext_lazy("Rows"),
+    "created": gettext_lazy("Created"),
+    "updated": gettext_lazy("Updated"),
+    "unchanged": gettext_lazy("Unchanged"),
+    "warnings": gettext_lazy("Warnings"),
+    "needing_approval": gettext_lazy("Rows needing an approver"),
+    "total_budget": gettext_lazy("Total budget"),
+    "job": gettext_lazy("Export job"),
+}
+# Of those, the amounts (stored as «877800.00»), shown as money.
+AMOUNT_VALUES = {"total_budget"}
 _BY_MODEL = {
     "bulk_create": gettext_lazy("%(models)s created from reference data"),
     "update": gettext_lazy("%(model)s changed from reference data"),
@@ -162,7 +175,7 @@ def label(model, key) -> str:
     values that are not fields (an export's filters, a bulk creation's count)."""
     field = _field(model, key)
     if field is None or not hasattr(field, "verbose_name"):
-        return key
+        return str(VALUE_LABELS.get(key, key))
     return str(capfirst(field.verbose_name))
 
 
@@ -185,7 +198,7 @@ def value(model, key, raw, names: Names, missing=None) -> str:
     if isinstance(raw, list):
         return ", ".join(str(item) for item in raw)
     if field is None:
-        return str(raw)
+        return eur(raw) if key in AMOUNT_VALUES else str(raw)
     if _is_reference(field):
         return names.get((field.related_model, raw), str(raw) if missing is None else missing)
     if field.choices:

@@ -111,3 +111,20 @@ def test_an_event_is_titled_in_athens_time_day_first(programme, kalamata, office
     # A frozen time of the event itself: 13:05 UTC on 26 November is 15:05 in Athens (UTC+2).
     event.created_at = datetime.datetime(2026, 11, 26, 13, 5, tzinfo=ZoneInfo("UTC"))
     assert str(event).startswith("26/11/2026 15:05 ")
+
+
+def test_an_imports_counts_and_total_read_in_words_and_euros():
+    """An import's summary (rows, created, …, total budget) and an export's job are no model's fields:
+    they still read in the site's language, the total as money, not as «total_budget: 877800.00»."""
+    from grants.models import PreparedImport
+
+    with translation.override("el"):
+        assert history.label(PreparedImport, "rows") == "Γραμμές"
+        assert (
+            history.label(PreparedImport, "needing_approval") == "Γραμμές που χρειάζονται υπεύθυνο έγκρισης"
+        )
+        assert history.label(PreparedImport, "total_budget") == "Συνολικός προϋπολογισμός"
+        assert history.label(None, "job") == "Εργασία εξαγωγής"
+        assert history.value(PreparedImport, "total_budget", "877800.00", {}) == "877.800,00 €"
+    with translation.override("en"):
+        assert history.label(PreparedImport, "unchanged") == "Unchanged"

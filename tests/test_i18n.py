@@ -248,3 +248,12 @@ def test_a_locked_out_login_is_refused_in_greek(client, kalamata_user):
         )
     assert locked.status_code == 429
     assert locked.content.decode().startswith("Ο λογαριασμός κλειδώθηκε: πάρα πολλές προσπάθειες σύνδεσης.")
+
+
+def test_a_greek_admin_form_with_errors_says_so_in_greek(admin_client):
+    # Django 5.2's change form asks for the sentence in the singular and the plural; its Greek catalogue
+    # has two singular sentences, so a form with errors opened in English without locale_django's.
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "el"
+    page = admin_client.post("/admin/auth/user/add/", {}).content.decode()
+    assert "Διορθώστε τα παρακάτω σφάλματα." in page
+    assert "Please correct" not in page

@@ -374,3 +374,9 @@ def test_the_command_is_an_operators_tool_recorded_on_its_own_channel(registry, 
     assert events.count() == 10
     assert set(events.values_list("channel", "actor")) == {("command", officer.pk)}
     assert not PreparedImport.objects.exists()
+
+
+def test_the_waiting_list_says_one_row_in_the_singular(client, registry, officer):
+    prepare(client, officer, "Ενταγμένη ΔΗΜΟΣ ΔΩΡΙΔΟΣ 378,440.00 02/07/2024", registry)
+    assert "ναι (1 γραμμή)" in login(client, officer, "el").get(LIST).content.decode()
+    assert "yes (1 row)" in login(client, officer, "en").get(LIST).content.decode()

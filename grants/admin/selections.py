@@ -143,6 +143,9 @@ class SelectionInline(admin.TabularInline):
     readonly_fields = ("amount_eur",)
     verbose_name_plural = _("selections (written through the cap-checking service)")
 
+    class Media:
+        css = {"all": ("grants/admin.css",)}  # the project's drop-down kept within the page
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("project")
 

@@ -2,9 +2,11 @@
 (programme code, ELSTAT code, catalogue code), money as strings with two decimals, ISO 8601 dates.
 Serializers validate shape only; the rules live in the services and the workflow."""
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from grants import amounts
 from grants.models import Application, AuditEvent, Municipality, Programme
 from grants.models.programme import MONEY
 from grants.services import PROGRAMME_AUDITED
@@ -166,15 +168,32 @@ class SelectionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class MoneyField(serializers.DecimalField):
+    """An amount a client writes: a third decimal refused in the words the portal and the admin use
+    (grants.amounts), not DRF's own, never rounded."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**MONEY, **kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if "max_decimal_places" in exc.get_codes():
+                message = gettext(amounts.TOO_MANY_DECIMALS) % {"v": data}
+                raise serializers.ValidationError(message, code="decimals") from None
+            raise
+
+
 class SelectionCreateSerializer(serializers.Serializer):
     project = CodeField(slug_field="code", queryset=CatalogueProject.objects.all())
-    amount = serializers.DecimalField(**MONEY, min_value=0)
+    amount = MoneyField(min_value=0)
     justification = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     version = VersionField()
 
 
 class SelectionUpdateSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(**MONEY, min_value=0)
+    amount = MoneyField(min_value=0)
     justification = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     version = VersionField()
 
@@ -204,7 +223,7 @@ LISTED_ACTIONS = [name for name, action in ACTIONS.items() if action.listed]
 class TransitionRequestSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=LISTED_ACTIONS)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
-    budget = serializers.DecimalField(**MONEY, min_value=0, required=False)
+    budget = MoneyField(min_value=0, required=False)
     inclusion_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False)
     decision_ada = serializers.CharField(required=False, max_length=40)

@@ -258,3 +258,23 @@ def test_an_unknown_api_address_answers_json_in_the_api_language(client, db):
     assert response.json() == {"detail": "Δε βρέθηκε.", "code": "not_found"}
     page = client.get("/portal/no-such-page/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("amount", ["1234.567", 1234.567])
+def test_a_third_decimal_is_refused_in_the_words_of_the_portal(clients, application_a, amount):
+    u = urls(application_a)
+    before = list(Selection.objects.values_list("amount", flat=True))
+    client = clients["municipality_a"]
+    for language, words in [
+        ("el", "Ένα ποσό έχει το πολύ δύο δεκαδικά ψηφία"),
+        ("en", "at most two decimals"),
+    ]:
+        response = client.post(
+            u["selections"],
+            {"project": "T02", "amount": amount},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert response.status_code == 400
+        assert words in str(response.data["amount"][0]) and "1234.567" in str(response.data["amount"][0])
+    assert list(Selection.objects.values_list("amount", flat=True)) == before  # refused, not rounded

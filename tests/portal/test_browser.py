@@ -398,3 +398,38 @@ def test_every_admin_page_runs_under_the_policy(
         calendar.click()
         sync_api.expect(page.locator(".calendarbox").first).to_be_visible()
     assert_no_csp_violations(page)
+
+
+def test_admin_application_with_editable_selections_fits_1366(
+    page, kalamata, kalamata_user, officer, catalogue, make_application
+):
+    # The project's drop-down is as wide as the catalogue's longest title (SC31's runs to ~1,000 px):
+    # the page scrolled sideways at 1366×768, the amount and delete columns out of sight.
+    from projects.models import CatalogueProject
+
+    catalogue[0].title_el = (
+        "Ολοκληρωμένη υποδομή προστασίας από κυβερνοεπιθέσεις (Network Firewall, Endpoint security κλπ.) "
+        "και παροχή συστήματος τηλε-εργασίας (VPN) για τις υπηρεσίες του δήμου"
+    )
+    CatalogueProject.objects.filter(pk=catalogue[0].pk).update(title_el=catalogue[0].title_el)
+    application = make_application(kalamata, kalamata_user, 1)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    admin_open(page, officer, f"/admin/grants/application/{application.pk}/change/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+
+
+def test_audit_trail_report_fits_1366(page, officer, programme):
+    # An event's JSON carries hashes and lists with no space to break at (an import's SHA-256s, the
+    # reference data's keys): the «after» column pushed the page ~600 px past a 1366-pixel screen.
+    from grants import audit
+
+    audit.record(
+        action="programme.update",
+        channel=Channel.ADMIN,
+        actor=officer,
+        obj=programme,
+        after={"keys": ",".join(f"{n:04d}" for n in range(300)), "content_hash": "a" * 64},
+    )
+    page.set_viewport_size({"width": 1366, "height": 768})
+    admin_open(page, officer, "/reports/audit-trail/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366

@@ -196,6 +196,29 @@ def test_data_changed_between_prepare_and_confirm_is_refused(client, registry, o
     assert refusal.note.startswith("Τα δεδομένα άλλαξαν από τότε")  # in the site's language
 
 
+def test_a_budget_changed_between_prepare_and_confirm_is_refused(client, registry, officer, approver):
+    """Not only a change of status: the approver must confirm what was prepared. Πύλη is «Προς
+    ένταξη» with a budget the list updates; a correction recorded in between (same status, another
+    budget the list would also overwrite) leaves every row's outcome as it was, yet the confirmed
+    import would no longer write what the approver was shown."""
+    pyli = Municipality.objects.get(elstat_code="2603")
+
+    def pyli_to_be_included(budget):
+        fields = {"status": "to_be_included", "budget": Decimal(budget)}
+        record_decisions(registry, [Decision(pyli, fields)], actor=None, channel=Channel.COMMAND)
+
+    pyli_to_be_included("300000.00")
+    prepared = prepare(client, officer, SAMPLE.read_text(), registry)
+    assert prepared.needs_approval
+    pyli_to_be_included("310000.00")
+    before = decisions()
+
+    response = confirm(client, approver, prepared)
+
+    assert said(response).startswith("The data changed since this list was prepared")
+    assert decisions() == before
+
+
 def test_a_stored_list_changed_behind_the_application_is_refused(client, registry, officer, approver):
     prepared = prepare(client, officer, SAMPLE.read_text(), registry)
     tampered = SAMPLE.read_text().replace("639,338.00", "939,338.00").encode()

@@ -53,6 +53,9 @@ class Preview:
 
     report: InclusionReport
     previous: dict = field(default_factory=dict)  # municipality id → status before, absent if none
+    # municipality id → the application's version before: any change in between (a budget, a date, a
+    # selection) makes the confirmed import differ from the prepared one, not only a change of status.
+    versions: dict = field(default_factory=dict)
     digest: str = ""
 
     def previous_status(self, row):
@@ -102,6 +105,7 @@ def _digest(programme, content_sha: str, preview: Preview) -> str:
             row.line,
             row.municipality.pk,
             preview.previous_status(row),
+            preview.versions.get(row.municipality.pk),
             row.status,
             f"{row.budget:.2f}",
             row.inclusion_date.isoformat() if row.inclusion_date else None,
@@ -120,13 +124,15 @@ def _run(content: bytes, *, fmt, programme, source, actor, dry_run) -> Preview:
     so that nothing changes between that reading and the import."""
     with transaction.atomic():
         programme = Programme.objects.select_for_update().get(pk=programme.pk)
-        previous = dict(
-            Application.objects.filter(programme=programme).values_list("municipality_id", "status")
+        current = Application.objects.filter(programme=programme).values_list(
+            "municipality_id", "status", "version"
         )
+        previous = {municipality: status for municipality, status, _version in current}
+        versions = {municipality: version for municipality, _status, version in current}
         report = import_inclusions(
             content, fmt=fmt, programme=programme, actor=actor, dry_run=dry_run, source=source
         )
-    preview = Preview(report=report, previous=previous)
+    preview = Preview(report=report, previous=previous, versions=versions)
     if report.ok:
         preview.digest = _digest(programme, content_hash(content), preview)
     return preview

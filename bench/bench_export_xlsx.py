@@ -14,6 +14,7 @@ The audit trail is the largest report: ~28,000 events at real scale, the default
 import argparse
 import os
 import resource
+import secrets
 import subprocess
 import sys
 import time
@@ -22,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only")
+# Benchmarks run with DEBUG off, like production: a key that passes the production rule.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
 import benchdb  # noqa: E402 (bench/ is the script's directory)
 from benchdb import ensure_database  # noqa: E402

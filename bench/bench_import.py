@@ -13,6 +13,7 @@ matching, checking and recording through the workflow's batch entry point, with 
 
 import argparse
 import os
+import secrets
 import sys
 import time
 from decimal import Decimal
@@ -22,7 +23,8 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only")
+# Benchmarks run with DEBUG off, like production: a key that passes the production rule.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 # The import notifies municipalities on commit; the bench must not print 100,000 e-mails.
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 

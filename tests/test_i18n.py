@@ -38,6 +38,7 @@ PUBLISHED = {
     S.REJECTED: "Απορρίφθηκε",
     S.WITHDRAWN: "Αποσύρθηκε",
     S.DEINCLUDED: "Απενταγμένη",
+    S.COMPLETED: "Ολοκληρωμένη",
 }
 
 # Named and positional printf placeholders, and str.format ones (DRF, django-axes, the admin).

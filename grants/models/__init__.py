@@ -1,5 +1,15 @@
 from .application import RELEASED_STATUSES, Application, ApplicationStatus, committed_to_cap
 from .audit import AuditEvent, Channel
+from .delivery import (
+    Contract,
+    DecisionKind,
+    DecisionVersion,
+    DeclarationState,
+    ExpenditureDeclaration,
+    Payment,
+    PaymentState,
+    ProcurementProcedure,
+)
 from .export import ExportJob, ExportState
 from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, RegionCategory
 from .imports import PreparedImport, PreparedImportState
@@ -12,6 +22,14 @@ __all__ = [
     "CapBreakdown",
     "CapOverride",
     "Channel",
+    "Contract",
+    "DecisionKind",
+    "DecisionVersion",
+    "DeclarationState",
+    "ExpenditureDeclaration",
+    "Payment",
+    "PaymentState",
+    "ProcurementProcedure",
     "ExportJob",
     "ExportState",
     "Municipality",

@@ -18,6 +18,9 @@ class ApplicationStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     DEINCLUDED = "deincluded", _("De-included")
+    # Issue 14: the approver's `complete` action, once every project is completed and the final
+    # declaration verified.
+    COMPLETED = "completed", _("Completed")
 
 
 # An application in one of these statuses no longer holds any part of its municipality's cap.

@@ -37,6 +37,18 @@ from grants.models import (
 from projects.services import EDITABLE_STATUSES
 
 DOCUMENT_AUDITED = ["document_type", "project", "filename", "format", "size", "sha256"]
+DOCUMENT_TYPE_AUDITED = [
+    "programme",
+    "code",
+    "title_el",
+    "title_en",
+    "required",
+    "scope",
+    "formats",
+    "max_size",
+    "order",
+    "official",
+]
 
 
 class DocumentError(ValidationError):
@@ -115,6 +127,19 @@ def discard_file(name: str):
     rolled-back deletion keeps its file)."""
     if name:
         transaction.on_commit(lambda: private_storage().delete(name), robust=True)
+
+
+def document_type_save(*, document_type: DocumentType, actor=None, channel=Channel.CODE) -> DocumentType:
+    """Create or change a programme's document type (officers, in the admin), audited with
+    before/after values. Formats are kept in the order of FileFormat, without repeats."""
+    known = FileFormat.values
+    unknown = [f for f in document_type.formats or [] if f not in known]
+    if unknown or not document_type.formats:
+        raise DocumentError({"formats": _("Choose one or more of: %(f)s.") % {"f": format_names(known)}})
+    document_type.formats = [f for f in known if f in document_type.formats]
+    return audit.save_with_audit(
+        document_type, DOCUMENT_TYPE_AUDITED, action="document_type", actor=actor, channel=channel
+    )
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
-from grants import audit, services
+from grants import audit, documents, services
 from grants.models import Channel, DocumentScope, DocumentType, Municipality, Programme, Region, RegionalUnit
 from grants.reference_files import ReferenceData, ReferenceDataError, read_all
 from grants.text import fold
@@ -272,7 +272,7 @@ def _seed_document_types(programme, *, actor, channel, report):
             channel=channel,
             actor=actor,
             obj=kind,
-            after=audit.snapshot(kind, DOCUMENT_TYPE_AUDITED),
+            after=audit.snapshot(kind, documents.DOCUMENT_TYPE_AUDITED),
             note=audit.note_text(
                 gettext_lazy(
                     "Reference data: an illustrative document type, to be confirmed against the call."

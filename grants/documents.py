@@ -87,13 +87,12 @@ def check_file(upload, *, formats, max_size, field="file") -> tuple[str, str, in
     if size == 0:
         raise DocumentError({field: _("The file «%(f)s» is empty.") % {"f": clean_filename(upload.name)}})
     if size > max_size:
-        raise DocumentError(
-            {
-                field: _("The file «%(f)s» is %(size)s; at most %(max)s is accepted.")
-                % {"f": clean_filename(upload.name), "size": format_size(size), "max": format_size(max_size)}
-            },
-            code="too_large",
-        )
+        message = _("The file «%(f)s» is %(size)s; at most %(max)s is accepted.") % {
+            "f": clean_filename(upload.name),
+            "size": format_size(size),
+            "max": format_size(max_size),
+        }
+        raise DocumentError({field: ValidationError(message, code="too_large")})
     fmt = file_checks.detect(upload)
     if fmt not in formats:
         allowed = format_names(formats)
@@ -107,7 +106,7 @@ def check_file(upload, *, formats, max_size, field="file") -> tuple[str, str, in
             message = _(
                 "The content of «%(f)s» is none of the accepted formats (%(allowed)s), whatever its name."
             ) % {"f": clean_filename(upload.name), "allowed": allowed}
-        raise DocumentError({field: message}, code="unsupported")
+        raise DocumentError({field: ValidationError(message, code="unsupported")})
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
@@ -199,9 +198,11 @@ def _lock(application) -> Application:
 
 
 def _check_may_edit(app: Application, actor):
-    own = roles.municipality_of(actor)
-    if own is None or own.pk != app.municipality_id:
-        raise DocumentError(_("Only the municipality of the application adds or removes its documents."))
+    # No actor: a command (the demo), as for the selections' services.
+    if actor is not None:
+        own = roles.municipality_of(actor)
+        if own is None or own.pk != app.municipality_id:
+            raise DocumentError(_("Only the municipality of the application adds or removes its documents."))
     if app.status not in EDITABLE_STATUSES:
         raise DocumentError(
             _("Documents can be changed only while the application is a draft or returned (now: %(s)s).")

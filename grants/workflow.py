@@ -620,6 +620,9 @@ def transition(application: Application, action: str, *, actor, note="", channel
             return application
         app.version += 1
         app.save()
+        if spec.then is not None:
+            # Before the transition's own event, which stays the application's latest.
+            spec.then(app, actor, note, fields, channel)
         audit_before, audit_after = audit_values(spec, before["status"], after["status"], old, new, fields)
         audit.record(
             action=f"workflow.{action}",
@@ -632,8 +635,6 @@ def transition(application: Application, action: str, *, actor, note="", channel
             municipality=app.municipality,
             application=app,
         )
-        if spec.then is not None:
-            spec.then(app, actor, note, fields, channel)
         if spec.notifies and "status" in new:
             # The e-mail leaves through a task (retried while the mail server is away), and only
             # once the change is committed; a broker that cannot take it never undoes the change.

@@ -4,11 +4,11 @@ grants.documents and grants.conversation, and every download is audited there.""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from grants import conversation, documents, file_checks, selectors
 from grants.models import Channel
@@ -89,11 +89,17 @@ def documents_page(request, pk):
     )
 
 
+def _get_only(request):
+    # After the scoped lookup, so that another municipality's file is a 404 whatever the method.
+    return None if request.method == "GET" else HttpResponseNotAllowed(["GET"])
+
+
 @municipality_required
-@require_GET
 def document_download(request, pk, doc_id):
     application = own_application(request, pk)
     document = _own_document(request, application, doc_id)
+    if refused := _get_only(request):
+        return refused
     return file_response(
         document, documents.document_open(document=document, actor=request.user, channel=Channel.PORTAL)
     )
@@ -154,7 +160,6 @@ def messages_page(request, pk):
 
 
 @municipality_required
-@require_GET
 def attachment_download(request, pk, attachment_id):
     application = own_application(request, pk)
     attachment = (
@@ -164,6 +169,8 @@ def attachment_download(request, pk, attachment_id):
     )
     if attachment is None:
         raise Http404
+    if refused := _get_only(request):
+        return refused
     return file_response(
         attachment,
         conversation.attachment_open(attachment=attachment, actor=request.user, channel=Channel.PORTAL),

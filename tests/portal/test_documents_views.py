@@ -162,3 +162,24 @@ def test_query_counts_do_not_grow_with_documents_and_messages(
     add(6)
     many = [_count(client, url) for url in pages]
     assert few == many, (few, many)
+
+
+def test_receipt_and_its_pdf_list_the_documents_with_their_hashes(
+    client, draft, kalamata_user, document_types
+):
+    import io
+
+    from pypdf import PdfReader
+
+    for code in ("council-decision", "technical-sheet"):
+        documents.document_upload(
+            application=draft, document_type=document_types[code], file=files.upload(), actor=kalamata_user
+        )
+    transition(draft, "submit", actor=kalamata_user)
+    sha = Document.objects.first().sha256
+    client.force_login(kalamata_user)
+    page = client.get(reverse("portal:receipt", args=[draft.pk])).content.decode()
+    assert sha in page and "justifications and documents" in page
+    pdf = client.get(reverse("portal:receipt_pdf", args=[draft.pk])).content
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
+    assert sha[:32] in text and "Τεχνικό Δελτίο Πράξης" in text

@@ -117,6 +117,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "deinclusion_ada",
             "submitted_at",
             "submission_hash",
+            "response_due",
             "version",
             "is_demo",
             "created_at",

@@ -150,6 +150,7 @@ def test_thread_over_the_api_and_the_return(clients, application_a, conversation
         format="json",
     )
     assert response.status_code == 200, response.data
+    assert response.data["response_due"] == due.isoformat() and response.data["status"] == "returned"
     thread = clients["municipality_a"].get(messages_url).data["results"]
     assert [m["side"] for m in thread] == ["municipality", "authority"]
     first, ret = thread

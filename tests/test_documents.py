@@ -39,6 +39,15 @@ def _private(private_root):
     return private_root
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    # Refusals are asserted in English, the catalogues' source language; titles stay Greek (data).
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def app(programme, kalamata, kalamata_user, catalogue, document_types):
     application, _ = application_get_or_create(
@@ -233,13 +242,13 @@ def test_submit_refused_naming_the_missing_types(app, kalamata_user, document_ty
     with pytest.raises(TransitionError) as refused:
         transition(app, "submit", actor=kalamata_user)
     message = " ".join(refused.value.messages)
-    assert "Απόφαση Δημοτικού Συμβουλίου" in message and "Τεχνικό Δελτίο Πράξης" in message
+    assert "Municipal council decision" in message and "Technical sheet of the operation" in message
     option = next(o for o in available_actions(app, kalamata_user) if o.name == "submit")
-    assert not option.allowed and "Απόφαση Δημοτικού Συμβουλίου" in option.reason
+    assert not option.allowed and "Municipal council decision" in option.reason
     attach(app, kalamata_user, document_types["council-decision"])
     with pytest.raises(TransitionError) as refused:
         transition(app, "submit", actor=kalamata_user)
-    assert "Απόφαση Δημοτικού Συμβουλίου" not in " ".join(refused.value.messages)
+    assert "Municipal council decision" not in " ".join(refused.value.messages)
     attach(app, kalamata_user, document_types["technical-sheet"])
     transition(app, "submit", actor=kalamata_user)
     assert Application.objects.get(pk=app.pk).status == "submitted"
@@ -252,7 +261,7 @@ def test_a_required_per_project_type_names_each_project(app, kalamata_user, docu
     selection_add(application=app, project=catalogue[1], amount=Decimal("10.00"), actor=kalamata_user)
     attach_required(app, kalamata_user, document_types)
     attach(app, kalamata_user, kind, project=catalogue[0])
-    assert documents.missing_documents(app) == ["Τεκμηρίωση έργου (T02)"]
+    assert documents.missing_documents(app) == ["Project documentation (T02)"]
 
 
 def test_the_receipt_covers_the_documents(app, kalamata_user, document_types):

@@ -17,6 +17,13 @@ def _private(private_root):
     return private_root
 
 
+@pytest.fixture(autouse=True)
+def _english(clients):
+    # Reasons are asserted in English, the catalogues' source; Greek is the API's default.
+    for client in clients.values():
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 def docs_url(app):
     return reverse("api:document-list", kwargs={"application_pk": app.pk})
 
@@ -130,8 +137,16 @@ def test_submit_refused_names_missing_documents(clients, application_a, document
     url = reverse("api:application-transitions", kwargs={"application_pk": application_a.pk})
     response = clients["municipality_a"].post(url, {"action": "submit"}, format="json")
     assert response.status_code == 409
-    assert "Απόφαση Δημοτικού Συμβουλίου" in response.data["detail"]
-    assert "Τεχνικό Δελτίο Πράξης" in response.data["detail"]
+    assert "Municipal council decision" in response.data["detail"]
+    assert "Technical sheet of the operation" in response.data["detail"]
+    # In Greek, the types' Greek titles.
+    response = clients["municipality_a"].post(
+        url, {"action": "submit"}, format="json", HTTP_ACCEPT_LANGUAGE="el"
+    )
+    assert (
+        "Λείπουν υποχρεωτικά έγγραφα: Απόφαση Δημοτικού Συμβουλίου; Τεχνικό Δελτίο Πράξης."
+        in response.data["detail"]
+    )
 
 
 def test_thread_over_the_api_and_the_return(clients, application_a, conversation_a):

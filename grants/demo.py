@@ -12,16 +12,19 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from io import BytesIO
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from grants import audit, published, roles
-from grants.models import Application, Channel, Municipality, Programme
+from grants.documents import document_types_of, document_upload
+from grants.models import Application, Channel, DocumentScope, Municipality, Programme
 from grants.models import ApplicationStatus as S
 from grants.reference import PROGRAMME, load_reference_data
 from grants.reference_files import GRANTS_DATA
@@ -209,6 +212,8 @@ def _build(item: Planned, programme, municipality, catalogue, staff, *, report):
     total = programme.cap_for(municipality) * item.share
     for code, amount in zip(item.projects, split(total, item.weights), strict=True):
         selection_add(application=app, project=catalogue[code], amount=amount, channel=Channel.COMMAND)
+    if "submit" in PATHS[item.status]:
+        _attach_required_documents(app)
     for action in PATHS[item.status]:
         actor, fields = staff["officer"], {}
         if action == "include":
@@ -226,6 +231,35 @@ def _build(item: Planned, programme, municipality, catalogue, staff, *, report):
             # Only the municipality itself may withdraw.
             actor = _municipality_user(f"demo-{municipality.elstat_code}", municipality)
         transition(app, action, actor=actor, note=NOTES.get(action, ""), channel=Channel.COMMAND, **fields)
+
+
+def _demo_pdf() -> bytes:
+    """A one-page PDF standing for a document the call asks for (the demo's files are illustrative)."""
+    from reportlab.pdfgen import canvas
+
+    out = BytesIO()
+    page = canvas.Canvas(out)
+    page.drawString(72, 760, "Smart Cities demo: an illustrative document, not a real one.")
+    page.save()
+    return out.getvalue()
+
+
+def _attach_required_documents(app):
+    """Every required document of the programme, so that the demo's applications can be submitted."""
+    content = _demo_pdf()
+    selected = [s.project for s in app.selections.select_related("project")]
+    for kind in document_types_of(app.programme):
+        if not kind.required:
+            continue
+        for project in selected if kind.scope == DocumentScope.PROJECT else [None]:
+            suffix = f"-{project.code}" if project else ""
+            document_upload(
+                application=app,
+                document_type=kind,
+                file=ContentFile(content, name=f"{kind.code}{suffix}.pdf"),
+                project=project,
+                channel=Channel.COMMAND,
+            )
 
 
 def _record_published(row: Published, programme, municipality, *, report):

@@ -8,7 +8,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grants.models import Application, ApplicationStatus, AuditEvent, Channel, Municipality, RegionCategory
+from grants.models import (
+    Application,
+    ApplicationStatus,
+    AuditEvent,
+    Channel,
+    DocumentType,
+    Municipality,
+    RegionCategory,
+)
 from grants.text import search_q
 from projects.models import CatalogueProject, Selection
 
@@ -144,3 +152,11 @@ class AuditEventFilterSet(df.FilterSet):
 
     def filter_actor(self, queryset, name, value):
         return queryset.filter(Q(actor__username=value) | Q(actor_name__icontains=value))
+
+
+class DocumentTypeFilterSet(df.FilterSet):
+    programme = df.CharFilter(field_name="programme__code", label=_("Programme (code)"))
+
+    class Meta:
+        model = DocumentType
+        fields = ["programme"]

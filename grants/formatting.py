@@ -17,6 +17,7 @@ __all__ = [
     "format_eur",
     "format_int",
     "format_percent",
+    "format_size",
 ]
 
 # What a list shows for a missing value.
@@ -43,6 +44,16 @@ def format_int(value) -> str:
 def format_percent(share) -> str:
     """A share (0.1234) as «12,34 %»."""
     return f"{Decimal(share) * 100:.2f}".replace(".", ",") + " %"
+
+
+def format_size(size: int) -> str:
+    """A file's size: «1,5 MB», «20 MB», «340 KB» (binary units, one decimal below ten)."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            value = size / factor
+            text = f"{value:.1f}" if value < 10 and value != int(value) else f"{round(value):,}"
+            return f"{text.replace(',', '_').replace('.', ',').replace('_', '.')} {unit}"
+    return f"{size} B"
 
 
 def format_date(value) -> str:

@@ -64,6 +64,13 @@ ACTION_LABELS = {
     "group.create": gettext_lazy("Role group created"),
     "group.change": gettext_lazy("Role group changed"),
     "group.delete": gettext_lazy("Role group deleted"),
+    "document_type.create": gettext_lazy("Document type created"),
+    "document_type.change": gettext_lazy("Document type changed"),
+    "document.upload": gettext_lazy("Document attached"),
+    "document.delete": gettext_lazy("Document removed"),
+    "document.download": gettext_lazy("Document downloaded"),
+    "message.post": gettext_lazy("Message sent"),
+    "message.attachment_download": gettext_lazy("Attachment downloaded"),
 }
 # Values an event records that are no model's field: an import's counts, an export's job.
 VALUE_LABELS = {

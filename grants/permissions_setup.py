@@ -6,7 +6,14 @@ from django.contrib.auth.models import Group, Permission
 from grants import roles
 
 EDITABLE = {
-    "grants": ["municipality", "programme", "application", "capoverride", "municipalityaccount"],
+    "grants": [
+        "municipality",
+        "programme",
+        "application",
+        "capoverride",
+        "municipalityaccount",
+        "documenttype",
+    ],
     "projects": ["category", "catalogueproject", "selection"],
 }
 READ_ONLY = {"grants": ["region", "regionalunit", "auditevent"]}

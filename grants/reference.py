@@ -19,8 +19,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
-from grants import audit, services
-from grants.models import Channel, Municipality, Programme, Region, RegionalUnit
+from grants import audit, documents, services
+from grants.models import Channel, DocumentScope, DocumentType, Municipality, Programme, Region, RegionalUnit
 from grants.reference_files import ReferenceData, ReferenceDataError, read_all
 from grants.text import fold
 from projects.models import CatalogueProject, Category
@@ -37,6 +37,50 @@ PROGRAMME = {
     "min_projects": 1,
     "max_projects": 38,
 }
+# The documents the call asks for, as far as they are known: ILLUSTRATIVE defaults (official=False) for
+# officers to confirm against the call's text in the admin («Document types»), as the catalogue's
+# unconfirmed entries are. Seeded when the programme has no document type yet, then left to the officers.
+DOCUMENT_TYPES = [
+    {
+        "code": "council-decision",
+        "title_el": "Απόφαση Δημοτικού Συμβουλίου",
+        "title_en": "Municipal council decision",
+        "required": True,
+        "scope": DocumentScope.APPLICATION,
+        "formats": ["pdf"],
+        "order": 1,
+    },
+    {
+        "code": "technical-sheet",
+        "title_el": "Τεχνικό Δελτίο Πράξης",
+        "title_en": "Technical sheet of the operation",
+        "required": True,
+        "scope": DocumentScope.APPLICATION,
+        "formats": ["pdf"],
+        "order": 2,
+    },
+    {
+        "code": "project-documentation",
+        "title_el": "Τεκμηρίωση έργου",
+        "title_en": "Project documentation",
+        "required": False,
+        "scope": DocumentScope.PROJECT,
+        "formats": ["pdf", "docx", "odt", "xlsx"],
+        "order": 3,
+    },
+]
+DOCUMENT_TYPE_AUDITED = [
+    "programme",
+    "code",
+    "title_el",
+    "title_en",
+    "required",
+    "scope",
+    "formats",
+    "max_size",
+    "order",
+    "official",
+]
 REGION_OWNED = ["name", "category", "population_2021"]
 UNIT_OWNED = ["name", "region"]
 MUNICIPALITY_OWNED = ["name", "regional_unit", "population_2011", "population_2021", "eligible"]
@@ -57,6 +101,7 @@ class LoadReport:
             "regional units",
             "municipalities",
             "programmes",
+            "document types",
             "categories",
             "catalogue entries",
         ]
@@ -196,8 +241,10 @@ def _sync_municipalities(data: ReferenceData, units, *, actor, channel, report):
 
 
 def _seed_programme(*, actor, channel, report):
-    if Programme.objects.filter(code=PROGRAMME["code"]).exists():
+    programme = Programme.objects.filter(code=PROGRAMME["code"]).first()
+    if programme is not None:
         report.created["programmes"] = 0
+        _seed_document_types(programme, actor=actor, channel=channel, report=report)
         return
     programme = Programme.objects.create(**PROGRAMME)
     report.created["programmes"] = 1
@@ -211,6 +258,28 @@ def _seed_programme(*, actor, channel, report):
             gettext_lazy("Reference data: the Smart Cities programme (call of 24-01-2023).")
         ),
     )
+    _seed_document_types(programme, actor=actor, channel=channel, report=report)
+
+
+def _seed_document_types(programme, *, actor, channel, report):
+    if programme.document_types.exists():
+        report.created["document types"] = 0
+        return
+    for row in DOCUMENT_TYPES:
+        kind = DocumentType.objects.create(programme=programme, official=False, **row)
+        audit.record(
+            action="document_type.create",
+            channel=channel,
+            actor=actor,
+            obj=kind,
+            after=audit.snapshot(kind, documents.DOCUMENT_TYPE_AUDITED),
+            note=audit.note_text(
+                gettext_lazy(
+                    "Reference data: an illustrative document type, to be confirmed against the call."
+                )
+            ),
+        )
+    report.created["document types"] = len(DOCUMENT_TYPES)
 
 
 def _seed_categories(data: ReferenceData, *, actor, channel, report):

@@ -4,7 +4,7 @@ exports and every aggregate start from these querysets — counts leak data too.
 from django.db.models import QuerySet
 
 from grants import roles
-from grants.models import Application, AuditEvent, Municipality
+from grants.models import Application, AuditEvent, Document, Message, MessageAttachment, Municipality
 from projects.models import Selection
 
 
@@ -36,3 +36,21 @@ def audit_events_for(user) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.select_related("municipality", "content_type")
     # A municipality sees the history of its own application, never other objects' history.
     return _scoped(qs, user, "municipality_id", application__isnull=False)
+
+
+def documents_for(user) -> QuerySet[Document]:
+    qs = Document.objects.select_related(
+        "document_type", "project", "uploaded_by", "application__municipality"
+    )
+    return _scoped(qs, user, "application__municipality_id")
+
+
+def messages_for(user) -> QuerySet[Message]:
+    """The threads `user` may read (both sides and auditors), each message with its attachments."""
+    qs = Message.objects.select_related("author").prefetch_related("attachments")
+    return _scoped(qs, user, "application__municipality_id")
+
+
+def attachments_for(user) -> QuerySet[MessageAttachment]:
+    qs = MessageAttachment.objects.select_related("message__application__municipality")
+    return _scoped(qs, user, "message__application__municipality_id")

@@ -153,6 +153,7 @@ PROGRAMME_AUDITED = [
     "closes_on",
     "cofinancing_less_developed",
     "cofinancing_transition",
+    "response_days",
 ]
 
 

@@ -25,7 +25,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants import amounts, audit, caps, notifications, roles
+from grants import amounts, audit, caps, conversation, documents, notifications, roles
 from grants.models import Application, Channel, Municipality, Programme
 from grants.models import ApplicationStatus as S
 
@@ -59,6 +59,9 @@ class Action:
     locks_programme: bool = False
     # Tell the municipality when the status changed (on commit).
     notifies: bool = True
+    # What follows the saved change in the same transaction, `then(app, user, note, fields, channel)`:
+    # the return's message in the application's thread.
+    then: Callable | None = None
 
 
 def _a(name, label, sources, target, roles_, **kw):
@@ -233,6 +236,13 @@ def _check_submittable(action: Action, app: Application, user, channel):
     _check_submission(app, user)
 
 
+def _check_documents(action: Action, app: Application, user, channel):
+    """Every required document attached (grants.documents), the missing ones named."""
+    missing = documents.missing_documents(app)
+    if missing:
+        raise TransitionError(documents.missing_reason(missing))
+
+
 def _check_not_proposer(action: Action, app: Application, user, channel):
     _check_four_eyes(app, user)
 
@@ -329,9 +339,13 @@ def submission_hash(app: Application) -> str:
     wrote: project code, amount and justification. Catalogue titles are reference data, not the
     municipality's submission, and are left out so that a corrected title does not void every receipt."""
     rows = app.selections.order_by("project__code").values_list("project__code", "amount", "justification")
-    payload = json.dumps(
-        {"application": app.pk, "selections": [[c, f"{a:.2f}", j] for c, a, j in rows]}, sort_keys=True
-    )
+    content = {"application": app.pk, "selections": [[c, f"{a:.2f}", j] for c, a, j in rows]}
+    # The documents, by their SHA-256: only when there are some, so that a receipt issued before
+    # documents existed still proves its content.
+    attached = documents.submission_rows(app)
+    if attached:
+        content["documents"] = attached
+    payload = json.dumps(content, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -371,6 +385,7 @@ AUDITED = [
     "mis_code",
     "deinclusion_ada",
     "proposed_by",
+    "response_due",
 ]
 
 
@@ -433,7 +448,37 @@ def _submit(app: Application, user, fields) -> list:
     app.budget = _check_submission(app, user)
     app.submitted_at = timezone.now()
     app.submission_hash = submission_hash(app)
+    # The municipality answered a return: its deadline is met.
+    app.response_due = None
     return []
+
+
+def _return(app: Application, user, fields) -> list:
+    """The requested items and the response deadline: given, or the programme's default from today."""
+    today = timezone.localdate()
+    due = fields.get("response_due")
+    if due in (None, ""):
+        due = today + datetime.timedelta(days=app.programme.response_days)
+    due = _date(due, "response_due")
+    if due < today:
+        raise TransitionError({"response_due": _("The response deadline cannot be in the past.")})
+    app.response_due = due
+    fields["requested_items"] = conversation.clean_items(fields.get("requested_items"), error=TransitionError)
+    return []
+
+
+def _post_return_message(app: Application, user, note, fields, channel):
+    """The officer's note, requested items and deadline go into the thread, where the municipality
+    answers before it submits again."""
+    conversation.post_message(
+        application=app,
+        author=user,
+        body=note,
+        channel=channel,
+        kind=conversation.MessageKind.RETURN,
+        requested_items=fields.get("requested_items") or [],
+        response_due=app.response_due,
+    )
 
 
 def _propose(app: Application, user, fields) -> list:
@@ -479,7 +524,7 @@ ACTIONS: dict[str, Action] = {
             (S.DRAFT, S.RETURNED),
             S.SUBMITTED,
             (MUNICIPALITY, OFFICER),
-            guards=(_check_eligible_to_submit, _check_submittable),
+            guards=(_check_eligible_to_submit, _check_submittable, _check_documents),
             effect=_submit,
         ),
         _a("start_review", gettext_lazy("Start review"), (S.SUBMITTED,), S.UNDER_REVIEW, (OFFICER,)),
@@ -490,6 +535,9 @@ ACTIONS: dict[str, Action] = {
             S.RETURNED,
             (OFFICER,),
             note_required=True,
+            optional_fields=("requested_items", "response_due"),
+            effect=_return,
+            then=_post_return_message,
         ),
         _a(
             "propose_inclusion",
@@ -572,6 +620,9 @@ def transition(application: Application, action: str, *, actor, note="", channel
             return application
         app.version += 1
         app.save()
+        if spec.then is not None:
+            # Before the transition's own event, which stays the application's latest.
+            spec.then(app, actor, note, fields, channel)
         audit_before, audit_after = audit_values(spec, before["status"], after["status"], old, new, fields)
         audit.record(
             action=f"workflow.{action}",

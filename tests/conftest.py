@@ -191,3 +191,12 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def document_types(programme):
+    """The seeded kinds of «Έξυπνες Πόλεις» (grants.reference.DOCUMENT_TYPES) for the test programme."""
+    from grants.models import DocumentType
+    from grants.reference import DOCUMENT_TYPES
+
+    return {row["code"]: DocumentType.objects.create(programme=programme, **row) for row in DOCUMENT_TYPES}

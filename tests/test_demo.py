@@ -30,7 +30,8 @@ PUBLISHED = {
 
 
 @pytest.fixture
-def demo_settings(settings):
+def demo_settings(settings, private_root):
+    # The demo attaches the required documents: into the test's own private directory.
     settings.DEBUG = True
     settings.DEMO_PASSWORD = "demo-pass-for-tests"
     # The real hasher costs most of a second per account; the test is about the data, not hashing.

@@ -19,6 +19,7 @@ from grants.models import Application, ApplicationStatus, AuditEvent, CapOverrid
 
 from .audit import render_history
 from .common import FoldedSearchMixin
+from .documents import ConversationAdminMixin
 from .exports import export_actions
 from .selections import SelectionInline
 from .workflow_actions import WorkflowAdminMixin, bulk_actions
@@ -38,7 +39,7 @@ def cap_of(app) -> Decimal:
 
 
 @admin.register(Application)
-class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
+class ApplicationAdmin(ConversationAdminMixin, WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = (
         "municipality",
         "status_col",
@@ -85,6 +86,7 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
         "mis_code",
         "deinclusion_ada",
         "proposed_by",
+        "response_due_col",
         "submitted_at_col",
         "version",
         "is_demo",
@@ -106,7 +108,7 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
                 )
             },
         ),
-        (_("Record"), {"fields": ("submitted_at_col", "version", "is_demo")}),
+        (_("Record"), {"fields": ("submitted_at_col", "response_due_col", "version", "is_demo")}),
         (_("History"), {"fields": ("history",), "classes": ("collapse-open",)}),
     )
     add_fieldsets = ((None, {"fields": ("programme", "municipality")}),)
@@ -167,6 +169,10 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
     @admin.display(description=_("expected end date"), ordering="end_date")
     def end_date_col(self, obj):
         return date_gr(obj.end_date)
+
+    @admin.display(description=_("response deadline"), ordering="response_due")
+    def response_due_col(self, obj):
+        return date_gr(obj.response_due)
 
     @admin.display(description=_("submitted at"), ordering="submitted_at")
     def submitted_at_col(self, obj):

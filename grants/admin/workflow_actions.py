@@ -40,9 +40,23 @@ FIELDS = {
         widget=forms.TextInput(attrs={"placeholder": "ΕΨΚ446ΜΤΛ6-ΡΞΥ"}),
     ),
     "mis_code": lambda required: forms.CharField(label=_("MIS code"), required=required, max_length=20),
+    # A return's list for the municipality, one item a line, and the date it answers by (empty: the
+    # programme's default number of days from today).
+    "requested_items": lambda required: forms.CharField(
+        label=_("requested items (one a line)"),
+        required=required,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+    ),
+    "response_due": lambda required: forms.DateField(
+        label=_("response deadline"),
+        required=required,
+        input_formats=DATE_INPUTS,
+        help_text=_("Empty: the programme's number of days from today."),
+        widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "size": 10}),
+    ),
 }
 # Values that belong to one application, not to a batch: a bulk form never asks for them.
-PER_APPLICATION = {"budget", "mis_code", "end_date"}
+PER_APPLICATION = {"budget", "mis_code", "end_date", "requested_items"}
 
 
 def action_form_class(action, *, bulk=False) -> type[forms.Form]:

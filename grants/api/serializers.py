@@ -117,6 +117,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "deinclusion_ada",
             "submitted_at",
             "submission_hash",
+            "response_due",
             "version",
             "is_demo",
             "created_at",
@@ -228,6 +229,10 @@ class TransitionRequestSerializer(serializers.Serializer):
     end_date = serializers.DateField(required=False)
     decision_ada = serializers.CharField(required=False, max_length=40)
     mis_code = serializers.CharField(required=False, max_length=20)
+    requested_items = serializers.ListField(
+        child=serializers.CharField(max_length=500), required=False, max_length=50
+    )
+    response_due = serializers.DateField(required=False)
     version = VersionField()
 
     def fields_for_workflow(self) -> dict:

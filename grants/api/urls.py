@@ -5,7 +5,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import views, views_exports, views_reports, views_workflow
+from . import views, views_documents, views_exports, views_reports, views_workflow
 
 app_name = "api"
 
@@ -16,6 +16,7 @@ router.register("catalogue", views.CatalogueViewSet, basename="catalogue")
 router.register("programmes", views.ProgrammeViewSet, basename="programme")
 router.register("applications", views.ApplicationViewSet, basename="application")
 router.register("exports", views_exports.ExportJobViewSet, basename="export")
+router.register("document-types", views_documents.DocumentTypeViewSet, basename="document-type")
 
 selections = views_workflow.SelectionViewSet
 urlpatterns = [
@@ -42,6 +43,31 @@ urlpatterns = [
         "applications/<int:application_pk>/history/",
         views.HistoryViewSet.as_view({"get": "list"}),
         name="application-history",
+    ),
+    path(
+        "applications/<int:application_pk>/documents/",
+        views_documents.DocumentViewSet.as_view({"get": "list", "post": "create"}),
+        name="document-list",
+    ),
+    path(
+        "applications/<int:application_pk>/documents/<int:pk>/",
+        views_documents.DocumentViewSet.as_view({"get": "retrieve", "delete": "destroy"}),
+        name="document-detail",
+    ),
+    path(
+        "applications/<int:application_pk>/documents/<int:pk>/download/",
+        views_documents.DocumentViewSet.as_view({"get": "download"}),
+        name="document-download",
+    ),
+    path(
+        "applications/<int:application_pk>/messages/",
+        views_documents.MessageViewSet.as_view({"get": "list", "post": "create"}),
+        name="message-list",
+    ),
+    path(
+        "applications/<int:application_pk>/messages/<int:message_pk>/attachments/<int:pk>/download/",
+        views_documents.AttachmentDownloadView.as_view({"get": "retrieve"}),
+        name="message-attachment-download",
     ),
     path("reports/popularity/", views_reports.PopularityView.as_view(), name="report-popularity"),
     path("reports/budgets/", views_reports.BudgetsView.as_view(), name="report-budgets"),

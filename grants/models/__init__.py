@@ -10,6 +10,17 @@ from .delivery import (
     PaymentState,
     ProcurementProcedure,
 )
+from .documents import (
+    DEFAULT_MAX_SIZE,
+    Document,
+    DocumentScope,
+    DocumentType,
+    FileFormat,
+    Message,
+    MessageAttachment,
+    MessageKind,
+    MessageSide,
+)
 from .export import ExportJob, ExportState
 from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, RegionCategory
 from .imports import PreparedImport, PreparedImportState
@@ -30,6 +41,15 @@ __all__ = [
     "Payment",
     "PaymentState",
     "ProcurementProcedure",
+    "DEFAULT_MAX_SIZE",
+    "Document",
+    "DocumentScope",
+    "DocumentType",
+    "FileFormat",
+    "Message",
+    "MessageAttachment",
+    "MessageKind",
+    "MessageSide",
     "ExportJob",
     "ExportState",
     "Municipality",

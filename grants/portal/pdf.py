@@ -29,7 +29,7 @@ def _register_fonts():
         pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / f"{name}.ttf")))
 
 
-def application_pdf(application, selections) -> bytes:
+def application_pdf(application, selections, documents=()) -> bytes:
     _register_fonts()
     body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=13)
     title = ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=15, leading=19)
@@ -82,5 +82,35 @@ def application_pdf(application, selections) -> bytes:
         )
     )
     story.append(table)
+    story += _documents_table(documents, body, cell)
     doc.build(story)
     return buffer.getvalue()
+
+
+def _documents_table(documents, body, cell) -> list:
+    """The submitted documents, each with its SHA-256: what the submission hash covers of them."""
+    if not documents:
+        return []
+    rows = [[_("Document type"), _("Project"), _("File"), "SHA-256"]]
+    for d in documents:
+        rows.append(
+            [
+                Paragraph(escape(d.document_type.title_el), cell),
+                d.project.code if d.project else "—",
+                Paragraph(escape(d.filename), cell),
+                Paragraph(d.sha256, cell),
+            ]
+        )
+    table = Table(rows, colWidths=[45 * mm, 18 * mm, 45 * mm, 66 * mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, 9),
+                ("FONT", (0, 0), (-1, 0), FONT_BOLD, 9),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
+            ]
+        )
+    )
+    return [Spacer(1, 5 * mm), Paragraph(_("Documents"), body), Spacer(1, 2 * mm), table]

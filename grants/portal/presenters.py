@@ -112,6 +112,9 @@ def describe(event: AuditEvent, names: history.Names) -> str:
 def timeline(events, names: history.Names, own_user_ids: set) -> list[TimelineEntry]:
     entries = []
     for event in events:
+        # Reading a file is in the audit trail, not in the municipality's story of its application.
+        if event.action.endswith("download"):
+            continue
         # Officers' names stay with the managing authority; the municipality sees who of its own acted.
         if event.actor_id in own_user_ids:
             by = event.actor_name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_documents
 
 app_name = "portal"
 
@@ -15,6 +15,23 @@ urlpatterns = [
     path("applications/<int:pk>/receipt/", views.receipt, name="receipt"),
     path("applications/<int:pk>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
     path("applications/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("applications/<int:pk>/documents/", views_documents.documents_page, name="documents"),
+    path(
+        "applications/<int:pk>/documents/<int:doc_id>/download/",
+        views_documents.document_download,
+        name="document_download",
+    ),
+    path(
+        "applications/<int:pk>/documents/<int:doc_id>/delete/",
+        views_documents.document_delete,
+        name="document_delete",
+    ),
+    path("applications/<int:pk>/messages/", views_documents.messages_page, name="messages"),
+    path(
+        "applications/<int:pk>/messages/attachments/<int:attachment_id>/download/",
+        views_documents.attachment_download,
+        name="attachment_download",
+    ),
     path("selections/<int:pk>/", views.selection_edit, name="selection_edit"),
     path("selections/<int:pk>/remove/", views.selection_remove, name="selection_remove"),
 ]

@@ -311,7 +311,23 @@ def _submitted(request, pk):
 def receipt(request, pk):
     application = _submitted(request, pk)
     current = submission_is_current(application)
-    return render(request, "portal/receipt.html", {"application": application, "pdf_available": current})
+    return render(
+        request,
+        "portal/receipt.html",
+        {
+            "application": application,
+            "pdf_available": current,
+            "documents": _submitted_documents(application),
+        },
+    )
+
+
+def _submitted_documents(application):
+    return list(
+        application.documents.select_related("document_type", "project").order_by(
+            "document_type__order", "id"
+        )
+    )
 
 
 @municipality_required
@@ -322,7 +338,8 @@ def receipt_pdf(request, pk):
     # no longer on file, so no PDF is produced until it is submitted again.
     if not submission_is_current(application):
         raise Http404("Changed since submission.")
-    response = HttpResponse(application_pdf(application, selections), content_type="application/pdf")
+    pdf = application_pdf(application, selections, _submitted_documents(application))
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{application.tracking_number}.pdf"'
     return response
 

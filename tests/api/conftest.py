@@ -57,3 +57,29 @@ def client_for(user) -> APIClient:
 @pytest.fixture
 def clients(users):
     return {role: client_for(user) for role, user in users.items()}
+
+
+@pytest.fixture
+def conversation_a(application_a, kalamata_user, document_types, private_root):
+    """Municipality A's documents and thread: one document, one message with an attachment."""
+    from grants import conversation, documents
+    from tests import files
+
+    document = documents.document_upload(
+        application=application_a,
+        document_type=document_types["council-decision"],
+        file=files.upload(),
+        actor=kalamata_user,
+    )
+    # Every required document, so that A may still submit (the matrix's transitions).
+    documents.document_upload(
+        application=application_a,
+        document_type=document_types["technical-sheet"],
+        file=files.upload("τδπ.pdf"),
+        actor=kalamata_user,
+    )
+    message = conversation.post_message(
+        application=application_a, author=kalamata_user, body="Ερώτηση;", attachments=[files.upload("β.pdf")]
+    )
+    application_a.refresh_from_db()
+    return {"document": document, "message": message, "attachment": message.attachments.get()}

@@ -8,6 +8,7 @@ from django.urls import URLPattern, reverse
 from grants.api import urls as api_urls
 from grants.models import Application
 from projects.models import Selection
+from tests import files
 from tests.conftest import PASSWORD
 
 from .conftest import ROLES
@@ -90,6 +91,17 @@ EXPECTED = {
     # A job is its owner's alone: staff too get a 404 for municipality A's job.
     ("export-detail", "GET"): (status(401, 200, 404, 404, 404, 404), None),
     ("export-download", "GET"): (status(401, 200, 404, 404, 404, 404), None),
+    ("document-type-list", "GET"): (everyone(200), None),
+    ("document-list", "GET"): (A_ONLY_READ, None),
+    # Only the municipality adds and removes its documents; staff read them.
+    ("document-list", "POST"): (status(401, 201, 404, 403, 403, 403), "upload"),
+    ("document-detail", "GET"): (A_ONLY_READ, None),
+    ("document-detail", "DELETE"): (status(401, 204, 404, 403, 403, 403), None),
+    ("document-download", "GET"): (A_ONLY_READ, None),
+    ("message-list", "GET"): (A_ONLY_READ, None),
+    # Both sides write in the thread; auditors read it.
+    ("message-list", "POST"): (status(401, 201, 404, 201, 201, 403), {"body": "Ερώτηση;"}),
+    ("message-attachment-download", "GET"): (A_ONLY_READ, None),
     ("report-popularity", "GET"): (everyone(200), None),
     ("report-budgets", "GET"): (everyone(200), None),
     ("schema", "GET"): (everyone(200, anon=200), None),
@@ -104,9 +116,20 @@ def test_every_endpoint_has_a_rule():
     )
 
 
-def _kwargs(name, application, category, export):
+def _kwargs(name, application, category, export, conversation=None):
     selection = Selection.objects.filter(application=application).first()
+    conversation = conversation or {}
+    document, message, attachment = (conversation.get(k) for k in ("document", "message", "attachment"))
     return {
+        "document-list": {"application_pk": application.pk},
+        "document-detail": {"application_pk": application.pk, "pk": getattr(document, "pk", 0)},
+        "document-download": {"application_pk": application.pk, "pk": getattr(document, "pk", 0)},
+        "message-list": {"application_pk": application.pk},
+        "message-attachment-download": {
+            "application_pk": application.pk,
+            "message_pk": getattr(message, "pk", 0),
+            "pk": getattr(attachment, "pk", 0),
+        },
         "municipality-detail": {"pk": application.municipality_id},
         "category-detail": {"pk": category.pk},
         "catalogue-detail": {"pk": selection.project_id},
@@ -135,18 +158,20 @@ def export_a(kalamata_user, application_a, private_root):
 
 
 @pytest.mark.parametrize(("name", "method"), endpoints())
-def test_permission_matrix(name, method, clients, users, application_a, category, export_a):
+def test_permission_matrix(name, method, clients, users, application_a, category, export_a, conversation_a):
     expected, body = EXPECTED[(name, method)]
-    url = reverse(f"api:{name}", kwargs=_kwargs(name, application_a, category, export_a))
+    url = reverse(f"api:{name}", kwargs=_kwargs(name, application_a, category, export_a, conversation_a))
     answered, details = {}, {}
     for role in ROLES:
-        data = body
+        data, fmt = body, "json"
         if body == "credentials":
             user = users[role]
             data = {"username": user.username if user else "nobody", "password": PASSWORD}
+        if body == "upload":
+            data, fmt = {"kind": "council-decision", "file": files.upload()}, "multipart"
         # Each role meets the same world: its writes are rolled back before the next role asks.
         with transaction.atomic():
-            response = getattr(clients[role], method.lower())(url, data, format="json")
+            response = getattr(clients[role], method.lower())(url, data, format=fmt)
             transaction.set_rollback(True)
         answered[role] = response.status_code
         details[role] = getattr(response, "data", None)

@@ -46,6 +46,24 @@ def grow(application, regional_unit, programme, catalogue):
     for user in User.objects.all():
         for fmt in ("csv", "xlsx"):
             ExportJob.objects.create(owner=user, report="operations", format=fmt, channel="api")
+    # Documents, messages with attachments, document types: more of each.
+    from grants import conversation, documents
+    from grants.models import DocumentType, MunicipalityAccount
+    from tests import files
+
+    clerk = MunicipalityAccount.objects.get(municipality=application.municipality).user
+    kinds = list(DocumentType.objects.filter(programme=programme))
+    for i in range(5):
+        documents.document_upload(
+            application=application, document_type=kinds[0], file=files.upload(f"{i}.pdf"), actor=clerk
+        )
+        conversation.post_message(
+            application=application,
+            author=clerk,
+            body=f"Μήνυμα {i}",
+            attachments=[files.upload(f"{i}.pdf"), files.upload(f"{i}b.pdf")],
+        )
+        DocumentType.objects.create(programme=programme, code=f"extra-{i}", title_el="Χ", title_en="X")
 
 
 def measure(client, url, page_size):
@@ -66,7 +84,7 @@ def an_export_each(users):
 @pytest.mark.parametrize("role", ["officer", "municipality_a"])
 @pytest.mark.parametrize("name", LIST_ENDPOINTS)
 def test_list_queries_do_not_grow_with_rows(
-    name, role, clients, application_a, regional_unit, programme, catalogue, an_export_each
+    name, role, clients, application_a, regional_unit, programme, catalogue, an_export_each, conversation_a
 ):
     kwargs = {"application_pk": application_a.pk} if "application_pk" in _route(name) else {}
     url = reverse(f"api:{name}", kwargs=kwargs)

@@ -23,9 +23,15 @@ PUBLIC = {"accessibility"}
 OWN_SCOPE = {"home", "start"}
 
 
-def victim_kwargs(app, selection, project):
+def victim_kwargs(app, selection, project, document=None, attachment=None):
     """The kwargs that point each object URL at `app`'s municipality's objects."""
+    doc_id, attachment_id = (document.pk if document else 1), (attachment.pk if attachment else 1)
     return {
+        "documents": {"pk": app.pk},
+        "document_download": {"pk": app.pk, "doc_id": doc_id},
+        "document_delete": {"pk": app.pk, "doc_id": doc_id},
+        "messages": {"pk": app.pk},
+        "attachment_download": {"pk": app.pk, "attachment_id": attachment_id},
         "application": {"pk": app.pk},
         "selection_add": {"pk": app.pk, "project_id": project.pk},
         "cap_bar": {"pk": app.pk},
@@ -49,16 +55,34 @@ def test_every_url_is_classified(db):
 
 
 @pytest.fixture
-def kalamata_submitted(kalamata, kalamata_user, catalogue, make_application):
+def kalamata_submitted(kalamata, kalamata_user, catalogue, make_application, document_types, private_root):
     # Submitted so that receipt and PDF exist: the owner gets 200 on every URL, the other account 404.
-    return make_application(kalamata, kalamata_user, 2, submit=True)
+    # With its required documents and a message with an attachment, for the documents' URLs.
+    from grants import conversation, documents
+    from tests import files
+
+    app = make_application(kalamata, kalamata_user, 2)
+    for code in ("council-decision", "technical-sheet"):
+        documents.document_upload(
+            application=app, document_type=document_types[code], file=files.upload(), actor=kalamata_user
+        )
+    conversation.post_message(
+        application=app, author=kalamata_user, body="Ερώτηση", attachments=[files.upload()]
+    )
+    transition(app, "submit", actor=kalamata_user, channel=Channel.PORTAL)
+    app.refresh_from_db()
+    return app
 
 
 def _urls(app, project):
+    from grants.models import MessageAttachment
+
     selection = app.selections.order_by("pk").first()
+    document = app.documents.order_by("pk").first()
+    attachment = MessageAttachment.objects.filter(message__application=app).first()
     return {
         name: reverse(f"portal:{name}", kwargs=kw)
-        for name, kw in victim_kwargs(app, selection, project).items()
+        for name, kw in victim_kwargs(app, selection, project, document, attachment).items()
     }
 
 

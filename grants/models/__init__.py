@@ -3,6 +3,7 @@ from .audit import AuditEvent, Channel
 from .export import ExportJob, ExportState
 from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, RegionCategory
 from .imports import PreparedImport, PreparedImportState
+from .notification import MANDATORY_EMAIL, Notification, NotificationKind, Reminder, UserPreferences
 from .programme import CapBreakdown, CapOverride, Programme
 
 __all__ = [
@@ -14,7 +15,10 @@ __all__ = [
     "Channel",
     "ExportJob",
     "ExportState",
+    "MANDATORY_EMAIL",
     "Municipality",
+    "Notification",
+    "NotificationKind",
     "PreparedImport",
     "PreparedImportState",
     "MunicipalityAccount",
@@ -22,6 +26,8 @@ __all__ = [
     "Region",
     "RegionCategory",
     "RegionalUnit",
+    "Reminder",
+    "UserPreferences",
     "RELEASED_STATUSES",
     "committed_to_cap",
 ]

@@ -101,13 +101,17 @@ def reminders_send(*, today=None) -> dict:
     )
     for app in closing:
         users = inbox.municipality_users(app.municipality_id)
-        sent["deadline"] += _remind(app, NotificationKind.DEADLINE, "closes_on", app.programme.closes_on, users)
+        sent["deadline"] += _remind(
+            app, NotificationKind.DEADLINE, "closes_on", app.programme.closes_on, users
+        )
 
     if _has_response_due():
         answering = apps.filter(status=S.RETURNED, response_due__gte=today, response_due__lte=horizon)
         for app in answering:
             users = inbox.municipality_users(app.municipality_id)
-            sent["deadline"] += _remind(app, NotificationKind.DEADLINE, "response_due", app.response_due, users)
+            sent["deadline"] += _remind(
+                app, NotificationKind.DEADLINE, "response_due", app.response_due, users
+            )
 
     officers = list(inbox.officers())
     for app in apps.filter(overdue_q(today)).order_by("id"):

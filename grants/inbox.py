@@ -112,9 +112,7 @@ def notify(recipients, kind, application=None, *, actor=None, contacts=None, **p
     now = timezone.now()
     rows = Notification.objects.bulk_create(
         [
-            Notification(
-                recipient_id=pk, kind=kind, application=application, params=params, created_at=now
-            )
+            Notification(recipient_id=pk, kind=kind, application=application, params=params, created_at=now)
             for pk in sorted(users)
         ]
     )

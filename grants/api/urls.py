@@ -5,7 +5,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import views, views_exports, views_reports, views_workflow
+from . import views, views_exports, views_inbox, views_reports, views_workflow
 
 app_name = "api"
 
@@ -16,6 +16,7 @@ router.register("catalogue", views.CatalogueViewSet, basename="catalogue")
 router.register("programmes", views.ProgrammeViewSet, basename="programme")
 router.register("applications", views.ApplicationViewSet, basename="application")
 router.register("exports", views_exports.ExportJobViewSet, basename="export")
+router.register("notifications", views_inbox.NotificationViewSet, basename="notification")
 
 selections = views_workflow.SelectionViewSet
 urlpatterns = [

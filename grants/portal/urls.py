@@ -1,12 +1,16 @@
 from django.urls import path
 
-from . import views
+from . import inbox, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("inbox/", inbox.notifications, name="inbox"),
+    path("inbox/<int:pk>/read/", inbox.notification_read, name="notification_read"),
+    path("inbox/read-all/", inbox.notifications_read_all, name="notifications_read_all"),
+    path("preferences/", inbox.preferences, name="preferences"),
     path("programmes/<int:programme_id>/start/", views.start, name="start"),
     path("applications/<int:pk>/", views.application_detail, name="application"),
     path("applications/<int:pk>/add/<int:project_id>/", views.selection_add, name="selection_add"),

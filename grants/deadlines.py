@@ -51,6 +51,29 @@ def is_overdue(app, today=None) -> bool:
     return bool(found and found[0] != "closes_on" and found[1] < today)
 
 
+def deadlines_of(app, today=None) -> list[dict]:
+    """The deadlines that matter for the application now, for its pages: what, label, date, and
+    whether it passed (a closed call is "passed", work past its date is "overdue")."""
+    today = today or timezone.localdate()
+    found = []
+    if app.status in EDITABLE and app.programme.closes_on:
+        found.append(("closes_on", app.programme.closes_on))
+    if app.status == S.RETURNED and response_due(app):
+        found.append(("response_due", response_due(app)))
+    if app.status in IN_REVIEW and app.review_due:
+        found.append(("review_due", app.review_due))
+    return [
+        {
+            "what": what,
+            "label": LABELS[what],
+            "date": day,
+            "passed": day < today,
+            "overdue": day < today and what != "closes_on",
+        }
+        for what, day in sorted(found, key=lambda item: item[1])
+    ]
+
+
 def _has_response_due() -> bool:
     return any(f.name == "response_due" for f in Application._meta.concrete_fields)
 

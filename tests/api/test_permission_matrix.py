@@ -90,6 +90,9 @@ EXPECTED = {
     # A job is its owner's alone: staff too get a 404 for municipality A's job.
     ("export-detail", "GET"): (status(401, 200, 404, 404, 404, 404), None),
     ("export-download", "GET"): (status(401, 200, 404, 404, 404, 404), None),
+    # Everyone reads their own inbox; a notification is its recipient's alone (A's here).
+    ("notification-list", "GET"): (everyone(200), None),
+    ("notification-read", "POST"): (status(401, 200, 404, 404, 404, 404), None),
     ("report-popularity", "GET"): (everyone(200), None),
     ("report-budgets", "GET"): (everyone(200), None),
     ("schema", "GET"): (everyone(200, anon=200), None),
@@ -104,7 +107,7 @@ def test_every_endpoint_has_a_rule():
     )
 
 
-def _kwargs(name, application, category, export):
+def _kwargs(name, application, category, export, notification=None):
     selection = Selection.objects.filter(application=application).first()
     return {
         "municipality-detail": {"pk": application.municipality_id},
@@ -118,6 +121,7 @@ def _kwargs(name, application, category, export):
         "application-history": {"application_pk": application.pk},
         "export-detail": {"pk": export.pk},
         "export-download": {"pk": export.pk},
+        "notification-read": {"pk": notification.pk if notification else 0},
     }.get(name, {})
 
 
@@ -134,10 +138,18 @@ def export_a(kalamata_user, application_a, private_root):
     return ExportJob.objects.get(pk=job.pk)
 
 
+@pytest.fixture
+def notification_a(kalamata_user, application_a):
+    """A notification in municipality A's inbox."""
+    from grants.models import Notification
+
+    return Notification.objects.create(recipient=kalamata_user, kind="status", application=application_a)
+
+
 @pytest.mark.parametrize(("name", "method"), endpoints())
-def test_permission_matrix(name, method, clients, users, application_a, category, export_a):
+def test_permission_matrix(name, method, clients, users, application_a, category, export_a, notification_a):
     expected, body = EXPECTED[(name, method)]
-    url = reverse(f"api:{name}", kwargs=_kwargs(name, application_a, category, export_a))
+    url = reverse(f"api:{name}", kwargs=_kwargs(name, application_a, category, export_a, notification_a))
     answered, details = {}, {}
     for role in ROLES:
         data = body

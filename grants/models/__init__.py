@@ -1,5 +1,16 @@
 from .application import RELEASED_STATUSES, Application, ApplicationStatus, committed_to_cap
 from .audit import AuditEvent, Channel
+from .documents import (
+    DEFAULT_MAX_SIZE,
+    Document,
+    DocumentScope,
+    DocumentType,
+    FileFormat,
+    Message,
+    MessageAttachment,
+    MessageKind,
+    MessageSide,
+)
 from .export import ExportJob, ExportState
 from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, RegionCategory
 from .imports import PreparedImport, PreparedImportState
@@ -13,6 +24,15 @@ __all__ = [
     "CapBreakdown",
     "CapOverride",
     "Channel",
+    "DEFAULT_MAX_SIZE",
+    "Document",
+    "DocumentScope",
+    "DocumentType",
+    "FileFormat",
+    "Message",
+    "MessageAttachment",
+    "MessageKind",
+    "MessageSide",
     "ExportJob",
     "ExportState",
     "MANDATORY_EMAIL",

@@ -80,6 +80,9 @@ class Application(models.Model):
         verbose_name=_("inclusion proposed by"),
         help_text=_("Kept so that the same person can never also include (four eyes)."),
     )
+    # Set by a return for corrections (the officer's deadline for the municipality's answer), cleared
+    # when the application is submitted again.
+    response_due = models.DateField(_("response deadline"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     # The officers' review target, set at each submission from Programme.review_days.
     review_due = models.DateField(_("review due"), null=True, blank=True)

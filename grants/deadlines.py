@@ -27,19 +27,14 @@ LABELS = {
 }
 
 
-def response_due(app):
-    """The response deadline of a return (set by the return; None when it has none)."""
-    return getattr(app, "response_due", None)
-
-
 def current_deadline(app) -> tuple[str, datetime.date] | None:
     """The deadline the application is waiting for now, as (what, date): the review target while the
     officers review it, the answer's deadline while it is returned (else the call's closing), the call's
     closing while it is a draft; None after a decision."""
     if app.status in IN_REVIEW and app.review_due:
         return "review_due", app.review_due
-    if app.status == S.RETURNED and response_due(app):
-        return "response_due", response_due(app)
+    if app.status == S.RETURNED and app.response_due:
+        return "response_due", app.response_due
     if app.status in EDITABLE and app.programme.closes_on:
         return "closes_on", app.programme.closes_on
     return None
@@ -58,8 +53,8 @@ def deadlines_of(app, today=None) -> list[dict]:
     found = []
     if app.status in EDITABLE and app.programme.closes_on:
         found.append(("closes_on", app.programme.closes_on))
-    if app.status == S.RETURNED and response_due(app):
-        found.append(("response_due", response_due(app)))
+    if app.status == S.RETURNED and app.response_due:
+        found.append(("response_due", app.response_due))
     if app.status in IN_REVIEW and app.review_due:
         found.append(("review_due", app.review_due))
     return [
@@ -74,17 +69,12 @@ def deadlines_of(app, today=None) -> list[dict]:
     ]
 
 
-def _has_response_due() -> bool:
-    return any(f.name == "response_due" for f in Application._meta.concrete_fields)
-
-
 def overdue_q(today=None, prefix="") -> Q:
     """Applications past their review target, or returned and past their answer's deadline."""
     today = today or timezone.localdate()
-    q = Q(**{f"{prefix}status__in": IN_REVIEW, f"{prefix}review_due__lt": today})
-    if _has_response_due():
-        q |= Q(**{f"{prefix}status": S.RETURNED, f"{prefix}response_due__lt": today})
-    return q
+    return Q(**{f"{prefix}status__in": IN_REVIEW, f"{prefix}review_due__lt": today}) | Q(
+        **{f"{prefix}status": S.RETURNED, f"{prefix}response_due__lt": today}
+    )
 
 
 # --- reminders ------------------------------------------------------------------------------------
@@ -128,13 +118,10 @@ def reminders_send(*, today=None) -> dict:
             app, NotificationKind.DEADLINE, "closes_on", app.programme.closes_on, users
         )
 
-    if _has_response_due():
-        answering = apps.filter(status=S.RETURNED, response_due__gte=today, response_due__lte=horizon)
-        for app in answering:
-            users = inbox.municipality_users(app.municipality_id)
-            sent["deadline"] += _remind(
-                app, NotificationKind.DEADLINE, "response_due", app.response_due, users
-            )
+    answering = apps.filter(status=S.RETURNED, response_due__gte=today, response_due__lte=horizon)
+    for app in answering:
+        users = inbox.municipality_users(app.municipality_id)
+        sent["deadline"] += _remind(app, NotificationKind.DEADLINE, "response_due", app.response_due, users)
 
     officers = list(inbox.officers())
     for app in apps.filter(overdue_q(today)).order_by("id"):

@@ -72,6 +72,11 @@ TEXTS = {
 }
 
 
+RETURNED_BY = gettext_lazy(
+    "The application of %(m)s to «%(p)s» was returned for corrections; the answer is due by %(d)s."
+)
+
+
 # --- who is told ----------------------------------------------------------------------------------
 
 
@@ -130,6 +135,8 @@ def notify_status(application: Application, *, actor=None, note_due=None):
     a proposal is also the approvers' work. Called by transition() inside its transaction."""
     kind = STATUS_KINDS.get(application.status, K.STATUS)
     params = {"s": application.status}
+    if kind == K.RETURNED and application.response_due:
+        params["d"] = application.response_due.isoformat()
     notify(municipality_users(application.municipality_id), kind, application, actor=actor, **params)
     if kind == K.PROPOSED:
         notify(approvers(), kind, application, actor=actor, contacts=False, **params)
@@ -209,6 +216,8 @@ def render(kind, params: dict) -> str:
     values["s"] = S(status).label if status in S.values else (status or "")
     values["what"] = WHAT.get(values.get("what"), values.get("what") or "")
     template = TEXTS.get(kind, TEXTS[K.STATUS])
+    if kind == K.RETURNED and values["d"]:
+        template = RETURNED_BY
     return str(template) % values
 
 

@@ -115,3 +115,28 @@ def test_portal_shows_the_deadlines(client, app, programme, kalamata_user):
     app.refresh_from_db()
     page = client.get(reverse("portal:application", args=[app.pk])).content.decode()
     assert app.review_due.strftime("%d/%m/%Y") in page
+
+
+def _returned(app, officer, kalamata_user, due):
+    workflow.transition(app, "submit", actor=kalamata_user)
+    workflow.transition(app, "return", actor=officer, note="Λείπει η απόφαση")
+    Application.objects.filter(pk=app.pk).update(response_due=due)
+
+
+def test_a_returns_answer_is_reminded_then_flagged_overdue(app, officer, kalamata_user):
+    _returned(app, officer, kalamata_user, today() + datetime.timedelta(days=2))
+    assert deadlines.reminders_send() == {"deadline": 1, "overdue": 0}
+    row = Notification.objects.get(kind=K.DEADLINE)
+    assert row.recipient == kalamata_user and row.params["what"] == "response_due"
+    later = today() + datetime.timedelta(days=3)
+    assert deadlines.reminders_send(today=later) == {"deadline": 0, "overdue": 1}
+    assert Notification.objects.get(kind=K.OVERDUE).recipient == officer
+    assert deadlines.reminders_send(today=later) == {"deadline": 0, "overdue": 0}
+
+
+def test_a_returned_application_past_its_answer_is_overdue_in_the_api(app, officer, kalamata_user):
+    _returned(app, officer, kalamata_user, today() - datetime.timedelta(days=1))
+    url = reverse("api:application-list")
+    assert [a["id"] for a in client_for(officer).get(url, {"overdue": "true"}).data["results"]] == [app.pk]
+    app.refresh_from_db()
+    assert deadlines.is_overdue(app)

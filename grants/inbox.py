@@ -52,9 +52,9 @@ MUNICIPALITY_KINDS = frozenset(
 
 # What a deadline or an overdue item is about (params["what"]).
 WHAT = {
-    "closes_on": gettext_lazy("the call closes"),
-    "response_due": gettext_lazy("the municipality's answer is due"),
-    "review_due": gettext_lazy("the review's target date"),
+    "closes_on": gettext_lazy("the call's closing date"),
+    "response_due": gettext_lazy("the municipality's answer"),
+    "review_due": gettext_lazy("the review target"),
 }
 
 TEXTS = {
@@ -65,9 +65,11 @@ TEXTS = {
     K.REJECTED: gettext_lazy("The application of %(m)s to «%(p)s» was rejected."),
     K.STATUS: gettext_lazy("The status of the application of %(m)s to «%(p)s» changed to «%(s)s»."),
     K.DEADLINE: gettext_lazy(
-        "Deadline approaching for the application of %(m)s to «%(p)s»: %(what)s on %(d)s."
+        "Deadline approaching for the application of %(m)s to «%(p)s»: %(what)s, on %(d)s."
     ),
-    K.OVERDUE: gettext_lazy("Overdue: the application of %(m)s to «%(p)s»: %(what)s on %(d)s."),
+    K.OVERDUE: gettext_lazy(
+        "Overdue: the application of %(m)s to «%(p)s» is past its deadline (%(what)s, %(d)s)."
+    ),
     K.EXPORT_READY: gettext_lazy("Your export «%(r)s» is ready; it can be downloaded until %(d)s."),
 }
 

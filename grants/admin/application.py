@@ -40,7 +40,7 @@ def cap_of(app) -> Decimal:
 class OverdueListFilter(admin.SimpleListFilter):
     """«Overdue»: the FilterSet's rule (grants.deadlines.overdue_q), as the API's `overdue=true`."""
 
-    title = _("overdue")
+    title = _("deadline")
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):

@@ -47,6 +47,14 @@ def inbox_context(request, *, staff: bool) -> dict:
     }
 
 
+def notification_context(request, pk, *, staff: bool) -> dict:
+    try:
+        n = inbox.notifications_of(request.user).get(pk=pk)
+    except Notification.DoesNotExist:
+        raise Http404 from None
+    return {"n": n, "text": inbox.render(n.kind, n.params), "url": _target(n, staff=staff)}
+
+
 def _back(request, default: str) -> str:
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):

@@ -16,20 +16,25 @@ def notifications(request):
     return render(request, "portal/inbox.html", context)
 
 
-@require_POST
 @municipality_required
-def notification_read(request, pk):
-    return inbox_pages.mark_read(request, pk, default=reverse("portal:inbox"))
+@require_http_methods(["GET", "POST"])
+def notification(request, pk):
+    """One of the account's own notifications (anyone else's is a 404); POST marks it read."""
+    if request.method == "POST":
+        return inbox_pages.mark_read(request, pk, default=reverse("portal:inbox"))
+    return render(
+        request, "portal/notification.html", inbox_pages.notification_context(request, pk, staff=False)
+    )
 
 
-@require_POST
 @municipality_required
+@require_POST
 def notifications_read_all(request):
     return inbox_pages.mark_all_read(request, default=reverse("portal:inbox"))
 
 
-@require_http_methods(["GET", "POST"])
 @municipality_required
+@require_http_methods(["GET", "POST"])
 def preferences(request):
     form, saved = inbox_pages.preferences_page(request, channel=Channel.PORTAL)
     if saved:

@@ -56,10 +56,8 @@ def test_portal_inbox_badge_and_mark_read(client, app, kalamata_user, pyli_user)
     assert 'class="badge">1<' in page
     page = client.get(reverse("portal:inbox")).content.decode()
     assert reverse("portal:application", args=[app.pk]) in page
-    assert client.post(reverse("portal:notification_read", args=[theirs.pk])).status_code == 404
-    response = client.post(
-        reverse("portal:notification_read", args=[mine.pk]), {"next": "https://evil.example/"}
-    )
+    assert client.post(reverse("portal:notification", args=[theirs.pk])).status_code == 404
+    response = client.post(reverse("portal:notification", args=[mine.pk]), {"next": "https://evil.example/"})
     assert response.status_code == 302 and response.url == reverse("portal:inbox")
     assert inbox.unread_count(kalamata_user) == 0
     assert 'class="badge"' not in client.get(reverse("portal:inbox")).content.decode()

@@ -35,6 +35,10 @@ def test_municipality_inbox_and_preferences(page, live_server, app, officer, kal
     assert "επιστράφηκε για διορθώσεις" in page.content()
     steps.check("inbox-el")
     fits(page)
+    row = Notification.objects.filter(recipient=kalamata_user).latest("id")
+    page.goto(f"/portal/inbox/{row.pk}/")
+    steps.check("notification-el")
+    page.goto("/portal/inbox/")
     page.get_by_role("button", name="Σήμανση όλων ως αναγνωσμένων").click()
     page.wait_for_load_state("load")
     assert page.locator(".site-header .badge").count() == 0

@@ -144,6 +144,15 @@ def notify_status(application: Application, *, actor=None, note_due=None):
         notify(approvers(), kind, application, actor=actor, contacts=False, **params)
 
 
+def notify_message(application: Application, *, author):
+    """A new message in the application's thread: the other side is told (the municipality's accounts
+    and contact addresses when an officer writes, the officers when the municipality writes). Call it
+    in the transaction that stores the message."""
+    if roles.municipality_of(author) is not None:
+        return notify(officers(), K.MESSAGE, application, actor=author, contacts=False)
+    return notify(municipality_users(application.municipality_id), K.MESSAGE, application, actor=author)
+
+
 def notify_statuses(applications, *, actor=None):
     """notify_status for many applications at once (an imported decision list). Who has someone to
     tell is read once for all municipalities (few have accounts or contact addresses), so a 100,000-line

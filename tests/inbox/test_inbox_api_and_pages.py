@@ -70,6 +70,10 @@ def test_admin_inbox_for_staff(client, app, officer, kalamata_user):
     page = client.get(reverse("admin-inbox")).content.decode()
     assert reverse("admin:grants_application_change", args=[app.pk]) in page
     assert 'class="badge">1<' in client.get(reverse("admin:index")).content.decode()
+    theirs = Notification.objects.get(recipient=kalamata_user)
+    assert client.post(reverse("admin-notification-read", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("admin-notification-read", args=[mine.pk])).status_code == 302
+    assert client.get(reverse("admin-notification-read", args=[mine.pk])).status_code == 405
     client.post(reverse("admin-notifications-read-all"))
     assert inbox.unread_count(officer) == 0 and inbox.unread_count(kalamata_user) == 1
 

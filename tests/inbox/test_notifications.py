@@ -161,3 +161,21 @@ def test_render_says_the_text_in_the_active_language(app, officer, kalamata_user
         assert inbox.render(row.kind, row.params).endswith("was returned for corrections.")
     with translation.override("el"):
         assert "επιστράφηκε για διορθώσεις" in inbox.render(row.kind, row.params)
+
+
+def test_a_message_tells_the_other_side(
+    app, officer, officer2, kalamata_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        inbox.notify_message(app, author=kalamata_user)
+    assert set(Notification.objects.filter(kind=K.MESSAGE).values_list("recipient__username", flat=True)) == {
+        "officer",
+        "officer2",
+    }
+    assert "info4401@example.gr" not in {a for m in mail.outbox for a in m.to}
+    Notification.objects.all().delete()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        inbox.notify_message(app, author=officer)
+    assert list(Notification.objects.values_list("recipient__username", flat=True)) == ["kalamata"]
+    assert {a for m in mail.outbox for a in m.to} == {"kalamata@example.gr", "info4401@example.gr"}

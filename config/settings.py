@@ -277,6 +277,11 @@ CELERY_BEAT_SCHEDULE = {
     # Finished exports are kept for a week (grants.models.export.EXPORT_KEEP), then deleted. At a
     # fixed time of night rather than every 24 hours from whenever beat last started.
     "expire-exports": {"task": "grants.tasks.expire_exports", "schedule": crontab(hour=3, minute=30)},
+    # Deadline reminders and overdue flags (grants.deadlines), each sent once, before the working day.
+    "deadline-reminders": {
+        "task": "grants.tasks.send_deadline_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 # An export of more rows than this is built by the worker, not inside the request; 0 sends every
 # export to the worker.

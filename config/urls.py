@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from grants import accounts, health
+from grants.admin import inbox as admin_inbox
 from grants.imports import admin_views as import_views
 
 admin.site.site_header = "Smart Cities Grants"
@@ -18,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Before admin.site.urls, whose catch-all would otherwise answer these paths.
     *import_views.urls(),
+    *admin_inbox.urls(),
     *accounts.urls(),
     path("admin/", admin.site.urls),
     path("accounts/mfa/", include("grants.mfa.urls")),

@@ -28,7 +28,12 @@ from grants.models import Application, Channel, DocumentScope, Municipality, Pro
 from grants.models import ApplicationStatus as S
 from grants.reference import PROGRAMME, load_reference_data
 from grants.reference_files import GRANTS_DATA
-from grants.services import application_get_or_create, municipality_account_set
+from grants.services import (
+    application_get_or_create,
+    municipality_account_set,
+    municipality_update,
+    programme_update,
+)
 from grants.workflow import transition
 from projects.models import CatalogueProject
 from projects.services import selection_add
@@ -37,6 +42,7 @@ SEED = 20240702
 PUBLISHED_FILE = GRANTS_DATA / "inclusions_published_sample.txt"
 STAFF_ACCOUNTS = [("officer", roles.OFFICERS), ("approver", roles.APPROVERS), ("auditor", roles.AUDITORS)]
 MUNICIPALITY_ACCOUNTS = [("kalamata", "4401"), ("pyli", "2603")]
+DEMO_CALL_OPEN_DAYS = 60
 KALAMATA = "4401"
 
 # Published names → ELSTAT codes for the sample only; imports use the general matcher. The published
@@ -178,7 +184,8 @@ def _user(username, group, *, is_staff=False, password=None):
     User = get_user_model()
     user = User.objects.filter(username=username).first()
     if user is None:
-        user = User(username=username, is_staff=is_staff, email=f"{username}@example.gr" if is_staff else "")
+        # Every demo account has an address: its notifications are e-mailed (to the console in the demo).
+        user = User(username=username, is_staff=is_staff, email=f"{username}@example.gr")
         if password:
             user.set_password(password)
         else:
@@ -286,6 +293,19 @@ def _record_published(row: Published, programme, municipality, *, report):
     )
 
 
+def _keep_call_open(programme):
+    """The demo's call is open: its closing date lies DEMO_CALL_OPEN_DAYS ahead, so municipalities can
+    still submit and the deadline reminders have something to remind of."""
+    today = date.today()
+    if programme.closes_on is None or programme.closes_on < today + timedelta(days=7):
+        programme_update(
+            programme=programme,
+            channel=Channel.COMMAND,
+            note=audit.note_text(gettext_lazy("Demo: the call stays open.")),
+            closes_on=today + timedelta(days=DEMO_CALL_OPEN_DAYS),
+        )
+
+
 def load_demo() -> DemoReport:
     if not settings.DEBUG:
         raise CommandError("The demo data is for local use only: it is refused unless DEBUG is on.")
@@ -305,8 +325,15 @@ def load_demo() -> DemoReport:
         for username, code in MUNICIPALITY_ACCOUNTS:
             _municipality_user(username, by_code[code], password=password)
             report.accounts.append((username, by_code[code].name))
+            if not by_code[code].contact_emails.strip():
+                municipality_update(
+                    municipality=by_code[code],
+                    channel=Channel.COMMAND,
+                    contact_emails=f"dimos-{code}@example.gr",
+                )
 
         programme = Programme.objects.get(code=PROGRAMME["code"])
+        _keep_call_open(programme)
         for row in published:
             _record_published(row, programme, by_code[PUBLISHED_CODES[row.name]], report=report)
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grants.deadlines import overdue_q
 from grants.models import (
     Application,
     ApplicationStatus,
@@ -15,6 +16,8 @@ from grants.models import (
     Channel,
     DocumentType,
     Municipality,
+    Notification,
+    NotificationKind,
     RegionCategory,
 )
 from grants.text import search_q
@@ -76,6 +79,7 @@ class ApplicationFilterSet(SearchMixin, df.FilterSet):
         field_name="inclusion_date", lookup_expr="lte", label=_("Included until")
     )
     is_demo = df.BooleanFilter(label=_("Demo data"))
+    overdue = df.BooleanFilter(method="filter_overdue", label=_("Overdue"))
 
     class Meta:
         model = Application
@@ -90,6 +94,10 @@ class ApplicationFilterSet(SearchMixin, df.FilterSet):
             "inclusion_date_after",
             "inclusion_date_before",
         ]
+
+    def filter_overdue(self, queryset, name, value):
+        # Past the review target, or returned and past the answer's deadline (grants.deadlines).
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
 
     def filter_project(self, queryset, name, value):
         # A subquery, not a join: a join would repeat an application once per matching selection.
@@ -160,3 +168,12 @@ class DocumentTypeFilterSet(df.FilterSet):
     class Meta:
         model = DocumentType
         fields = ["programme"]
+
+
+class NotificationFilterSet(df.FilterSet):
+    unread = df.BooleanFilter(field_name="read_at", lookup_expr="isnull", label=_("Unread"))
+    kind = df.MultipleChoiceFilter(choices=NotificationKind.choices, label=_("Kind"))
+
+    class Meta:
+        model = Notification
+        fields = ["unread", "kind"]

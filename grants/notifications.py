@@ -1,7 +1,7 @@
-"""E-mail to municipalities when their application's status changes, and the Celery tasks that send
-it. Written by `transition()` and the batch import alike (same recipients, same message), enqueued
-only after the change commits, retried while the mail server is away. Greek, a link, no amounts or
-notes: e-mail is not a safe channel for decisions, the portal is."""
+"""The status e-mails as they were sent before the inbox (grants.inbox), kept so that tasks queued by
+the previous release are still delivered after an upgrade; nothing new enqueues them (transition()
+and the batch import write notifications through grants.inbox.notify). Also the mail retry policy
+that grants.inbox's task shares. Remove once no worker may still hold such a task."""
 
 import smtplib
 

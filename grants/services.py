@@ -151,6 +151,7 @@ PROGRAMME_AUDITED = [
     "max_projects",
     "opens_on",
     "closes_on",
+    "review_days",
     "cofinancing_less_developed",
     "cofinancing_transition",
     "response_days",

@@ -10,6 +10,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext_lazy as _
 
+from grants.inbox import deliver  # noqa: F401  (registered)
 from grants.notifications import send_status_email, send_status_emails  # noqa: F401  (registered)
 
 logger = logging.getLogger(__name__)
@@ -49,3 +50,11 @@ def expire_exports():
     from grants.exports import services
 
     return services.export_jobs_expire()
+
+
+@shared_task
+def send_deadline_reminders():
+    """Daily: municipalities 3 days before a deadline, officers of overdue work; each reminder once."""
+    from grants import deadlines
+
+    return deadlines.reminders_send()

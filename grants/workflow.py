@@ -25,7 +25,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants import amounts, audit, caps, conversation, documents, notifications, roles
+from grants import amounts, audit, caps, conversation, documents, inbox, roles
 from grants.models import Application, Channel, Municipality, Programme
 from grants.models import ApplicationStatus as S
 
@@ -447,6 +447,7 @@ def _budget_field(app: Application, fields) -> Decimal:
 def _submit(app: Application, user, fields) -> list:
     app.budget = _check_submission(app, user)
     app.submitted_at = timezone.now()
+    app.review_due = timezone.localdate(app.submitted_at) + datetime.timedelta(days=app.programme.review_days)
     app.submission_hash = submission_hash(app)
     # The municipality answered a return: its deadline is met.
     app.response_due = None
@@ -636,9 +637,10 @@ def transition(application: Application, action: str, *, actor, note="", channel
             application=app,
         )
         if spec.notifies and "status" in new:
-            # The e-mail leaves through a task (retried while the mail server is away), and only
-            # once the change is committed; a broker that cannot take it never undoes the change.
-            transaction.on_commit(lambda: notifications.send_status_email.delay(app.pk), robust=True)
+            # The inbox rows are written here, in the change's transaction; their e-mail leaves through
+            # a task (retried while the mail server is away) only once the change is committed, and a
+            # broker that cannot take it never undoes the change.
+            inbox.notify_status(app, actor=actor)
     for attr in [f.attname for f in Application._meta.concrete_fields]:
         setattr(application, attr, getattr(app, attr))
     application.transition_warnings = warnings

@@ -8,7 +8,7 @@ guards), the same validation (`workflow._set_decision`), the same warnings
 (`workflow.decision_warnings`, with the cap and committed total of grants.caps), the same audit values
 and note (`workflow.audit_values`, `workflow.audit_note`), the same locks in the same order (the
 programme, then the municipalities, then the applications) and the same recipients
-(`grants.notifications`). It reads and writes in bulk: one lock on the programme, one on the
+(`grants.inbox`). It reads and writes in bulk: one lock on the programme, one on the
 municipalities, one SELECT … FOR UPDATE of the applications, one query for cap overrides, one for the
 committed total, and COPY for the writes.
 
@@ -27,7 +27,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
-from grants import audit, caps, notifications
+from grants import audit, caps, inbox
 from grants.models import Application, CapOverride, Channel, Municipality, Programme
 from grants.models import ApplicationStatus as S
 from grants.workflow import (
@@ -252,8 +252,8 @@ def _write(blank, created, changes, *, spec, actor, channel):
         )
     audit.insert_rows(events)
     if notify:
-        pairs = [[app_id, municipality_id] for app_id, municipality_id in notify.items()]
-        transaction.on_commit(lambda: notifications.send_status_emails.delay(pairs), robust=True)
+        # In the batch's transaction, like transition(): the inbox rows, then their e-mail after commit.
+        inbox.notify_statuses([app for app, *_rest in changes if app.pk in notify], actor=actor)
 
 
 def _lock(programme, municipality_ids) -> dict:

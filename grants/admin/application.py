@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import HttpResponseRedirect
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from grants import caps, services
+from grants import caps, deadlines, services
 from grants.filters import ApplicationFilterSet
 from grants.formatting import date_gr, datetime_gr, eur
 from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
@@ -38,6 +38,26 @@ def cap_of(app) -> Decimal:
     return app.programme.cap_for(app.municipality, override=_override_for(app))
 
 
+class OverdueListFilter(admin.SimpleListFilter):
+    """«Overdue»: the FilterSet's rule (grants.deadlines.overdue_q), as the API's `overdue=true`."""
+
+    title = _("deadline")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return (("true", _("Overdue")), ("false", _("Not overdue")))
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("true", "false"):
+            return queryset
+        return ApplicationFilterSet({"overdue": self.value()}, queryset=queryset).qs
+
+
+def _deadline_text(row) -> str:
+    text = f"{row['label']}: {date_gr(row['date'])}"
+    return f"{text} ({gettext('overdue')})" if row["overdue"] else text
+
+
 @admin.register(Application)
 class ApplicationAdmin(ConversationAdminMixin, WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = (
@@ -48,9 +68,11 @@ class ApplicationAdmin(ConversationAdminMixin, WorkflowAdminMixin, FoldedSearchM
         "cap_col",
         "remaining_col",
         "inclusion_date_col",
+        "deadline_col",
     )
     list_filter = (
         "status",
+        OverdueListFilter,
         "municipality__regional_unit__region",
         "municipality__regional_unit",
         "municipality__regional_unit__region__category",
@@ -88,6 +110,7 @@ class ApplicationAdmin(ConversationAdminMixin, WorkflowAdminMixin, FoldedSearchM
         "proposed_by",
         "response_due_col",
         "submitted_at_col",
+        "deadlines_col",
         "version",
         "is_demo",
         "history",
@@ -108,7 +131,7 @@ class ApplicationAdmin(ConversationAdminMixin, WorkflowAdminMixin, FoldedSearchM
                 )
             },
         ),
-        (_("Record"), {"fields": ("submitted_at_col", "response_due_col", "version", "is_demo")}),
+        (_("Record"), {"fields": ("submitted_at_col", "deadlines_col", "version", "is_demo")}),
         (_("History"), {"fields": ("history",), "classes": ("collapse-open",)}),
     )
     add_fieldsets = ((None, {"fields": ("programme", "municipality")}),)
@@ -177,6 +200,29 @@ class ApplicationAdmin(ConversationAdminMixin, WorkflowAdminMixin, FoldedSearchM
     @admin.display(description=_("submitted at"), ordering="submitted_at")
     def submitted_at_col(self, obj):
         return datetime_gr(obj.submitted_at)
+
+    @admin.display(description=_("deadline"))
+    def deadline_col(self, obj):
+        rows = [r for r in deadlines.deadlines_of(obj) if r["what"] != "closes_on"] or deadlines.deadlines_of(
+            obj
+        )
+        if not rows:
+            return "—"
+        row = rows[0]
+        if row["overdue"]:
+            return format_html('<strong class="deadline--overdue">{}</strong>', _deadline_text(row))
+        return _deadline_text(row)
+
+    @admin.display(description=_("deadlines"))
+    def deadlines_col(self, obj):
+        rows = deadlines.deadlines_of(obj)
+        if not rows:
+            return "—"
+        return format_html_join(
+            "",
+            '<div class="{}">{}</div>',
+            (("deadline--overdue" if r["overdue"] else "", _deadline_text(r)) for r in rows),
+        )
 
     @admin.display(description=_("tracking number"))
     def tracking_number(self, obj):

@@ -116,6 +116,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "mis_code",
             "deinclusion_ada",
             "submitted_at",
+            "review_due",
             "submission_hash",
             "response_due",
             "version",

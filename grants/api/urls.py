@@ -5,7 +5,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import views, views_documents, views_exports, views_reports, views_workflow
+from . import views, views_documents, views_exports, views_inbox, views_reports, views_workflow
 
 app_name = "api"
 
@@ -17,6 +17,7 @@ router.register("programmes", views.ProgrammeViewSet, basename="programme")
 router.register("applications", views.ApplicationViewSet, basename="application")
 router.register("exports", views_exports.ExportJobViewSet, basename="export")
 router.register("document-types", views_documents.DocumentTypeViewSet, basename="document-type")
+router.register("notifications", views_inbox.NotificationViewSet, basename="notification")
 
 selections = views_workflow.SelectionViewSet
 urlpatterns = [

@@ -19,8 +19,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants import audit, roles
-from grants.models import Channel, ExportJob, ExportState
+from grants import audit, inbox, roles
+from grants.models import Channel, ExportJob, ExportState, NotificationKind
 from grants.models.export import EXPORT_KEEP
 
 logger = logging.getLogger(__name__)
@@ -235,10 +235,26 @@ def export_job_build(*, job_id: int) -> ExportJob | None:
                 rows=job.row_count,
                 job=job,
             )
+            # In the same transaction: the owner's inbox says the file is ready (e-mailed after commit).
+            inbox.notify(
+                [owner],
+                NotificationKind.EXPORT_READY,
+                r=_titles(report),
+                d=timezone.localdate(job.expires_at).isoformat(),
+            )
     except BaseException:
         storage.delete(name)  # never a stored file that no job points at
         raise
     return job
+
+
+def _titles(report) -> dict:
+    """The report's title in every language, for a notification read in its reader's."""
+    titles = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            titles[code] = str(report.title)
+    return titles
 
 
 def export_job_fail(*, job_id: int, error) -> ExportJob | None:

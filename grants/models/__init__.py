@@ -24,6 +24,7 @@ from .documents import (
 from .export import ExportJob, ExportState
 from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, RegionCategory
 from .imports import PreparedImport, PreparedImportState
+from .notification import MANDATORY_EMAIL, Notification, NotificationKind, Reminder, UserPreferences
 from .programme import CapBreakdown, CapOverride, Programme
 
 __all__ = [
@@ -52,7 +53,10 @@ __all__ = [
     "MessageSide",
     "ExportJob",
     "ExportState",
+    "MANDATORY_EMAIL",
     "Municipality",
+    "Notification",
+    "NotificationKind",
     "PreparedImport",
     "PreparedImportState",
     "MunicipalityAccount",
@@ -60,6 +64,8 @@ __all__ = [
     "Region",
     "RegionCategory",
     "RegionalUnit",
+    "Reminder",
+    "UserPreferences",
     "RELEASED_STATUSES",
     "committed_to_cap",
 ]

@@ -87,6 +87,8 @@ class Application(models.Model):
     # when the application is submitted again.
     response_due = models.DateField(_("response deadline"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # The officers' review target, set at each submission from Programme.review_days.
+    review_due = models.DateField(_("review due"), null=True, blank=True)
     submission_hash = models.CharField(_("submission hash"), max_length=64, blank=True)
     # Incremented on every write through a service: the API answers 409 to a stale update.
     version = models.PositiveIntegerField(_("version"), default=1)

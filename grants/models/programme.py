@@ -72,6 +72,13 @@ class Programme(models.Model):
         default=15,
         help_text=_("The default response deadline of a return for corrections, in days from the return."),
     )
+    # The officers' target for deciding an application, counted from its submission.
+    review_days = models.PositiveSmallIntegerField(
+        _("review target (days)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_("Days from submission within which the officers aim to decide."),
+    )
     # The Union's share of eligible cost, by the category of the operation's region. Defaults are the
     # ceilings of Regulation (EU) 2021/1060, art. 112(3); a programme may set lower rates.
     cofinancing_less_developed = models.DecimalField(

@@ -1,12 +1,16 @@
 from django.urls import path
 
-from . import views, views_documents
+from . import inbox, views, views_documents
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("inbox/", inbox.notifications, name="inbox"),
+    path("inbox/<int:pk>/", inbox.notification, name="notification"),
+    path("inbox/read-all/", inbox.notifications_read_all, name="notifications_read_all"),
+    path("preferences/", inbox.preferences, name="preferences"),
     path("programmes/<int:programme_id>/start/", views.start, name="start"),
     path("applications/<int:pk>/", views.application_detail, name="application"),
     path("applications/<int:pk>/add/<int:project_id>/", views.selection_add, name="selection_add"),

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from grants import history, selectors
+from grants import deadlines, history, selectors
 from grants.amounts import parse_typed_amount
 from grants.models import ApplicationStatus, Channel, MunicipalityAccount, Programme
 from grants.services import application_get_or_create
@@ -128,6 +128,7 @@ def application_detail(request, pk):
         "portal/application.html",
         {
             "return_note": return_note,
+            "deadlines": deadlines.deadlines_of(application),
             "found": sum(len(p) for p in groups.values()),
             "application": application,
             "selections": selections,

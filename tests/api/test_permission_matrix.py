@@ -102,6 +102,9 @@ EXPECTED = {
     # Both sides write in the thread; auditors read it.
     ("message-list", "POST"): (status(401, 201, 404, 201, 201, 403), {"body": "Ερώτηση;"}),
     ("message-attachment-download", "GET"): (A_ONLY_READ, None),
+    # Everyone reads their own inbox; a notification is its recipient's alone (A's here).
+    ("notification-list", "GET"): (everyone(200), None),
+    ("notification-read", "POST"): (status(401, 200, 404, 404, 404, 404), None),
     ("report-popularity", "GET"): (everyone(200), None),
     ("report-budgets", "GET"): (everyone(200), None),
     ("schema", "GET"): (everyone(200, anon=200), None),
@@ -116,7 +119,7 @@ def test_every_endpoint_has_a_rule():
     )
 
 
-def _kwargs(name, application, category, export, conversation=None):
+def _kwargs(name, application, category, export, conversation=None, notification=None):
     selection = Selection.objects.filter(application=application).first()
     conversation = conversation or {}
     document, message, attachment = (conversation.get(k) for k in ("document", "message", "attachment"))
@@ -141,6 +144,7 @@ def _kwargs(name, application, category, export, conversation=None):
         "application-history": {"application_pk": application.pk},
         "export-detail": {"pk": export.pk},
         "export-download": {"pk": export.pk},
+        "notification-read": {"pk": notification.pk if notification else 0},
     }.get(name, {})
 
 
@@ -157,10 +161,21 @@ def export_a(kalamata_user, application_a, private_root):
     return ExportJob.objects.get(pk=job.pk)
 
 
+@pytest.fixture
+def notification_a(kalamata_user, application_a):
+    """A notification in municipality A's inbox."""
+    from grants.models import Notification
+
+    return Notification.objects.create(recipient=kalamata_user, kind="status", application=application_a)
+
+
 @pytest.mark.parametrize(("name", "method"), endpoints())
-def test_permission_matrix(name, method, clients, users, application_a, category, export_a, conversation_a):
+def test_permission_matrix(
+    name, method, clients, users, application_a, category, export_a, conversation_a, notification_a
+):
     expected, body = EXPECTED[(name, method)]
-    url = reverse(f"api:{name}", kwargs=_kwargs(name, application_a, category, export_a, conversation_a))
+    kwargs = _kwargs(name, application_a, category, export_a, conversation_a, notification_a)
+    url = reverse(f"api:{name}", kwargs=kwargs)
     answered, details = {}, {}
     for role in ROLES:
         data, fmt = body, "json"

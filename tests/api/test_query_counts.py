@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grants import services
-from grants.models import ExportJob, Programme, Region, RegionalUnit, RegionCategory
+from grants.models import ExportJob, Notification, Programme, Region, RegionalUnit, RegionCategory
 from projects import services as project_services
 from projects.models import CatalogueProject, Category
 from tests.conftest import make_municipality
@@ -46,6 +46,8 @@ def grow(application, regional_unit, programme, catalogue):
     for user in User.objects.all():
         for fmt in ("csv", "xlsx"):
             ExportJob.objects.create(owner=user, report="operations", format=fmt, channel="api")
+        for _i in range(2):
+            Notification.objects.create(recipient=user, kind="status", application=application)
     # Documents, messages with attachments, document types: more of each.
     from grants import conversation, documents
     from grants.models import DocumentType, MunicipalityAccount
@@ -79,6 +81,7 @@ def an_export_each(users):
     for user in users.values():
         if user is not None:
             ExportJob.objects.create(owner=user, report="operations", format="json", channel="api")
+            Notification.objects.create(recipient=user, kind="status")
 
 
 @pytest.mark.parametrize("role", ["officer", "municipality_a"])

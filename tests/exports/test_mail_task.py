@@ -53,13 +53,14 @@ def test_the_email_is_enqueued_only_after_the_commit(
     draft, kalamata_user, django_capture_on_commit_callbacks, monkeypatch
 ):
     queued = []
-    monkeypatch.setattr(tasks.send_status_email, "delay", lambda app_id: queued.append(app_id))
+    monkeypatch.setattr(tasks.deliver, "delay", lambda ids, contacts: queued.append(contacts))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         workflow.transition(draft, "submit", actor=kalamata_user)
         assert queued == []
     for callback in callbacks:
         callback()
-    assert queued == [draft.pk]
+    # The submitter is not told what they did; the municipality's contact addresses are.
+    assert [[c[0] for c in contacts] for contacts in queued] == [[draft.pk]]
 
 
 def test_a_refused_send_is_retried_until_it_leaves(
@@ -96,7 +97,7 @@ def test_a_refused_address_is_not_retried(
 
 
 def test_the_mail_task_retries_with_backoff():
-    task = tasks.send_status_email
+    task = tasks.deliver
     assert task.max_retries == tasks.RETRIES and task.retry_backoff and task.retry_backoff_max == 600
     assert any(issubclass(smtplib.SMTPServerDisconnected, e) for e in task.autoretry_for)
     assert any(issubclass(ConnectionRefusedError, e) for e in task.autoretry_for)

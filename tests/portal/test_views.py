@@ -20,7 +20,7 @@ from projects.models import Selection
 # Every portal URL, classified. A new URL that is not listed here fails test_every_url_is_classified.
 PUBLIC = {"accessibility"}
 # URLs without another municipality's object in them: they act on the signed-in account's own data.
-OWN_SCOPE = {"home", "start"}
+OWN_SCOPE = {"home", "start", "inbox", "notifications_read_all", "preferences"}
 
 
 def victim_kwargs(app, selection, project, document=None, attachment=None):
@@ -41,7 +41,16 @@ def victim_kwargs(app, selection, project, document=None, attachment=None):
         "withdraw": {"pk": app.pk},
         "selection_edit": {"pk": selection.pk},
         "selection_remove": {"pk": selection.pk},
+        "notification": {"pk": _notification(app).pk if app.pk and app.municipality_id else 0},
     }
+
+
+def _notification(app):
+    """A notification in the inbox of an account of `app`'s municipality."""
+    from grants.models import MunicipalityAccount, Notification
+
+    account = MunicipalityAccount.objects.filter(municipality_id=app.municipality_id).first()
+    return Notification.objects.create(recipient=account.user, kind="status", application=app)
 
 
 def all_names():
@@ -106,6 +115,8 @@ def test_anonymous_is_sent_to_login_everywhere(client, kalamata_submitted, progr
     urls = _urls(kalamata_submitted, catalogue[5])
     urls["home"] = reverse("portal:home")
     urls["start"] = reverse("portal:start", args=[programme.pk])
+    for name in ("inbox", "notifications_read_all", "preferences"):
+        urls[name] = reverse(f"portal:{name}")
     assert set(urls) == all_names() - PUBLIC
     for name, url in urls.items():
         for method in (client.get, client.post):

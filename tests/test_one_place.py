@@ -192,7 +192,6 @@ def test_the_table_names_each_actions_guards_and_effects():
     assert {n for n, a in actions.items() if a.locks_programme} == {"include", "record_decision"}
     assert {n for n, a in actions.items() if a.effect is None} == {
         "start_review",
-        "return",
         "reject",
         "withdraw",
     }

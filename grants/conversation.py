@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grants import audit, roles
+from grants import audit, inbox, roles
 from grants.documents import (
     DocumentError,
     check_file,
@@ -181,6 +181,10 @@ def post_message(
                 municipality=app.municipality,
                 application=app,
             )
+            # The other side hears of it in the same transaction; a return's own message is told by
+            # the workflow's "returned" notice instead, so it is not announced twice.
+            if kind == MessageKind.MESSAGE:
+                inbox.notify_message(app, author=author)
     except BaseException:
         storage = private_storage()
         for name in stored:

@@ -6,10 +6,17 @@ from django.contrib.auth.models import Group, Permission
 from grants import roles
 
 EDITABLE = {
-    "grants": ["municipality", "programme", "application", "capoverride", "municipalityaccount"],
+    "grants": [
+        "municipality",
+        "programme",
+        "application",
+        "capoverride",
+        "municipalityaccount",
+        "checklistcriterion",
+    ],
     "projects": ["category", "catalogueproject", "selection"],
 }
-READ_ONLY = {"grants": ["region", "regionalunit", "auditevent"]}
+READ_ONLY = {"grants": ["region", "regionalunit", "auditevent", "checklistanswer"]}
 
 
 def _perms(models_by_app, actions):

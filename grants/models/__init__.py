@@ -1,5 +1,6 @@
 from .application import RELEASED_STATUSES, Application, ApplicationStatus, committed_to_cap
 from .audit import AuditEvent, Channel
+from .checklist import ChecklistAnswer, ChecklistAnswerChoice, ChecklistCriterion
 from .export import ExportJob, ExportState
 from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, RegionCategory
 from .imports import PreparedImport, PreparedImportState
@@ -11,6 +12,9 @@ __all__ = [
     "AuditEvent",
     "CapBreakdown",
     "CapOverride",
+    "ChecklistAnswer",
+    "ChecklistAnswerChoice",
+    "ChecklistCriterion",
     "Channel",
     "ExportJob",
     "ExportState",

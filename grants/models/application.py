@@ -80,6 +80,17 @@ class Application(models.Model):
         verbose_name=_("inclusion proposed by"),
         help_text=_("Kept so that the same person can never also include (four eyes)."),
     )
+    # Who took the review (start_review) and how many reviews there have been: the officers' desk
+    # lists "in my review" by it, and each review answers the evaluation checklist afresh.
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
+    review_round = models.PositiveSmallIntegerField(_("review round"), default=0)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submission_hash = models.CharField(_("submission hash"), max_length=64, blank=True)
     # Incremented on every write through a service: the API answers 409 to a stale update.

@@ -155,7 +155,9 @@ def _clean(application: Application, answers) -> list[tuple[ChecklistCriterion, 
             errors.append(_("%(where)s: comment: must be text.") % {"where": where})
             continue
         comment = comment.strip()
-        if len(comment) > COMMENT_MAX:
+        if "\x00" in comment:
+            errors.append(_("%(where)s: comment: contains a null character.") % {"where": where})
+        elif len(comment) > COMMENT_MAX:
             errors.append(
                 _("%(where)s: comment: at most %(max)d characters (it has %(n)d).")
                 % {"where": where, "max": COMMENT_MAX, "n": len(comment)}

@@ -5,7 +5,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import views, views_exports, views_reports, views_workflow
+from . import views, views_checklist, views_exports, views_reports, views_workflow
 
 app_name = "api"
 
@@ -42,6 +42,11 @@ urlpatterns = [
         "applications/<int:application_pk>/history/",
         views.HistoryViewSet.as_view({"get": "list"}),
         name="application-history",
+    ),
+    path(
+        "applications/<int:application_pk>/checklist/",
+        views_checklist.ChecklistView.as_view(),
+        name="application-checklist",
     ),
     path("reports/popularity/", views_reports.PopularityView.as_view(), name="report-popularity"),
     path("reports/budgets/", views_reports.BudgetsView.as_view(), name="report-budgets"),

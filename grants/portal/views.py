@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from grants import history, selectors
+from grants import checklist, history, selectors
 from grants.amounts import parse_typed_amount
 from grants.models import ApplicationStatus, Channel, MunicipalityAccount, Programme
 from grants.services import application_get_or_create
@@ -322,7 +322,8 @@ def receipt_pdf(request, pk):
     # no longer on file, so no PDF is produced until it is submitted again.
     if not submission_is_current(application):
         raise Http404("Changed since submission.")
-    response = HttpResponse(application_pdf(application, selections), content_type="application/pdf")
+    pdf = application_pdf(application, selections, checklist.rows(application))
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{application.tracking_number}.pdf"'
     return response
 

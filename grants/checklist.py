@@ -128,7 +128,9 @@ def _clean(application: Application, answers) -> list[tuple[ChecklistCriterion, 
     errors, cleaned, seen = [], [], set()
     for number, item in enumerate(answers, start=1):
         if not isinstance(item, dict):
-            errors.append(_("Row %(n)d: expected an object with «criterion», «answer», «comment».") % {"n": number})
+            errors.append(
+                _("Row %(n)d: expected an object with «criterion», «answer», «comment».") % {"n": number}
+            )
             continue
         code = str(item.get("criterion") or "").strip()
         answer = item.get("answer")
@@ -216,7 +218,9 @@ def checklist_answer(*, application: Application, answers, actor, channel=Channe
                 actor=actor,
                 obj=answer,
                 # The criterion and round are named on both sides, so each event reads on its own.
-                before={**old, "criterion": criterion.pk, "review_round": locked.review_round} if before else {},
+                before={**old, "criterion": criterion.pk, "review_round": locked.review_round}
+                if before
+                else {},
                 after={**new, "criterion": criterion.pk, "review_round": locked.review_round},
                 municipality=locked.municipality,
                 application=locked,

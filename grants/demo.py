@@ -228,7 +228,8 @@ def _build(item: Planned, programme, municipality, catalogue, staff, *, report):
         elif action == "propose_inclusion":
             # The proposal needs the evaluation checklist answered, none «No».
             answers = [
-                {"criterion": c.code, "answer": "yes", "comment": ""} for c in checklist.criteria_of(programme.pk)
+                {"criterion": c.code, "answer": "yes", "comment": ""}
+                for c in checklist.criteria_of(programme.pk)
             ]
             app.refresh_from_db()
             checklist.checklist_answer(application=app, answers=answers, actor=actor, channel=Channel.COMMAND)

@@ -243,9 +243,7 @@ def _check_checklist(action: Action, app: Application, user, channel):
     unanswered, refused = checklist.open_points(app)
     problems = []
     if unanswered:
-        problems.append(
-            _("not answered: %(list)s") % {"list": ", ".join(f"«{c.text}»" for c in unanswered)}
-        )
+        problems.append(_("not answered: %(list)s") % {"list": ", ".join(f"«{c.text}»" for c in unanswered)})
     if refused:
         problems.append(_("answered «No»: %(list)s") % {"list": ", ".join(f"«{c.text}»" for c in refused)})
     if problems:

@@ -114,7 +114,9 @@ def test_answers_only_during_the_review(programme, kalamata, catalogue, kalamata
 @pytest.mark.parametrize("who", ["approver", "auditor", "kalamata_user"])
 def test_only_officers_answer(app, who, request):
     with pytest.raises(PermissionDenied):
-        checklist.checklist_answer(application=app, answers=answers(eligible="yes"), actor=request.getfixturevalue(who))
+        checklist.checklist_answer(
+            application=app, answers=answers(eligible="yes"), actor=request.getfixturevalue(who)
+        )
     assert not ChecklistAnswer.objects.exists()
 
 
@@ -123,8 +125,14 @@ def test_only_officers_answer(app, who, request):
     [
         ([{"criterion": "nope", "answer": "yes"}], "Row 1 («nope»): criterion: not a criterion"),
         ([{"criterion": "eligible", "answer": "maybe"}], "Row 1 («eligible»): answer: «maybe» is not one of"),
-        ([{"criterion": "eligible", "answer": "no"}], "Row 1 («eligible»): comment: required when the answer is «No»"),
-        ([{"criterion": "cap", "answer": "na", "comment": " "}], "comment: required when the answer is «Not applicable»"),
+        (
+            [{"criterion": "eligible", "answer": "no"}],
+            "Row 1 («eligible»): comment: required when the answer is «No»",
+        ),
+        (
+            [{"criterion": "cap", "answer": "na", "comment": " "}],
+            "comment: required when the answer is «Not applicable»",
+        ),
         (
             [{"criterion": "cap", "answer": "yes"}, {"criterion": "cap", "answer": "no", "comment": "x"}],
             "Row 2 («cap»): criterion: answered twice",
@@ -161,7 +169,12 @@ def test_every_answer_is_audited_and_an_unchanged_one_is_not(app, officer, crite
     last = events[-1]
     assert (last.application_id, last.municipality_id, last.actor) == (app.pk, app.municipality_id, officer)
     assert last.before == {"answer": "yes", "comment": "", "criterion": criteria[2].pk, "review_round": 1}
-    assert last.after == {"answer": "no", "comment": "Υπέρβαση", "criterion": criteria[2].pk, "review_round": 1}
+    assert last.after == {
+        "answer": "no",
+        "comment": "Υπέρβαση",
+        "criterion": criteria[2].pk,
+        "review_round": 1,
+    }
     assert events[0].before == {}
 
 
@@ -192,7 +205,9 @@ def test_a_retired_criterion_is_no_longer_asked_but_keeps_its_answer(app, office
     workflow.transition(app, "propose_inclusion", actor=officer)
 
 
-def test_a_programme_without_criteria_proposes_as_before(programme, kalamata, catalogue, kalamata_user, officer):
+def test_a_programme_without_criteria_proposes_as_before(
+    programme, kalamata, catalogue, kalamata_user, officer
+):
     app = make_app(programme, kalamata, catalogue, kalamata_user, officer)
     workflow.transition(app, "propose_inclusion", actor=officer)
 

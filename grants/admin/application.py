@@ -18,6 +18,7 @@ from grants.formatting import date_gr, datetime_gr, eur
 from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
 
 from .audit import render_history
+from .checklist import ChecklistAdminMixin
 from .common import FoldedSearchMixin
 from .exports import export_actions
 from .selections import SelectionInline
@@ -38,7 +39,7 @@ def cap_of(app) -> Decimal:
 
 
 @admin.register(Application)
-class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
+class ApplicationAdmin(ChecklistAdminMixin, WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = (
         "municipality",
         "status_col",

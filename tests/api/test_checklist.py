@@ -96,7 +96,9 @@ def test_bad_rows_are_a_400_naming_them(clients, reviewed):
 def test_after_the_proposal_put_is_a_409_and_get_still_reads(clients, reviewed, officer):
     assert clients[OFF].put(url(reviewed), YES, format="json").status_code == 200
     workflow.transition(reviewed, "propose_inclusion", actor=officer)
-    response = clients[OFF].put(url(reviewed), [{"criterion": "c1", "answer": "no", "comment": "x"}], format="json")
+    response = clients[OFF].put(
+        url(reviewed), [{"criterion": "c1", "answer": "no", "comment": "x"}], format="json"
+    )
     assert response.status_code == 409 and response.data["code"] == "checklist_closed"
     assert [r["answer"] for r in clients[APP].get(url(reviewed)).data] == ["yes", "yes", "yes"]
 
@@ -119,7 +121,9 @@ def test_get_queries_do_not_grow_with_criteria_and_answers(clients, reviewed, of
 
     few = count()
     for i in range(4, 30):
-        ChecklistCriterion.objects.create(programme=programme, code=f"c{i}", text_el="Κ", text_en="C", order=i)
+        ChecklistCriterion.objects.create(
+            programme=programme, code=f"c{i}", text_el="Κ", text_en="C", order=i
+        )
     rows = [{"criterion": f"c{i}", "answer": "yes"} for i in range(1, 30)]
     checklist.checklist_answer(application=reviewed, answers=rows, actor=officer)
     assert count() == few

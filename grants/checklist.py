@@ -20,10 +20,10 @@ from grants import audit, roles
 from grants.models import (
     Application,
     ApplicationStatus,
+    Channel,
     ChecklistAnswer,
     ChecklistAnswerChoice,
     ChecklistCriterion,
-    Channel,
 )
 
 ANSWERS = tuple(ChecklistAnswerChoice.values)

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from grants import audit, checklist, services
-from grants.models import ChecklistCriterion, Channel, Municipality, Programme, Region, RegionalUnit
+from grants.models import Channel, ChecklistCriterion, Municipality, Programme, Region, RegionalUnit
 from grants.reference_files import ReferenceData, ReferenceDataError, read_all
 from grants.text import fold
 from projects.models import CatalogueProject, Category

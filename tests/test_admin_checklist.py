@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from grants import checklist, workflow
-from grants.models import AuditEvent, ChecklistAnswer, ChecklistCriterion, Channel
 from grants.models import ApplicationStatus as S
+from grants.models import AuditEvent, Channel, ChecklistAnswer, ChecklistCriterion
 from tests.test_admin_workflow import application_in, change_url, login, message_texts
 
 

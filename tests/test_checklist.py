@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
 from grants import checklist, workflow
-from grants.models import AuditEvent, ChecklistAnswer, ChecklistCriterion
 from grants.models import ApplicationStatus as S
+from grants.models import AuditEvent, ChecklistAnswer, ChecklistCriterion
 from grants.services import application_get_or_create
 from projects.services import selection_add
 

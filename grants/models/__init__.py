@@ -1,6 +1,17 @@
 from .application import RELEASED_STATUSES, Application, ApplicationStatus, committed_to_cap
 from .audit import AuditEvent, Channel
 from .checklist import ChecklistAnswer, ChecklistAnswerChoice, ChecklistCriterion
+from .documents import (
+    DEFAULT_MAX_SIZE,
+    Document,
+    DocumentScope,
+    DocumentType,
+    FileFormat,
+    Message,
+    MessageAttachment,
+    MessageKind,
+    MessageSide,
+)
 from .export import ExportJob, ExportState
 from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, RegionCategory
 from .imports import PreparedImport, PreparedImportState
@@ -16,6 +27,15 @@ __all__ = [
     "ChecklistAnswerChoice",
     "ChecklistCriterion",
     "Channel",
+    "DEFAULT_MAX_SIZE",
+    "Document",
+    "DocumentScope",
+    "DocumentType",
+    "FileFormat",
+    "Message",
+    "MessageAttachment",
+    "MessageKind",
+    "MessageSide",
     "ExportJob",
     "ExportState",
     "Municipality",

@@ -91,6 +91,9 @@ class Application(models.Model):
         verbose_name=_("reviewer"),
     )
     review_round = models.PositiveSmallIntegerField(_("review round"), default=0)
+    # Set by a return for corrections (the officer's deadline for the municipality's answer), cleared
+    # when the application is submitted again.
+    response_due = models.DateField(_("response deadline"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submission_hash = models.CharField(_("submission hash"), max_length=64, blank=True)
     # Incremented on every write through a service: the API answers 409 to a stale update.

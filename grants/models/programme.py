@@ -67,6 +67,11 @@ class Programme(models.Model):
     max_projects = models.PositiveSmallIntegerField(_("maximum projects"), default=38)
     opens_on = models.DateField(_("opens on"), null=True, blank=True)
     closes_on = models.DateField(_("closes on"), null=True, blank=True)
+    response_days = models.PositiveSmallIntegerField(
+        _("days to answer a return"),
+        default=15,
+        help_text=_("The default response deadline of a return for corrections, in days from the return."),
+    )
     # The Union's share of eligible cost, by the category of the operation's region. Defaults are the
     # ceilings of Regulation (EU) 2021/1060, art. 112(3); a programme may set lower rates.
     cofinancing_less_developed = models.DecimalField(

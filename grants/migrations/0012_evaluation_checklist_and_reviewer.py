@@ -24,7 +24,7 @@ def reviewers_from_history(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0010_auditevent_chain_hash'),
+        ('grants', '0011_documents_and_messages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

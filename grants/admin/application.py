@@ -20,6 +20,7 @@ from grants.models import Application, ApplicationStatus, AuditEvent, CapOverrid
 from .audit import render_history
 from .checklist import ChecklistAdminMixin
 from .common import FoldedSearchMixin
+from .desk import WorkQueueFilter
 from .exports import export_actions
 from .selections import SelectionInline
 from .workflow_actions import WorkflowAdminMixin, bulk_actions
@@ -50,6 +51,7 @@ class ApplicationAdmin(ChecklistAdminMixin, WorkflowAdminMixin, FoldedSearchMixi
         "inclusion_date_col",
     )
     list_filter = (
+        WorkQueueFilter,
         "status",
         "municipality__regional_unit__region",
         "municipality__regional_unit",
@@ -78,6 +80,7 @@ class ApplicationAdmin(ChecklistAdminMixin, WorkflowAdminMixin, FoldedSearchMixi
         "programme",
         "municipality",
         "status",
+        "reviewer",
         "budget_col",
         "cap_summary",
         "inclusion_date_col",
@@ -92,7 +95,7 @@ class ApplicationAdmin(ChecklistAdminMixin, WorkflowAdminMixin, FoldedSearchMixi
         "history",
     )
     fieldsets = (
-        (None, {"fields": ("tracking_number", "programme", "municipality", "status")}),
+        (None, {"fields": ("tracking_number", "programme", "municipality", "status", "reviewer")}),
         (_("Money"), {"fields": ("budget_col", "cap_summary")}),
         (
             _("Decision"),

@@ -64,6 +64,9 @@ ACTION_LABELS = {
     "group.create": gettext_lazy("Role group created"),
     "group.change": gettext_lazy("Role group changed"),
     "group.delete": gettext_lazy("Role group deleted"),
+    "checklist.answer": gettext_lazy("Evaluation checklist answered"),
+    "checklist_criterion.create": gettext_lazy("Evaluation criterion created"),
+    "checklist_criterion.change": gettext_lazy("Evaluation criterion changed"),
 }
 # Values an event records that are no model's field: an import's counts, an export's job.
 VALUE_LABELS = {

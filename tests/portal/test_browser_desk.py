@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the `page` fixture is imported from test_browser and taken as an argument)
 """The desk, the evaluation checklist and the portal's to-dos in a real browser, at 1366×768 in Greek
 and English: axe-core finds no serious or critical violation, the policy none, and nothing scrolls
 sideways. The officer answers the checklist by clicking, as in the admin."""

@@ -241,3 +241,31 @@ def test_another_municipalitys_todos_are_not_shown(
     response = login(client, pyli_user).get(reverse("portal:home"))
     assert all(card["todos"] == [] for card in response.context["cards"])
     assert "Ερώτηση" not in response.content.decode()
+
+
+def test_the_portal_home_runs_the_same_queries_however_many_todos(
+    portal_client, programme, kalamata, catalogue, officer
+):
+    for code, scope in (("council", DocumentScope.APPLICATION), ("sheet", DocumentScope.PROJECT)):
+        DocumentType.objects.create(
+            programme=programme, code=code, title_el=code, title_en=code, required=True, scope=scope
+        )
+    app = walk(programme, kalamata, catalogue[0], S.RETURNED, reviewer=officer)
+    Application.objects.filter(pk=app.pk).update(response_due=timezone.localdate())
+    Message.objects.create(application=app, side=MessageSide.AUTHORITY, author_name="ΕΥΔ", body="α")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert portal_client.get(reverse("portal:home")).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for project in catalogue[1:8]:
+        selection_add(application=app, project=project, amount=Decimal("10.00"), actor=officer)
+    for i in range(5):
+        DocumentType.objects.create(
+            programme=programme, code=f"x{i}", title_el="Χ", title_en="X", required=True
+        )
+        Message.objects.create(application=app, side=MessageSide.AUTHORITY, author_name="ΕΥΔ", body=f"β{i}")
+        Message.objects.create(application=app, side=MessageSide.MUNICIPALITY, author_name="δήμος", body="γ")
+    assert queries() == few

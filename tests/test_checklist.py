@@ -239,3 +239,24 @@ def test_the_pdf_carries_the_answers(app, officer):
     assert "Evaluation checklist" in text
     assert "Total within the cap" in text and "Not applicable" in text and "Σχόλιο ελέγχου" in text
     assert "Council decision attached" in text and "Yes" in text
+
+
+def test_the_municipalitys_receipt_pdf_carries_the_frozen_checklist(
+    client, app, officer, kalamata_user, settings
+):
+    from io import BytesIO
+
+    from django.urls import reverse
+    from pypdf import PdfReader
+
+    checklist.checklist_answer(
+        application=app, answers=answers(**{**ALL_YES, "council": ("na", "Ήδη στο φάκελο")}), actor=officer
+    )
+    workflow.transition(app, "propose_inclusion", actor=officer)
+    client.force_login(kalamata_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "el"
+    response = client.get(reverse("portal:receipt_pdf", args=[app.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
+    assert "Λίστα ελέγχου αξιολόγησης" in text and "Δεν εφαρμόζεται" in text and "Ήδη στο φάκελο" in text
+    assert "Απόφαση Δημοτικού Συμβουλίου" in text

@@ -229,7 +229,7 @@ def checklist_answer(*, application: Application, answers, actor, channel=Channe
     return written
 
 
-CRITERION_AUDITED = ["programme", "code", "text_el", "text_en", "order", "active"]
+CRITERION_AUDITED = ["programme", "code", "text_el", "text_en", "order", "official", "active"]
 
 
 def criterion_save(*, criterion: ChecklistCriterion, actor=None, channel=Channel.CODE, note=""):

@@ -216,6 +216,8 @@ def test_the_reference_data_seeds_the_calls_checklist(registry):
     codes = list(ChecklistCriterion.objects.filter(programme=registry).values_list("code", flat=True))
     assert codes[:2] == ["eligible_beneficiary", "council_decision"] and "no_double_funding" in codes
     assert AuditEvent.objects.filter(action="checklist_criterion.create").count() == len(codes)
+    # Illustrative defaults until the managing authority confirms them against the call.
+    assert not ChecklistCriterion.objects.filter(programme=registry, official=True).exists()
     from grants.reference import load_reference_data
 
     ChecklistCriterion.objects.filter(code="council_decision").update(text_el="Αλλαγμένο")

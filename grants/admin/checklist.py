@@ -17,9 +17,9 @@ from grants.models import Channel, ChecklistAnswerChoice, ChecklistCriterion
 
 @admin.register(ChecklistCriterion)
 class ChecklistCriterionAdmin(admin.ModelAdmin):
-    list_display = ("code", "text_el", "text_en", "order", "active", "programme")
+    list_display = ("code", "text_el", "text_en", "order", "official", "active", "programme")
     list_display_links = ("code", "text_el")
-    list_filter = ("programme", "active")
+    list_filter = ("programme", "official", "active")
     search_fields = ("code", "text_el", "text_en")
     ordering = ("programme", "order", "code")
 

@@ -47,6 +47,7 @@ class Migration(migrations.Migration):
                 ('text_el', models.CharField(max_length=500, verbose_name='text (Greek)')),
                 ('text_en', models.CharField(max_length=500, verbose_name='text (English)')),
                 ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
+                ('official', models.BooleanField(default=False, help_text='Otherwise an illustrative default, to be confirmed against the call.', verbose_name='confirmed against the call')),
                 ('active', models.BooleanField(default=True, help_text='Inactive criteria are no longer asked in new reviews.', verbose_name='active')),
                 ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checklist_criteria', to='grants.programme', verbose_name='programme')),
             ],

@@ -27,6 +27,11 @@ class ChecklistCriterion(models.Model):
     text_el = models.CharField(_("text (Greek)"), max_length=500)
     text_en = models.CharField(_("text (English)"), max_length=500)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    official = models.BooleanField(
+        _("confirmed against the call"),
+        default=False,
+        help_text=_("Otherwise an illustrative default, to be confirmed against the call."),
+    )
     active = models.BooleanField(
         _("active"), default=True, help_text=_("Inactive criteria are no longer asked in new reviews.")
     )

@@ -114,3 +114,13 @@ def test_officers_keep_the_criteria_and_changes_are_audited(client, officer, app
     # Approvers read the criteria; they do not change them.
     assert login(client, approver).post(url, {**data, "code": "other"}).status_code == 403
     assert not ChecklistCriterion.objects.filter(code="other").exists()
+
+
+def test_the_checklist_page_alone(client, app, auditor, officer):
+    response = login(client, auditor).get(checklist_url(app))
+    assert response.status_code == 200 and not response.context["checklist_panel"]["editable"]
+    assert 'name="answer_c1"' not in response.content.decode()
+    response = login(client, officer).get(checklist_url(app))
+    assert response.status_code == 200 and 'name="answer_c1"' in response.content.decode()
+    missing = reverse("admin:grants_application_checklist", args=[app.pk + 1000])
+    assert client.get(missing).status_code == 404

@@ -22,7 +22,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
-from grants import audit, published, roles
+from grants import audit, checklist, published, roles
 from grants.documents import document_types_of, document_upload
 from grants.models import Application, Channel, DocumentScope, Municipality, Programme
 from grants.models import ApplicationStatus as S
@@ -237,6 +237,14 @@ def _build(item: Planned, programme, municipality, catalogue, staff, *, report):
         elif action == "withdraw":
             # Only the municipality itself may withdraw.
             actor = _municipality_user(f"demo-{municipality.elstat_code}", municipality)
+        elif action == "propose_inclusion":
+            # The proposal needs the evaluation checklist answered, none «No».
+            answers = [
+                {"criterion": c.code, "answer": "yes", "comment": ""}
+                for c in checklist.criteria_of(programme.pk)
+            ]
+            app.refresh_from_db()
+            checklist.checklist_answer(application=app, answers=answers, actor=actor, channel=Channel.COMMAND)
         transition(app, action, actor=actor, note=NOTES.get(action, ""), channel=Channel.COMMAND, **fields)
 
 

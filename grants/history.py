@@ -71,6 +71,9 @@ ACTION_LABELS = {
     "document.download": gettext_lazy("Document downloaded"),
     "message.post": gettext_lazy("Message sent"),
     "message.attachment_download": gettext_lazy("Attachment downloaded"),
+    "checklist.answer": gettext_lazy("Evaluation checklist answered"),
+    "checklist_criterion.create": gettext_lazy("Evaluation criterion created"),
+    "checklist_criterion.change": gettext_lazy("Evaluation criterion changed"),
 }
 # Values an event records that are no model's field: an import's counts, an export's job.
 VALUE_LABELS = {

@@ -13,10 +13,11 @@ EDITABLE = {
         "capoverride",
         "municipalityaccount",
         "documenttype",
+        "checklistcriterion",
     ],
     "projects": ["category", "catalogueproject", "selection"],
 }
-READ_ONLY = {"grants": ["region", "regionalunit", "auditevent"]}
+READ_ONLY = {"grants": ["region", "regionalunit", "auditevent", "checklistanswer"]}
 
 
 def _perms(models_by_app, actions):

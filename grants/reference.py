@@ -19,8 +19,17 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
-from grants import audit, documents, services
-from grants.models import Channel, DocumentScope, DocumentType, Municipality, Programme, Region, RegionalUnit
+from grants import audit, checklist, documents, services
+from grants.models import (
+    Channel,
+    ChecklistCriterion,
+    DocumentScope,
+    DocumentType,
+    Municipality,
+    Programme,
+    Region,
+    RegionalUnit,
+)
 from grants.reference_files import ReferenceData, ReferenceDataError, read_all
 from grants.text import fold
 from projects.models import CatalogueProject, Category
@@ -81,6 +90,46 @@ DOCUMENT_TYPE_AUDITED = [
     "order",
     "official",
 ]
+# The evaluation checklist of the call: ILLUSTRATIVE DEFAULTS, the checks an officer makes on every
+# proposal, to be confirmed against the call's evaluation annex by the managing authority (officers edit
+# them in the admin). (code, Greek, English), asked in this order.
+CHECKLIST = [
+    (
+        "eligible_beneficiary",
+        "Ο δικαιούχος είναι επιλέξιμος δήμος της πρόσκλησης",
+        "The beneficiary is a municipality eligible under the call",
+    ),
+    (
+        "council_decision",
+        "Έχει επισυναφθεί η απόφαση του Δημοτικού Συμβουλίου για την υποβολή της πρότασης",
+        "The municipal council's decision to submit the proposal is attached",
+    ),
+    (
+        "catalogue_selections",
+        "Τα έργα της πρότασης επιλέγονται από τον κατάλογο της πρόσκλησης",
+        "The proposal's projects are selected from the call's catalogue",
+    ),
+    (
+        "number_of_projects",
+        "Ο αριθμός των έργων είναι εντός των ορίων της πρόσκλησης",
+        "The number of projects is within the call's limits",
+    ),
+    (
+        "total_within_cap",
+        "Ο συνολικός προϋπολογισμός δεν υπερβαίνει το ανώτατο όριο του δήμου",
+        "The total budget does not exceed the municipality's cap",
+    ),
+    (
+        "amounts_justified",
+        "Τα ποσά κάθε έργου τεκμηριώνονται επαρκώς",
+        "The amount of every project is adequately justified",
+    ),
+    (
+        "no_double_funding",
+        "Έχει δηλωθεί ότι τα έργα δεν χρηματοδοτούνται από άλλη πηγή (μη διπλή χρηματοδότηση)",
+        "It is declared that the projects are not funded from another source (no double funding)",
+    ),
+]
 REGION_OWNED = ["name", "category", "population_2021"]
 UNIT_OWNED = ["name", "region"]
 MUNICIPALITY_OWNED = ["name", "regional_unit", "population_2011", "population_2021", "eligible"]
@@ -104,6 +153,7 @@ class LoadReport:
             "document types",
             "categories",
             "catalogue entries",
+            "checklist criteria",
         ]
         return [
             f"{kind}: {self.created.get(kind, 0)} created, {self.updated.get(kind, 0)} updated"
@@ -123,6 +173,7 @@ def load_reference_data(*, data_dir=None, catalogue_path=None, actor=None, chann
         _seed_programme(**ctx)
         categories = _seed_categories(data, **ctx)
         _seed_catalogue(data, categories, **ctx)
+        _seed_checklist(**ctx)
     return report
 
 
@@ -330,3 +381,20 @@ def _seed_catalogue(data: ReferenceData, categories, *, actor, channel, report):
         channel=channel,
         report=report,
     )
+
+
+def _seed_checklist(*, actor, channel, report):
+    """The call's evaluation checklist, when the programme has none yet; then it is the officers'."""
+    programme = Programme.objects.get(code=PROGRAMME["code"])
+    if ChecklistCriterion.objects.filter(programme=programme).exists():
+        report.created["checklist criteria"] = 0
+        return
+    note = audit.note_text(
+        gettext_lazy("Reference data: illustrative default of the evaluation checklist, to be confirmed.")
+    )
+    for order, (code, text_el, text_en) in enumerate(CHECKLIST, start=1):
+        criterion = ChecklistCriterion(
+            programme=programme, code=code, text_el=text_el, text_en=text_en, order=order * 10
+        )
+        checklist.criterion_save(criterion=criterion, actor=actor, channel=channel, note=note)
+    report.created["checklist criteria"] = len(CHECKLIST)

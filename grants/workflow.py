@@ -25,7 +25,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants import amounts, audit, caps, conversation, documents, inbox, roles
+from grants import amounts, audit, caps, checklist, conversation, documents, inbox, roles
 from grants.models import Application, Channel, Municipality, Programme
 from grants.models import ApplicationStatus as S
 
@@ -247,6 +247,22 @@ def _check_not_proposer(action: Action, app: Application, user, channel):
     _check_four_eyes(app, user)
 
 
+def _check_checklist(action: Action, app: Application, user, channel):
+    """The evaluation checklist of the current review: every criterion answered, none «No»
+    (grants.checklist; a programme without criteria has nothing to answer)."""
+    unanswered, refused = checklist.open_points(app)
+    problems = []
+    if unanswered:
+        problems.append(_("not answered: %(list)s") % {"list": ", ".join(f"«{c.text}»" for c in unanswered)})
+    if refused:
+        problems.append(_("answered «No»: %(list)s") % {"list": ", ".join(f"«{c.text}»" for c in refused)})
+    if problems:
+        raise TransitionError(
+            _("The evaluation checklist does not allow a proposal yet — %(problems)s.")
+            % {"problems": "; ".join(problems)}
+        )
+
+
 def _check_static(action: Action, app: Application, user, channel):
     """Guards that need no form input: used both to list actions and before every transition."""
     _check_role(action, app, user, channel)
@@ -374,6 +390,9 @@ def submission_is_current(app: Application) -> bool:
     )
 
 
+# Set by start_review, outside AUDITED: the batch form of published decisions never writes them.
+REVIEW_AUDITED = ["reviewer", "review_round"]
+
 # --- writing ------------------------------------------------------------------------------------
 
 AUDITED = [
@@ -482,6 +501,13 @@ def _post_return_message(app: Application, user, note, fields, channel):
     )
 
 
+def _start_review(app: Application, user, fields) -> list:
+    # Who took it (the officers' desk: "in my review") and a new round of the evaluation checklist.
+    app.reviewer = user
+    app.review_round += 1
+    return []
+
+
 def _propose(app: Application, user, fields) -> list:
     app.budget = _budget_field(app, fields)
     _check_within_cap(app, app.budget)
@@ -528,7 +554,14 @@ ACTIONS: dict[str, Action] = {
             guards=(_check_eligible_to_submit, _check_submittable, _check_documents),
             effect=_submit,
         ),
-        _a("start_review", gettext_lazy("Start review"), (S.SUBMITTED,), S.UNDER_REVIEW, (OFFICER,)),
+        _a(
+            "start_review",
+            gettext_lazy("Start review"),
+            (S.SUBMITTED,),
+            S.UNDER_REVIEW,
+            (OFFICER,),
+            effect=_start_review,
+        ),
         _a(
             "return",
             gettext_lazy("Return for corrections"),
@@ -547,7 +580,7 @@ ACTIONS: dict[str, Action] = {
             S.TO_BE_INCLUDED,
             (OFFICER,),
             optional_fields=("budget",),
-            guards=(_check_eligible,),
+            guards=(_check_eligible, _check_checklist),
             effect=_propose,
         ),
         _a(
@@ -610,10 +643,10 @@ def transition(application: Application, action: str, *, actor, note="", channel
     with transaction.atomic():
         app = _lock(spec, application.pk)
         _check_static(spec, app, actor, channel)
-        before = audit.snapshot(app, AUDITED)
+        before = audit.snapshot(app, AUDITED + REVIEW_AUDITED)
         target, warnings = _apply(spec, app, actor, note, fields)
         app.status = target
-        after = audit.snapshot(app, AUDITED)
+        after = audit.snapshot(app, AUDITED + REVIEW_AUDITED)
         old, new = audit.changed(before, after)
         if not new:
             # Recording the same published decision again is not a change.

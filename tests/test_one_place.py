@@ -189,9 +189,10 @@ def test_the_table_names_each_actions_guards_and_effects():
     assert workflow._check_not_proposer in actions["include"].guards
     assert workflow._check_eligible_to_submit in actions["submit"].guards
     assert workflow._check_decision_channel in actions["record_decision"].guards
+    assert workflow._check_checklist in actions["propose_inclusion"].guards
     assert {n for n, a in actions.items() if a.locks_programme} == {"include", "record_decision"}
+    # start_review records the reviewer and the review round.
     assert {n for n, a in actions.items() if a.effect is None} == {
-        "start_review",
         "reject",
         "withdraw",
     }

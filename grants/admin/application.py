@@ -18,7 +18,9 @@ from grants.formatting import date_gr, datetime_gr, eur
 from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
 
 from .audit import render_history
+from .checklist import ChecklistAdminMixin
 from .common import FoldedSearchMixin
+from .desk import WorkQueueFilter
 from .documents import ConversationAdminMixin
 from .exports import export_actions
 from .selections import SelectionInline
@@ -59,7 +61,9 @@ def _deadline_text(row) -> str:
 
 
 @admin.register(Application)
-class ApplicationAdmin(ConversationAdminMixin, WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
+class ApplicationAdmin(
+    ConversationAdminMixin, ChecklistAdminMixin, WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin
+):
     list_display = (
         "municipality",
         "status_col",
@@ -71,6 +75,7 @@ class ApplicationAdmin(ConversationAdminMixin, WorkflowAdminMixin, FoldedSearchM
         "deadline_col",
     )
     list_filter = (
+        WorkQueueFilter,
         "status",
         OverdueListFilter,
         "municipality__regional_unit__region",
@@ -100,6 +105,7 @@ class ApplicationAdmin(ConversationAdminMixin, WorkflowAdminMixin, FoldedSearchM
         "programme",
         "municipality",
         "status",
+        "reviewer",
         "budget_col",
         "cap_summary",
         "inclusion_date_col",
@@ -116,7 +122,7 @@ class ApplicationAdmin(ConversationAdminMixin, WorkflowAdminMixin, FoldedSearchM
         "history",
     )
     fieldsets = (
-        (None, {"fields": ("tracking_number", "programme", "municipality", "status")}),
+        (None, {"fields": ("tracking_number", "programme", "municipality", "status", "reviewer")}),
         (_("Money"), {"fields": ("budget_col", "cap_summary")}),
         (
             _("Decision"),

@@ -22,6 +22,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from grants import version_check
+from grants.checklist import ChecklistClosed
 from grants.documents import DocumentError
 from grants.request_log import current_request_id
 from grants.workflow import TransitionError
@@ -61,6 +62,8 @@ def to_api_exception(exc):
     """The domain error as the DRF exception that says the same thing, or `exc` unchanged."""
     if isinstance(exc, version_check.StaleVersion):
         return StaleVersion(expected=exc.expected, current=exc.current)
+    if isinstance(exc, ChecklistClosed):
+        return Conflict(_reason(exc), code="checklist_closed")
     if isinstance(exc, (TransitionError, SelectionError, DocumentError)):
         if hasattr(exc, "error_dict"):
             return _field_errors(exc)

@@ -5,7 +5,15 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import views, views_documents, views_exports, views_inbox, views_reports, views_workflow
+from . import (
+    views,
+    views_checklist,
+    views_documents,
+    views_exports,
+    views_inbox,
+    views_reports,
+    views_workflow,
+)
 
 app_name = "api"
 
@@ -69,6 +77,11 @@ urlpatterns = [
         "applications/<int:application_pk>/messages/<int:message_pk>/attachments/<int:pk>/download/",
         views_documents.AttachmentDownloadView.as_view({"get": "retrieve"}),
         name="message-attachment-download",
+    ),
+    path(
+        "applications/<int:application_pk>/checklist/",
+        views_checklist.ChecklistView.as_view(),
+        name="application-checklist",
     ),
     path("reports/popularity/", views_reports.PopularityView.as_view(), name="report-popularity"),
     path("reports/budgets/", views_reports.BudgetsView.as_view(), name="report-budgets"),

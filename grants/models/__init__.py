@@ -1,5 +1,6 @@
 from .application import RELEASED_STATUSES, Application, ApplicationStatus, committed_to_cap
 from .audit import AuditEvent, Channel
+from .checklist import ChecklistAnswer, ChecklistAnswerChoice, ChecklistCriterion
 from .delivery import (
     Contract,
     DecisionKind,
@@ -33,6 +34,9 @@ __all__ = [
     "AuditEvent",
     "CapBreakdown",
     "CapOverride",
+    "ChecklistAnswer",
+    "ChecklistAnswerChoice",
+    "ChecklistCriterion",
     "Channel",
     "Contract",
     "DecisionKind",

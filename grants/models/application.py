@@ -83,6 +83,17 @@ class Application(models.Model):
         verbose_name=_("inclusion proposed by"),
         help_text=_("Kept so that the same person can never also include (four eyes)."),
     )
+    # Who took the review (start_review) and how many reviews there have been: the officers' desk
+    # lists "in my review" by it, and each review answers the evaluation checklist afresh.
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
+    review_round = models.PositiveSmallIntegerField(_("review round"), default=0)
     # Set by a return for corrections (the officer's deadline for the municipality's answer), cleared
     # when the application is submitted again.
     response_due = models.DateField(_("response deadline"), null=True, blank=True)

@@ -29,7 +29,9 @@ def _register_fonts():
         pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / f"{name}.ttf")))
 
 
-def application_pdf(application, selections, documents=()) -> bytes:
+def application_pdf(application, selections, documents=(), checklist_rows=()) -> bytes:
+    """The submitted application with its documents; with `checklist_rows` (grants.checklist.rows)
+    that hold an answer, the officers' evaluation checklist after the selections."""
     _register_fonts()
     body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=13)
     title = ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=15, leading=19)
@@ -83,6 +85,7 @@ def application_pdf(application, selections, documents=()) -> bytes:
     )
     story.append(table)
     story += _documents_table(documents, body, cell)
+    story += _checklist(checklist_rows, body, cell)
     doc.build(story)
     return buffer.getvalue()
 
@@ -114,3 +117,33 @@ def _documents_table(documents, body, cell) -> list:
         )
     )
     return [Spacer(1, 5 * mm), Paragraph(_("Documents"), body), Spacer(1, 2 * mm), table]
+
+
+def _checklist(rows, body, cell) -> list:
+    answered = [r for r in rows if r.answer is not None]
+    if not answered:
+        return []
+    heading = ParagraphStyle("heading", parent=body, fontName=FONT_BOLD, fontSize=12, leading=15)
+    data = [[_("Criterion"), _("Answer"), _("Comment")]]
+    for row in rows:
+        answer = row.answer
+        data.append(
+            [
+                Paragraph(escape(row.criterion.text), cell),
+                answer.get_answer_display() if answer else "—",
+                Paragraph(escape(answer.comment if answer else "").replace("\n", "<br/>"), cell),
+            ]
+        )
+    table = Table(data, colWidths=[82 * mm, 28 * mm, 64 * mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, 9),
+                ("FONT", (0, 0), (-1, 0), FONT_BOLD, 9),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
+            ]
+        )
+    )
+    return [Spacer(1, 6 * mm), Paragraph(_("Evaluation checklist"), heading), Spacer(1, 2 * mm), table]

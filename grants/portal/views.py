@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from grants import deadlines, history, selectors
+from grants import checklist, deadlines, desk, history, selectors
 from grants.amounts import parse_typed_amount
 from grants.models import ApplicationStatus, Channel, MunicipalityAccount, Programme
 from grants.services import application_get_or_create
@@ -60,6 +60,7 @@ def home(request):
     own_users = set(
         MunicipalityAccount.objects.filter(municipality=municipality).values_list("user_id", flat=True)
     )
+    todos = desk.municipality_todos(applications.values())
     cards = []
     for programme in programmes:
         override = programme.own_overrides[0] if programme.own_overrides else None
@@ -81,6 +82,7 @@ def home(request):
                 "next_step": presenters.next_step(application, actions.get("submit"), closed),
                 "closed": closed,
                 "withdraw": actions.get("withdraw"),
+                "todos": todos.get(application.pk, []) if application else [],
             }
         )
     return render(request, "portal/home.html", {"municipality": municipality, "cards": cards})
@@ -339,7 +341,9 @@ def receipt_pdf(request, pk):
     # no longer on file, so no PDF is produced until it is submitted again.
     if not submission_is_current(application):
         raise Http404("Changed since submission.")
-    pdf = application_pdf(application, selections, _submitted_documents(application))
+    pdf = application_pdf(
+        application, selections, _submitted_documents(application), checklist.rows(application)
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{application.tracking_number}.pdf"'
     return response

@@ -105,6 +105,13 @@ EXPECTED = {
     # Everyone reads their own inbox; a notification is its recipient's alone (A's here).
     ("notification-list", "GET"): (everyone(200), None),
     ("notification-read", "POST"): (status(401, 200, 404, 404, 404, 404), None),
+    ("application-checklist", "GET"): (A_ONLY_READ, None),
+    # Officers answer, and only during the review: A's draft is not under review, so the officer passes
+    # the role check and meets the 409 (tests/api/test_checklist.py has the officer's 200).
+    ("application-checklist", "PUT"): (
+        status(401, 403, 404, 409, 403, 403),
+        [{"criterion": "eligible_beneficiary", "answer": "yes", "comment": ""}],
+    ),
     ("report-popularity", "GET"): (everyone(200), None),
     ("report-budgets", "GET"): (everyone(200), None),
     ("schema", "GET"): (everyone(200, anon=200), None),
@@ -142,6 +149,7 @@ def _kwargs(name, application, category, export, conversation=None, notification
         "selection-detail": {"application_pk": application.pk, "pk": selection.pk},
         "application-transitions": {"application_pk": application.pk},
         "application-history": {"application_pk": application.pk},
+        "application-checklist": {"application_pk": application.pk},
         "export-detail": {"pk": export.pk},
         "export-download": {"pk": export.pk},
         "notification-read": {"pk": notification.pk if notification else 0},

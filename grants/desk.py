@@ -1,0 +1,291 @@
+"""The work waiting for each person: the officers' and approvers' desk (the admin's home page), the
+auditors' summary, and a municipality's to-dos (the portal's home page).
+
+One place for each queue's rule: `QUEUES` defines which applications a queue holds, and both the desk's
+counts and the admin list's «Work queue» filter apply it, so a count and the list it links to never
+disagree. Everything starts from the scoping selector. Each desk is a fixed number of queries,
+whatever the number of applications, messages or documents."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from grants import caps, roles, selectors
+from grants.models import (
+    ApplicationStatus,
+    Document,
+    DocumentScope,
+    DocumentType,
+    Message,
+    MessageSide,
+    Programme,
+)
+from projects.models import Selection
+
+S = ApplicationStatus
+SHORT = 5  # rows in each short list
+
+
+def _last_message_side():
+    """The side of the application's latest message: «municipality» means the authority owes an answer."""
+    latest = Message.objects.filter(application=OuterRef("pk")).order_by("-created_at", "-id")
+    return Subquery(latest.values("side")[:1])
+
+
+@dataclass(frozen=True)
+class QueueRule:
+    key: str
+    label: str
+    # q(user, today) -> Q over applications; `needs_last_side` when it reads _last_message_side().
+    q: object
+    needs_last_side: bool = False
+    # Ordering of its short list: the oldest waiting first.
+    order: tuple = ("submitted_at", "id")
+
+
+QUEUES = {
+    rule.key: rule
+    for rule in [
+        QueueRule(
+            "submitted", gettext_lazy("Submitted, not yet taken"), lambda user, today: Q(status=S.SUBMITTED)
+        ),
+        QueueRule(
+            "my_review",
+            gettext_lazy("In my review"),
+            lambda user, today: Q(status=S.UNDER_REVIEW, reviewer=user),
+        ),
+        QueueRule(
+            "waiting",
+            gettext_lazy("Waiting for the municipality"),
+            lambda user, today: Q(status=S.RETURNED),
+            # Overdue first: the earliest deadline first, those without one last.
+            order=("response_due", "submitted_at", "id"),
+        ),
+        QueueRule(
+            "overdue",
+            gettext_lazy("Waiting for the municipality, overdue"),
+            lambda user, today: Q(status=S.RETURNED, response_due__lt=today),
+            order=("response_due", "id"),
+        ),
+        QueueRule(
+            "to_approve",
+            gettext_lazy("To approve, not proposed by me"),
+            # Four eyes: what this approver proposed is someone else's to include.
+            lambda user, today: Q(status=S.TO_BE_INCLUDED) & ~Q(proposed_by=user),
+            order=("updated_at", "id"),
+        ),
+        QueueRule(
+            "unanswered",
+            gettext_lazy("Messages waiting for an answer"),
+            lambda user, today: Q(last_message_side=MessageSide.MUNICIPALITY),
+            needs_last_side=True,
+            order=("municipality__name", "id"),
+        ),
+    ]
+}
+OFFICER_QUEUES = ("submitted", "my_review", "waiting", "unanswered")
+APPROVER_QUEUES = ("to_approve",)
+
+
+def in_queue(queryset, key: str, user):
+    """`queryset` (applications) narrowed to the queue `key` for `user`: the admin list's filter."""
+    rule = QUEUES[key]
+    if rule.needs_last_side:
+        queryset = queryset.annotate(last_message_side=_last_message_side())
+    return queryset.filter(rule.q(user, timezone.localdate()))
+
+
+@dataclass
+class Queue:
+    key: str
+    label: str
+    count: int
+    items: list = field(default_factory=list)
+    url: str = ""
+    # Of the waiting ones, how many passed their deadline.
+    overdue: int = 0
+
+
+@dataclass
+class Budget:
+    programme: Programme
+    committed: Decimal
+    proposed: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.programme.total_budget - self.committed
+
+    @property
+    def percent(self) -> int:
+        total = self.programme.total_budget
+        return min(100, int(self.committed * 100 / total)) if total > 0 else 0
+
+
+@dataclass
+class Desk:
+    role: str  # "staff" (officer and/or approver) or "auditor"
+    queues: list = field(default_factory=list)
+    messages: list = field(default_factory=list)
+    budgets: list = field(default_factory=list)
+    by_status: list = field(default_factory=list)  # (status, label, count), the auditors' summary
+    today: object = None
+    show_messages: bool = False
+
+
+def _budgets(user) -> list[Budget]:
+    applications = selectors.applications_for(user)
+    programmes = Programme.objects.filter(pk__in=applications.values("programme_id")).annotate(
+        committed=caps.committed_sum("applications__"),
+        proposed=Sum("applications__budget", filter=Q(applications__status=S.TO_BE_INCLUDED)),
+    )
+    return [
+        Budget(programme=p, committed=p.committed, proposed=p.proposed or Decimal("0.00"))
+        for p in programmes.order_by("code")
+    ]
+
+
+def staff_desk(user) -> Desk | None:
+    """The desk of an officer, an approver (or both); an auditor's read-only summary; None otherwise."""
+    today = timezone.localdate()
+    if not (roles.is_officer(user) or roles.is_approver(user)):
+        return _auditor_summary(user, today) if roles.is_auditor(user) else None
+    keys = (OFFICER_QUEUES if roles.is_officer(user) else ()) + (
+        APPROVER_QUEUES if roles.is_approver(user) else ()
+    )
+    applications = selectors.applications_for(user).annotate(last_message_side=_last_message_side())
+    counts = applications.order_by().aggregate(
+        **{key: Count("pk", filter=QUEUES[key].q(user, today)) for key in (*keys, "overdue")}
+    )
+    desk = Desk(role="staff", today=today)
+    for key in keys:
+        rule = QUEUES[key]
+        items = []
+        if counts[key]:
+            items = list(in_queue(selectors.applications_for(user), key, user).order_by(*rule.order)[:SHORT])
+        desk.queues.append(
+            Queue(
+                key=key,
+                label=str(rule.label),
+                count=counts[key],
+                items=items,
+                overdue=counts["overdue"] if key == "waiting" else 0,
+            )
+        )
+    if roles.is_officer(user):
+        desk.show_messages = True
+        desk.messages = list(
+            Message.objects.filter(
+                side=MessageSide.MUNICIPALITY, application__in=selectors.applications_for(user).values("pk")
+            )
+            .select_related("application__municipality")
+            .order_by("-created_at", "-id")[:SHORT]
+        )
+    desk.budgets = _budgets(user)
+    return desk
+
+
+def _auditor_summary(user, today) -> Desk:
+    counts = dict(selectors.applications_for(user).order_by().values_list("status").annotate(n=Count("pk")))
+    return Desk(
+        role="auditor",
+        today=today,
+        by_status=[(value, label, counts.get(value, 0)) for value, label in S.choices],
+        budgets=_budgets(user),
+    )
+
+
+# --- the municipality's to-dos ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Todo:
+    kind: str  # "deadline", "documents", "question"
+    text: str
+    overdue: bool = False
+
+
+EDITABLE = (S.DRAFT, S.RETURNED)
+
+
+def municipality_todos(applications) -> dict[int, list[Todo]]:
+    """What each of a municipality's `applications` (already scoped) waits for from it: the missing
+    required documents while it may still attach them, the authority's questions not yet answered,
+    and the response deadline of a return. Three queries, whatever the number of applications."""
+    applications = list(applications)
+    today = timezone.localdate()
+    todos: dict[int, list[Todo]] = {a.pk: [] for a in applications}
+    if not applications:
+        return todos
+    ids = [a.pk for a in applications]
+    editable = [a for a in applications if a.status in EDITABLE]
+    if editable:
+        required = list(
+            DocumentType.objects.filter(programme_id__in={a.programme_id for a in editable}, required=True)
+        )
+        have = set(
+            Document.objects.filter(application_id__in=[a.pk for a in editable]).values_list(
+                "application_id", "document_type_id", "project_id"
+            )
+        )
+        chosen = {}
+        if any(t.scope == DocumentScope.PROJECT for t in required):
+            for app_id, project_id, code in Selection.objects.filter(
+                application_id__in=[a.pk for a in editable]
+            ).values_list("application_id", "project_id", "project__code"):
+                chosen.setdefault(app_id, []).append((project_id, code))
+        for app in editable:
+            missing = []
+            for doc_type in (t for t in required if t.programme_id == app.programme_id):
+                if doc_type.scope == DocumentScope.PROJECT:
+                    codes = [
+                        code
+                        for project_id, code in chosen.get(app.pk, [])
+                        if (app.pk, doc_type.pk, project_id) not in have
+                    ]
+                    if codes:
+                        missing.append(
+                            _("%(t)s for %(codes)s")
+                            % {"t": doc_type.title, "codes": ", ".join(sorted(codes))}
+                        )
+                elif not any(k[0] == app.pk and k[1] == doc_type.pk for k in have):
+                    missing.append(doc_type.title)
+            if missing:
+                todos[app.pk].append(
+                    Todo("documents", _("Attach the required documents: %(d)s.") % {"d": "; ".join(missing)})
+                )
+    last_own = dict(
+        Message.objects.filter(application_id__in=ids, side=MessageSide.MUNICIPALITY)
+        .values("application_id")
+        .annotate(last=Max("created_at"))
+        .values_list("application_id", "last")
+    )
+    asked = (
+        Message.objects.filter(application_id__in=ids, side=MessageSide.AUTHORITY)
+        .values("application_id")
+        .annotate(n=Count("pk"), last=Max("created_at"))
+    )
+    for row in asked:
+        answered_at = last_own.get(row["application_id"])
+        if answered_at is None or answered_at < row["last"]:
+            todos[row["application_id"]].append(
+                Todo(
+                    "question",
+                    _("The managing authority wrote to you on %(d)s: answer in the application's messages.")
+                    % {"d": timezone.localtime(row["last"]).strftime("%d/%m/%Y")},
+                )
+            )
+    for app in applications:
+        if app.status == S.RETURNED and app.response_due:
+            overdue = app.response_due < today
+            text = (
+                _("The response deadline passed on %(d)s: correct the application and submit it again now.")
+                if overdue
+                else _("Correct the application and submit it again by %(d)s.")
+            ) % {"d": app.response_due.strftime("%d/%m/%Y")}
+            todos[app.pk].insert(0, Todo("deadline", text, overdue=overdue))
+    return todos

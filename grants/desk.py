@@ -14,17 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants import caps, roles, selectors
+from grants import caps, documents, roles, selectors
 from grants.models import (
     ApplicationStatus,
-    Document,
-    DocumentScope,
-    DocumentType,
     Message,
     MessageSide,
     Programme,
 )
-from projects.models import Selection
 
 S = ApplicationStatus
 SHORT = 5  # rows in each short list
@@ -223,41 +219,11 @@ def municipality_todos(applications) -> dict[int, list[Todo]]:
         return todos
     ids = [a.pk for a in applications]
     editable = [a for a in applications if a.status in EDITABLE]
-    if editable:
-        required = list(
-            DocumentType.objects.filter(programme_id__in={a.programme_id for a in editable}, required=True)
-        )
-        have = set(
-            Document.objects.filter(application_id__in=[a.pk for a in editable]).values_list(
-                "application_id", "document_type_id", "project_id"
+    for app_id, missing in documents.missing_documents_of(editable).items():
+        if missing:
+            todos[app_id].append(
+                Todo("documents", _("Attach the required documents: %(d)s.") % {"d": "; ".join(missing)})
             )
-        )
-        chosen = {}
-        if any(t.scope == DocumentScope.PROJECT for t in required):
-            for app_id, project_id, code in Selection.objects.filter(
-                application_id__in=[a.pk for a in editable]
-            ).values_list("application_id", "project_id", "project__code"):
-                chosen.setdefault(app_id, []).append((project_id, code))
-        for app in editable:
-            missing = []
-            for doc_type in (t for t in required if t.programme_id == app.programme_id):
-                if doc_type.scope == DocumentScope.PROJECT:
-                    codes = [
-                        code
-                        for project_id, code in chosen.get(app.pk, [])
-                        if (app.pk, doc_type.pk, project_id) not in have
-                    ]
-                    if codes:
-                        missing.append(
-                            _("%(t)s for %(codes)s")
-                            % {"t": doc_type.title, "codes": ", ".join(sorted(codes))}
-                        )
-                elif not any(k[0] == app.pk and k[1] == doc_type.pk for k in have):
-                    missing.append(doc_type.title)
-            if missing:
-                todos[app.pk].append(
-                    Todo("documents", _("Attach the required documents: %(d)s.") % {"d": "; ".join(missing)})
-                )
     last_own = dict(
         Message.objects.filter(application_id__in=ids, side=MessageSide.MUNICIPALITY)
         .values("application_id")

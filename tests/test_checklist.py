@@ -236,7 +236,9 @@ def test_the_pdf_carries_the_answers(app, officer):
     checklist.checklist_answer(
         application=app, answers=answers(**{**ALL_YES, "cap": ("na", "Σχόλιο ελέγχου")}), actor=officer
     )
-    pdf = application_pdf(app, list(app.selections.select_related("project")), checklist.rows(app))
+    pdf = application_pdf(
+        app, list(app.selections.select_related("project")), checklist_rows=checklist.rows(app)
+    )
     text = " ".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
     assert "Evaluation checklist" in text
     assert "Total within the cap" in text and "Not applicable" in text and "Σχόλιο ελέγχου" in text

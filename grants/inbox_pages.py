@@ -77,6 +77,23 @@ def mark_all_read(request, *, default: str):
     return redirect(_back(request, default))
 
 
+# The optional e-mails each side can receive (the mandatory ones are listed, not offered).
+OPTIONAL = {
+    False: [
+        NotificationKind.MESSAGE,
+        NotificationKind.PROPOSED,
+        NotificationKind.STATUS,
+        NotificationKind.EXPORT_READY,
+    ],
+    True: [
+        NotificationKind.MESSAGE,
+        NotificationKind.PROPOSED,
+        NotificationKind.OVERDUE,
+        NotificationKind.EXPORT_READY,
+    ],
+}
+
+
 class PreferencesForm(forms.Form):
     language = forms.ChoiceField(
         label=gettext_lazy("Language of e-mails"),
@@ -85,33 +102,38 @@ class PreferencesForm(forms.Form):
     )
     email_on = forms.MultipleChoiceField(
         label=gettext_lazy("E-mails I want to receive"),
-        choices=[(k.value, k.label) for k in NotificationKind if k not in MANDATORY_EMAIL],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=gettext_lazy("Everything stays in your notifications whatever you choose here."),
     )
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email_on"].choices = [(k.value, k.label) for k in kinds]
 
 
 def mandatory_labels() -> list:
     return [k.label for k in NotificationKind if k in MANDATORY_EMAIL]
 
 
-def preferences_page(request, *, channel: str):
-    """(form, saved): the preferences form, bound on POST; on a valid POST the preferences are saved."""
+def preferences_page(request, *, channel: str, staff: bool):
+    """(form, saved): the preferences form, bound on POST; on a valid POST the preferences are saved.
+    Only the kinds this side receives are offered; the choices for the others are kept."""
     prefs = inbox.preferences_of(request.user)
-    optional = [k.value for k in NotificationKind if k not in MANDATORY_EMAIL]
+    offered = [k.value for k in OPTIONAL[staff]]
     if request.method == "POST":
-        form = PreferencesForm(request.POST)
+        form = PreferencesForm(request.POST, kinds=OPTIONAL[staff])
         if form.is_valid():
             on = set(form.cleaned_data["email_on"])
+            kept = [k for k in prefs.email_off if k not in offered]
             inbox.preferences_set(
                 user=request.user,
                 language=form.cleaned_data["language"],
-                email_off=[k for k in optional if k not in on],
+                email_off=kept + [k for k in offered if k not in on],
                 channel=channel,
             )
             messages.success(request, _("Your preferences are saved."))
             return form, True
         return form, False
-    initial = {"language": prefs.language, "email_on": [k for k in optional if k not in prefs.email_off]}
-    return PreferencesForm(initial=initial), False
+    initial = {"language": prefs.language, "email_on": [k for k in offered if k not in prefs.email_off]}
+    return PreferencesForm(initial=initial, kinds=OPTIONAL[staff]), False

@@ -32,7 +32,7 @@ def notifications_read_all_view(request):
 
 @require_http_methods(["GET", "POST"])
 def preferences_view(request):
-    form, saved = inbox_pages.preferences_page(request, channel=Channel.ADMIN)
+    form, saved = inbox_pages.preferences_page(request, channel=Channel.ADMIN, staff=True)
     if saved:
         return redirect("admin-preferences")
     return render(

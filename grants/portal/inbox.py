@@ -36,7 +36,7 @@ def notifications_read_all(request):
 @municipality_required
 @require_http_methods(["GET", "POST"])
 def preferences(request):
-    form, saved = inbox_pages.preferences_page(request, channel=Channel.PORTAL)
+    form, saved = inbox_pages.preferences_page(request, channel=Channel.PORTAL, staff=False)
     if saved:
         return redirect("portal:preferences")
     return render(

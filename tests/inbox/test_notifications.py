@@ -179,3 +179,21 @@ def test_a_message_tells_the_other_side(
         inbox.notify_message(app, author=officer)
     assert list(Notification.objects.values_list("recipient__username", flat=True)) == ["kalamata"]
     assert {a for m in mail.outbox for a in m.to} == {"kalamata@example.gr", "info4401@example.gr"}
+
+
+def test_a_return_with_an_answer_deadline_names_it(app, officer, kalamata_user):
+    import datetime
+
+    from django.utils import translation
+
+    from grants.models import Application
+
+    _review(app, officer, kalamata_user)
+    workflow.transition(app, "return", actor=officer, note="x")
+    Application.objects.filter(pk=app.pk).update(response_due=datetime.date(2026, 12, 15))
+    app.refresh_from_db()
+    Notification.objects.all().delete()
+    inbox.notify_status(app, actor=officer)
+    row = Notification.objects.get(kind=K.RETURNED)
+    with translation.override("el"):
+        assert "15/12/2026" in inbox.render(row.kind, row.params)

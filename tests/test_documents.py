@@ -470,3 +470,17 @@ def test_document_type_save_is_audited_and_checks_formats(programme, officer):
     kind.formats = ["exe"]
     with pytest.raises(documents.DocumentError):
         documents.document_type_save(document_type=kind, actor=officer)
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("C:\\Users\\δήμος\\απόφαση.pdf", "απόφαση.pdf"),
+        ("a\x00b\nc.pdf", "abc.pdf"),
+        ("", "file"),
+        ("α" * 300 + ".pdf", "α" * 251 + ".pdf"),
+    ],
+)
+def test_the_senders_file_name_is_made_safe(sent, kept):
+    assert documents.clean_filename(sent) == kept

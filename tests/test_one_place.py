@@ -188,6 +188,7 @@ def test_the_table_names_each_actions_guards_and_effects():
     actions = workflow.ACTIONS
     assert workflow._check_not_proposer in actions["include"].guards
     assert workflow._check_eligible_to_submit in actions["submit"].guards
+    assert workflow._check_documents in actions["submit"].guards
     assert workflow._check_decision_channel in actions["record_decision"].guards
     assert workflow._check_checklist in actions["propose_inclusion"].guards
     assert {n for n, a in actions.items() if a.locks_programme} == {"include", "record_decision"}
@@ -196,6 +197,9 @@ def test_the_table_names_each_actions_guards_and_effects():
         "reject",
         "withdraw",
     }
+    # The return's deadline on the row, then its requested items in the thread.
+    assert actions["return"].effect is workflow._return
+    assert {n for n, a in actions.items() if a.then is not None} == {"return"}
 
 
 # --- the batch import and transition() share guards, audit values, locks and recipients ------------

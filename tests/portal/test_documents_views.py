@@ -161,6 +161,7 @@ def test_query_counts_do_not_grow_with_documents_and_messages(
     few = [_count(client, url) for url in pages]
     add(6)
     many = [_count(client, url) for url in pages]
+    print("documents, messages pages: queries", few, many)
     assert few == many, (few, many)
 
 
@@ -183,3 +184,30 @@ def test_receipt_and_its_pdf_list_the_documents_with_their_hashes(
     pdf = client.get(reverse("portal:receipt_pdf", args=[draft.pk])).content
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
     assert sha[:32] in text and "Τεχνικό Δελτίο Πράξης" in text
+
+
+@pytest.mark.parametrize("who", ["officer", "approver", "auditor"])
+def test_staff_are_sent_to_the_admin_from_every_new_portal_url(who, client, draft, kalamata_user, request):
+    document = documents.document_upload(
+        application=draft,
+        document_type=draft.programme.document_types.get(code="council-decision"),
+        file=files.upload(),
+        actor=kalamata_user,
+    )
+    message = conversation.post_message(
+        application=draft, author=kalamata_user, body="Α", attachments=[files.upload()]
+    )
+    urls = [
+        reverse("portal:documents", args=[draft.pk]),
+        reverse("portal:document_download", args=[draft.pk, document.pk]),
+        reverse("portal:document_delete", args=[draft.pk, document.pk]),
+        reverse("portal:messages", args=[draft.pk]),
+        reverse("portal:attachment_download", args=[draft.pk, message.attachments.get().pk]),
+    ]
+    client.force_login(request.getfixturevalue(who))
+    for url in urls:
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302 and response["Location"] == reverse("admin:index"), url
+    assert Document.objects.count() == 1 and Message.objects.count() == 1
+    assert not AuditEvent.objects.filter(action__endswith="download").exists()

@@ -56,6 +56,13 @@ AMENDMENT_AUDITED = [
     "note",
 ]
 APPLICATION_AUDITED = ["budget", "end_date"]
+# In the audit trail an amendment's requested figures are "new_…": "budget" and "status" in an event
+# of the application's history are the operation's own (grants.workflow.replay reads them).
+AUDIT_KEYS = {"budget": "new_budget", "selections": "new_selections", "end_date": "new_end_date"}
+
+
+def _audit_snapshot(amendment) -> dict:
+    return {AUDIT_KEYS.get(k, k): v for k, v in audit.snapshot(amendment, AMENDMENT_AUDITED).items()}
 
 
 class AmendmentError(TransitionError):
@@ -250,7 +257,7 @@ def amendment_request(
             channel=channel,
             actor=actor,
             obj=amendment,
-            after=audit.snapshot(amendment, AMENDMENT_AUDITED),
+            after=_audit_snapshot(amendment),
             municipality=app.municipality,
             application=app,
         )
@@ -454,13 +461,13 @@ def amendment_transition(
             raise AmendmentError({f: _("This field is required.") for f in missing})
         if spec.note_required and not note:
             raise AmendmentError({"note": _("A note is required for «%(a)s».") % {"a": spec.label}})
-        before = audit.snapshot(locked, AMENDMENT_AUDITED)
+        before = _audit_snapshot(locked)
         spec.effect(locked, app, actor, {**fields, "_channel": channel})
         locked.state = spec.target
         if note:
             locked.note = note
         locked.save()
-        old, new = audit.changed(before, audit.snapshot(locked, AMENDMENT_AUDITED))
+        old, new = audit.changed(before, _audit_snapshot(locked))
         audit.record(
             action=f"amendment.{action}",
             channel=channel,

@@ -40,6 +40,12 @@ FIELDS = {
         widget=forms.TextInput(attrs={"placeholder": "ΕΨΚ446ΜΤΛ6-ΡΞΥ"}),
     ),
     "mis_code": lambda required: forms.CharField(label=_("MIS code"), required=required, max_length=20),
+    "decision_date": lambda required: forms.DateField(
+        label=_("decision date"),
+        required=required,
+        input_formats=DATE_INPUTS,
+        widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "size": 10}),
+    ),
 }
 # Values that belong to one application, not to a batch: a bulk form never asks for them.
 PER_APPLICATION = {"budget", "mis_code", "end_date"}

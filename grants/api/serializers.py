@@ -227,6 +227,7 @@ class TransitionRequestSerializer(serializers.Serializer):
     inclusion_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False)
     decision_ada = serializers.CharField(required=False, max_length=40)
+    decision_date = serializers.DateField(required=False)
     mis_code = serializers.CharField(required=False, max_length=20)
     version = VersionField()
 

@@ -9,7 +9,7 @@ EDITABLE = {
     "grants": ["municipality", "programme", "application", "capoverride", "municipalityaccount"],
     "projects": ["category", "catalogueproject", "selection"],
 }
-READ_ONLY = {"grants": ["region", "regionalunit", "auditevent"]}
+READ_ONLY = {"grants": ["region", "regionalunit", "auditevent", "amendment"]}
 
 
 def _perms(models_by_app, actions):

@@ -17,6 +17,7 @@ from grants.filters import ApplicationFilterSet
 from grants.formatting import date_gr, datetime_gr, eur
 from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
 
+from .amendments import decision_panel
 from .audit import render_history
 from .common import FoldedSearchMixin
 from .exports import export_actions
@@ -88,6 +89,7 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
         "submitted_at_col",
         "version",
         "is_demo",
+        "decision_history",
         "history",
     )
     fieldsets = (
@@ -107,6 +109,7 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
             },
         ),
         (_("Record"), {"fields": ("submitted_at_col", "version", "is_demo")}),
+        (_("After inclusion"), {"fields": ("decision_history",)}),
         (_("History"), {"fields": ("history",), "classes": ("collapse-open",)}),
     )
     add_fieldsets = ((None, {"fields": ("programme", "municipality")}),)
@@ -195,6 +198,18 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
             gettext("remaining"),
             eur(cap - total),
         )
+
+    @admin.display(description=_("versions of the decision, amendments, progress, indicators"))
+    def decision_history(self, obj):
+        return decision_panel(getattr(obj, "_viewer", None), obj)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._viewer = (
+                request  # decision_history's buttons depend on who looks (per request, not per admin)
+            )
+        return obj
 
     @admin.display(description=_("history"))
     def history(self, obj):

@@ -35,6 +35,10 @@ def victim_kwargs(app, selection, project):
         "withdraw": {"pk": app.pk},
         "selection_edit": {"pk": selection.pk},
         "selection_remove": {"pk": selection.pk},
+        "operation": {"pk": app.pk},
+        "amendment_new": {"pk": app.pk},
+        "progress_set": {"pk": app.pk},
+        "indicator_report": {"pk": app.pk},
     }
 
 

@@ -6,15 +6,16 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .programme import MONEY
 
 
 class AmendmentState(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
-    PROPOSED = "proposed", _("Proposed")
-    APPROVED = "approved", _("Approved")
-    REFUSED = "refused", _("Refused")
+    REQUESTED = "requested", pgettext_lazy("amendment status", "Requested")
+    PROPOSED = "proposed", pgettext_lazy("amendment status", "Proposed")
+    APPROVED = "approved", pgettext_lazy("amendment status", "Approved")
+    REFUSED = "refused", pgettext_lazy("amendment status", "Refused")
 
 
 OPEN_AMENDMENT_STATES = (AmendmentState.REQUESTED, AmendmentState.PROPOSED)
@@ -126,11 +127,11 @@ class Amendment(models.Model):
 
 
 class ProgressStage(models.TextChoices):
-    NOT_STARTED = "not_started", _("Not started")
-    PROCUREMENT = "procurement", _("Procurement")
-    CONTRACTED = "contracted", _("Contracted")
-    IN_IMPLEMENTATION = "in_implementation", _("In implementation")
-    COMPLETED = "completed", _("Completed")
+    NOT_STARTED = "not_started", pgettext_lazy("project stage", "Not started")
+    PROCUREMENT = "procurement", pgettext_lazy("project stage", "Procurement")
+    CONTRACTED = "contracted", pgettext_lazy("project stage", "Contracted")
+    IN_IMPLEMENTATION = "in_implementation", pgettext_lazy("project stage", "In implementation")
+    COMPLETED = "completed", pgettext_lazy("project stage", "Completed")
 
 
 # The date field each stage records when it is reached.

@@ -25,9 +25,16 @@ def users(kalamata_user, pyli_user, officer, approver, auditor):
     return {A: kalamata_user, B: pyli_user, OFF: officer, APP: approver, AUD: auditor, ANON: None}
 
 
+def english_client(user):
+    # Reasons are asserted in English: the API answers in the language the client asks for.
+    client = client_for(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
 @pytest.fixture
 def clients(users):
-    return {role: client_for(user) for role, user in users.items()}
+    return {role: english_client(user) for role, user in users.items()}
 
 
 @pytest.fixture
@@ -117,7 +124,7 @@ def test_approve_is_the_approvers_and_never_the_proposers(clients, included, pro
         )
     # The officer who proposed holds both roles in this test: still refused.
     Amendment.objects.filter(pk=proposed.pk).update(proposed_by=officer_approver)
-    both = client_for(officer_approver)
+    both = english_client(officer_approver)
     response = both.post(target, {"action": "approve", **APPROVAL}, format="json")
     assert response.status_code == 409 and "Four eyes" in response.data["detail"]
     listed = {a["name"]: a for a in both.get(target).data["actions"]}

@@ -2,12 +2,17 @@
 or critical violation, nothing scrolls sideways, the Content-Security-Policy holds; a clerk requests an
 amendment through the form, an officer and another approver decide it in the admin."""
 
+import os
+
 import pytest
 
 from grants.delivery import amendments as svc
 from grants.delivery import indicators
 from tests.conftest import PASSWORD
 from tests.portal import test_browser as browser
+
+# Playwright's sync API runs an asyncio loop in the test thread (see tests/portal/conftest.py).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 # The portal's browser set-up (Chromium, the CSP listener, axe-core), shared.
 page = browser.page

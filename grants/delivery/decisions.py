@@ -13,7 +13,7 @@ inclusion date, ΑΔΑ or end date) writes the next version, of kind `amendment`
 decision about it. Recording the same list again writes nothing.
 """
 
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 
 from grants.models import Application, DecisionKind, DecisionVersion
 from grants.models import ApplicationStatus as S
@@ -165,3 +165,12 @@ def record_decided_batch(entries, *, actor) -> int:
         batch_size=2000,
     )
     return len(pending)
+
+
+def inclusion_budget(prefix: str = ""):
+    """The operation's budget as included (its version 1) as a database expression, for reports that
+    show it beside the current budget (Application.budget, the latest version). `prefix` reaches the
+    application through a relation ("x__")."""
+    return Subquery(
+        DecisionVersion.objects.filter(application=OuterRef(f"{prefix}pk"), version=1).values("budget")[:1]
+    )

@@ -43,6 +43,7 @@ def test_the_application_page_shows_versions_and_both_budgets(client, included, 
     assert 'id="sc-current-budget">310.000,00 €' in html
     assert "ΨΓΡ1465ΧΞ7-9ΑΒ" in html and "ΕΨΚ446ΜΤΛ6-ΡΞΥ" in html
     assert 'id="sc-request-amendment"' in html
+    assert "Amendment approved" in html and "Decision amended" in html  # the history names them
 
 
 def test_only_officers_see_the_request_button(client, included, auditor, approver):

@@ -136,3 +136,17 @@ def test_the_backfill_migration_writes_version_one(included):
         included.decision_ada,
     )
     assert len(version.selections) == 3
+
+
+def test_the_inclusion_budget_expression_reads_version_one(included, kalamata_user, officer, approver):
+    from grants.delivery import amendments
+
+    amendment = amendments.amendment_request(
+        application=included, actor=kalamata_user, justification="x", budget="350000"
+    )
+    amendments.amendment_transition(amendment, "propose", actor=officer)
+    amendments.amendment_transition(
+        amendment, "approve", actor=approver, decision_ada="ΨΓΡ1465ΧΞ7-9ΑΒ", decision_date="2025-05-20"
+    )
+    row = Application.objects.annotate(included=decisions.inclusion_budget()).get(pk=included.pk)
+    assert (row.included, row.budget) == (Decimal("300000.00"), Decimal("350000.00"))

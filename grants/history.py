@@ -74,6 +74,15 @@ ACTION_LABELS = {
     "checklist.answer": gettext_lazy("Evaluation checklist answered"),
     "checklist_criterion.create": gettext_lazy("Evaluation criterion created"),
     "checklist_criterion.change": gettext_lazy("Evaluation criterion changed"),
+    # Issue 14, the decision side (grants.delivery).
+    "amendment.request": gettext_lazy("Amendment requested"),
+    "amendment.propose": gettext_lazy("Amendment proposed"),
+    "amendment.approve": gettext_lazy("Amendment approved"),
+    "amendment.refuse": gettext_lazy("Amendment refused"),
+    "application.amend": gettext_lazy("Decision amended"),
+    "progress.set": gettext_lazy("Project progress recorded"),
+    "indicator.target": gettext_lazy("Indicator target set"),
+    "indicator.report": gettext_lazy("Indicator value reported"),
 }
 # Values an event records that are no model's field: an import's counts, an export's job.
 VALUE_LABELS = {
@@ -85,9 +94,13 @@ VALUE_LABELS = {
     "needing_approval": gettext_lazy("Rows needing an approver"),
     "total_budget": gettext_lazy("Total budget"),
     "job": gettext_lazy("Export job"),
+    "new_budget": gettext_lazy("New budget"),
+    "new_selections": gettext_lazy("New selections"),
+    "new_end_date": gettext_lazy("New expected end date"),
+    "decision_version": gettext_lazy("Version of the decision"),
 }
 # Of those, the amounts (stored as «877800.00»), shown as money.
-AMOUNT_VALUES = {"total_budget"}
+AMOUNT_VALUES = {"total_budget", "new_budget"}
 _BY_MODEL = {
     "bulk_create": gettext_lazy("%(models)s created from reference data"),
     "update": gettext_lazy("%(model)s changed from reference data"),
@@ -206,7 +219,13 @@ def value(model, key, raw, names: Names, missing=None) -> str:
         return missing if missing is not None else EMPTY
     field = _field(model, key)
     if isinstance(raw, list):
-        return ", ".join(str(item) for item in raw)
+        # A list of selections as decided ([{"project", "amount"}]) reads as «T01 1.000,00 €».
+        return ", ".join(
+            f"{item['project']} {eur(item['amount'])}"
+            if isinstance(item, dict) and "project" in item
+            else str(item)
+            for item in raw
+        )
     if field is None:
         return eur(raw) if key in AMOUNT_VALUES else str(raw)
     if _is_reference(field):

@@ -17,7 +17,7 @@ EDITABLE = {
     ],
     "projects": ["category", "catalogueproject", "selection"],
 }
-READ_ONLY = {"grants": ["region", "regionalunit", "auditevent", "checklistanswer"]}
+READ_ONLY = {"grants": ["region", "regionalunit", "auditevent", "checklistanswer", "amendment"]}
 
 
 def _perms(models_by_app, actions):

@@ -26,8 +26,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grants import amounts, audit, caps, checklist, conversation, documents, inbox, roles
+from grants.delivery import completion, decisions
 from grants.models import Application, Channel, Municipality, Programme
 from grants.models import ApplicationStatus as S
+from projects import services as project_services
 
 # The roles of the transition table, as grants.roles spells them.
 MUNICIPALITY, OFFICER, APPROVER, SYSTEM = roles.MUNICIPALITY, roles.OFFICER, roles.APPROVER, roles.SYSTEM
@@ -154,11 +156,7 @@ def _check_submission(app: Application, user):
     programme = app.programme
     stats = _selection_stats(app)
     n, total = stats["n"], stats["total"] or Decimal("0")
-    if not programme.min_projects <= n <= programme.max_projects:
-        raise TransitionError(
-            _("The application has %(n)d projects; between %(min)d and %(max)d are required.")
-            % {"n": n, "min": programme.min_projects, "max": programme.max_projects}
-        )
+    project_services.check_project_count(programme, n, error=TransitionError)
     if stats["smallest"] is not None and stats["smallest"] <= 0:
         raise TransitionError(_("Every selected project needs an amount greater than zero."))
     caps.check_cap(total, programme.cap_for(app.municipality), error=TransitionError)
@@ -261,6 +259,13 @@ def _check_checklist(action: Action, app: Application, user, channel):
             _("The evaluation checklist does not allow a proposal yet — %(problems)s.")
             % {"problems": "; ".join(problems)}
         )
+
+
+def _check_completable(action: Action, app: Application, user, channel):
+    """Every selected project completed, the final declaration verified, none waiting (issue 14)."""
+    reasons = completion.completion_blockers(app)
+    if reasons:
+        raise TransitionError(" ".join(str(r) for r in reasons))
 
 
 def _check_static(action: Action, app: Application, user, channel):
@@ -405,6 +410,8 @@ AUDITED = [
     "deinclusion_ada",
     "proposed_by",
     "response_due",
+    "completion_ada",
+    "completion_date",
 ]
 
 
@@ -525,6 +532,8 @@ def _include(app: Application, user, fields) -> list:
     # The programme's row is locked (locks_programme): the committed total is read on settled data.
     _check_budget_room(app, budget)
     app.budget = budget
+    # Version 1 of the decision (or the next, for an operation included again), in this transaction.
+    decisions.record_decided(app, status=S.INCLUDED, previous_status=app.status, actor=user)
     return []
 
 
@@ -533,8 +542,18 @@ def _deinclude(app: Application, user, fields) -> list:
     return []
 
 
+def _complete(app: Application, user, fields) -> list:
+    app.completion_ada = normalize_ada(fields["decision_ada"])
+    app.completion_date = _date(fields["decision_date"], "decision_date")
+    if app.inclusion_date is not None and app.completion_date < app.inclusion_date:
+        raise TransitionError({"decision_date": _("The completion cannot be dated before the inclusion.")})
+    return []
+
+
 def _record_decision(app: Application, user, fields) -> list:
+    previous = app.status
     app.status = _set_decision(app, fields)
+    decisions.record_decided(app, status=app.status, previous_status=previous, actor=user)
     return decision_warnings(app, status=app.status, budget=app.budget)
 
 
@@ -613,6 +632,16 @@ ACTIONS: dict[str, Action] = {
             note_required=True,
             fields=("decision_ada",),
             effect=_deinclude,
+        ),
+        _a(
+            "complete",
+            gettext_lazy("Complete"),
+            (S.INCLUDED,),
+            S.COMPLETED,
+            (APPROVER,),
+            fields=("decision_ada", "decision_date"),
+            guards=(_check_completable,),
+            effect=_complete,
         ),
         # A published decision is a fact: it is recorded as published, from any status, and the rules a
         # submission must meet become warnings kept in the audit note.

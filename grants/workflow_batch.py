@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from grants import audit, caps, inbox
+from grants.delivery import decisions as decision_versions
 from grants.models import Application, CapOverride, Channel, Municipality, Programme
 from grants.models import ApplicationStatus as S
 from grants.workflow import (
@@ -200,6 +201,10 @@ def record_decisions(programme, decisions, *, actor, channel=Channel.IMPORT) -> 
         if errors:
             raise DecisionBatchError(errors)
         _write(blank, created, changes, spec=spec, actor=actor, channel=channel)
+        # The versions of the decision, as transition()'s effect writes them (grants.delivery.decisions).
+        decision_versions.record_decided_batch(
+            [(app, before[0]) for app, _decision, _warnings, before, _old, _new in changes], actor=actor
+        )
     return outcomes
 
 

@@ -189,3 +189,121 @@ def category_save(*, category, actor=None, channel=Channel.CODE, note=""):
     return audit.save_with_audit(
         category, CATEGORY_AUDITED, action="category", actor=actor, channel=channel, note=note
     )
+
+
+# --- a decided list of selections (amendments of an included operation, issue 14) -------------------
+
+
+def check_project_count(programme, n: int, *, field=None, error=SelectionError):
+    """An application holds between the programme's min_projects and max_projects projects: the rule
+    of a submission (grants.workflow) and of an amendment's new list."""
+    if not programme.min_projects <= n <= programme.max_projects:
+        message = _("The application has %(n)d projects; between %(min)d and %(max)d are required.") % {
+            "n": n,
+            "min": programme.min_projects,
+            "max": programme.max_projects,
+        }
+        raise error({field: message} if field else message)
+
+
+def selection_list_parse(*, application, rows, field="selections") -> list[tuple[CatalogueProject, Decimal]]:
+    """A full list of selections [{"project": catalogue code, "amount": "123.45"}, ...] checked as a
+    submission's selections are: known catalogue codes, each once, a project newly added still offered
+    in the catalogue, every amount above zero, the programme's number of projects and the cap on their
+    total. Returns (project, amount) pairs in the list's order; raises SelectionError keyed by `field`,
+    naming the row."""
+    if not isinstance(rows, list):
+        raise SelectionError({field: _("Give the full list of projects, each with its amount.")})
+    app = application
+    codes = []
+    for i, row in enumerate(rows, start=1):
+        if not isinstance(row, dict) or not str(row.get("project") or "").strip():
+            raise SelectionError({field: _("Row %(n)d: a catalogue code is required.") % {"n": i}})
+        codes.append(str(row["project"]).strip())
+    known = {p.code: p for p in CatalogueProject.objects.filter(code__in=codes)}
+    already = set(Selection.objects.filter(application=app).values_list("project__code", flat=True))
+    parsed, seen = [], set()
+    for i, (row, code) in enumerate(zip(rows, codes, strict=True), start=1):
+        project = known.get(code)
+        if project is None:
+            raise SelectionError(
+                {field: _("Row %(n)d: «%(c)s» is not in the catalogue.") % {"n": i, "c": code}}
+            )
+        if code in seen:
+            raise SelectionError({field: _("Row %(n)d: «%(c)s» appears twice.") % {"n": i, "c": code}})
+        seen.add(code)
+        if not project.active and code not in already:
+            raise SelectionError(
+                {field: _("Row %(n)d: «%(c)s» is no longer offered in the catalogue.") % {"n": i, "c": code}}
+            )
+        try:
+            amount = amounts.money(row.get("amount"), field=field, error=SelectionError)
+        except SelectionError as exc:
+            raise SelectionError(
+                {field: _("Row %(n)d: %(why)s") % {"n": i, "why": " ".join(exc.messages)}}
+            ) from None
+        if amount <= 0:
+            raise SelectionError({field: _("Row %(n)d: the amount must be greater than zero.") % {"n": i}})
+        parsed.append((project, amount))
+    check_project_count(app.programme, len(parsed), field=field)
+    caps.check_cap(
+        sum((a for _p, a in parsed), Decimal("0")),
+        app.programme.cap_for(app.municipality),
+        field=field,
+        error=SelectionError,
+    )
+    return parsed
+
+
+def selections_set_by_decision(*, application, rows, actor=None, channel=Channel.CODE, note=""):
+    """Make an included operation's selections exactly `rows` ((project, amount) pairs from
+    selection_list_parse), as a decision (an approved amendment) set them: the caller holds the
+    application's row lock and has checked the list. Each added, changed or removed project is
+    audited like the municipality's edits; the budget is the decision's, set by the caller."""
+    app = application
+    current = {s.project_id: s for s in Selection.objects.select_for_update().filter(application=app)}
+    wanted = {project.pk: (project, amount) for project, amount in rows}
+    for project_id, selection in current.items():
+        if project_id in wanted:
+            continue
+        audit.record(
+            action="selection.remove",
+            channel=channel,
+            actor=actor,
+            obj=selection,
+            before=audit.snapshot(selection, SELECTION_AUDITED),
+            municipality=app.municipality,
+            application=app,
+            note=note or str(selection),
+        )
+        selection.delete()
+    for project_id, (project, amount) in wanted.items():
+        selection = current.get(project_id)
+        if selection is None:
+            selection = Selection.objects.create(application=app, project=project, amount=amount)
+            audit.record(
+                action="selection.add",
+                channel=channel,
+                actor=actor,
+                obj=selection,
+                after=audit.snapshot(selection, SELECTION_AUDITED),
+                municipality=app.municipality,
+                application=app,
+                note=note,
+            )
+        elif selection.amount != amount:
+            before = audit.snapshot(selection, SELECTION_AUDITED)
+            selection.amount = amount
+            selection.save(update_fields=["amount", "updated_at"])
+            old, new = audit.changed(before, audit.snapshot(selection, SELECTION_AUDITED))
+            audit.record(
+                action="selection.change",
+                channel=channel,
+                actor=actor,
+                obj=selection,
+                before=old,
+                after=new,
+                municipality=app.municipality,
+                application=app,
+                note=note,
+            )

@@ -1,4 +1,15 @@
 """The officers' admin, split by topic. Every save goes through grants.services,
 projects.services or grants.workflow, which write the AuditEvent with the change."""
 
-from . import accounts, application, audit, checklist, desk, documents, geography, programme, users  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration)
+    accounts,
+    amendments,
+    application,
+    audit,
+    checklist,
+    desk,
+    documents,
+    geography,
+    programme,
+    users,
+)

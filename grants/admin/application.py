@@ -17,6 +17,7 @@ from grants.filters import ApplicationFilterSet
 from grants.formatting import date_gr, datetime_gr, eur
 from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
 
+from .amendments import decision_panel
 from .audit import render_history
 from .checklist import ChecklistAdminMixin
 from .common import FoldedSearchMixin
@@ -119,6 +120,7 @@ class ApplicationAdmin(
         "deadlines_col",
         "version",
         "is_demo",
+        "decision_history",
         "history",
     )
     fieldsets = (
@@ -138,6 +140,7 @@ class ApplicationAdmin(
             },
         ),
         (_("Record"), {"fields": ("submitted_at_col", "deadlines_col", "version", "is_demo")}),
+        (_("After inclusion"), {"fields": ("decision_history",)}),
         (_("History"), {"fields": ("history",), "classes": ("collapse-open",)}),
     )
     add_fieldsets = ((None, {"fields": ("programme", "municipality")}),)
@@ -253,6 +256,18 @@ class ApplicationAdmin(
             gettext("remaining"),
             eur(cap - total),
         )
+
+    @admin.display(description=_("versions of the decision, amendments, progress, indicators"))
+    def decision_history(self, obj):
+        return decision_panel(getattr(obj, "_viewer", None), obj)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._viewer = (
+                request  # decision_history's buttons depend on who looks (per request, not per admin)
+            )
+        return obj
 
     @admin.display(description=_("history"))
     def history(self, obj):

@@ -54,6 +54,12 @@ FIELDS = {
         help_text=_("Empty: the programme's number of days from today."),
         widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "size": 10}),
     ),
+    "decision_date": lambda required: forms.DateField(
+        label=_("decision date"),
+        required=required,
+        input_formats=DATE_INPUTS,
+        widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "size": 10}),
+    ),
 }
 # Values that belong to one application, not to a batch: a bulk form never asks for them.
 PER_APPLICATION = {"budget", "mis_code", "end_date", "requested_items"}

@@ -229,6 +229,7 @@ class TransitionRequestSerializer(serializers.Serializer):
     inclusion_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False)
     decision_ada = serializers.CharField(required=False, max_length=40)
+    decision_date = serializers.DateField(required=False)
     mis_code = serializers.CharField(required=False, max_length=20)
     requested_items = serializers.ListField(
         child=serializers.CharField(max_length=500), required=False, max_length=50

@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from . import (
     views,
+    views_amendments,
     views_checklist,
     views_documents,
     views_exports,
@@ -83,6 +84,38 @@ urlpatterns = [
         views_checklist.ChecklistView.as_view(),
         name="application-checklist",
     ),
+    # Issue 14, the decision side: versions, amendments, progress, indicators (views_amendments).
+    path(
+        "applications/<int:application_pk>/decisions/",
+        views_amendments.DecisionsView.as_view(),
+        name="application-decisions",
+    ),
+    path(
+        "applications/<int:application_pk>/amendments/",
+        views_amendments.AmendmentListView.as_view(),
+        name="application-amendments",
+    ),
+    path(
+        "applications/<int:application_pk>/amendments/<int:pk>/",
+        views_amendments.AmendmentDetailView.as_view(),
+        name="amendment-detail",
+    ),
+    path(
+        "applications/<int:application_pk>/amendments/<int:pk>/transitions/",
+        views_amendments.AmendmentTransitionsView.as_view(),
+        name="amendment-transitions",
+    ),
+    path(
+        "applications/<int:application_pk>/progress/",
+        views_amendments.ProgressView.as_view(),
+        name="application-progress",
+    ),
+    path(
+        "applications/<int:application_pk>/indicators/",
+        views_amendments.IndicatorsView.as_view(),
+        name="application-indicators",
+    ),
+    path("reports/indicators/", views_amendments.IndicatorTotalsView.as_view(), name="indicator-totals"),
     path("reports/popularity/", views_reports.PopularityView.as_view(), name="report-popularity"),
     path("reports/budgets/", views_reports.BudgetsView.as_view(), name="report-budgets"),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),

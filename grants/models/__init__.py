@@ -1,3 +1,14 @@
+from .amendments import (
+    OPEN_AMENDMENT_STATES,
+    STAGE_DATE_FIELDS,
+    Amendment,
+    AmendmentState,
+    Indicator,
+    IndicatorTarget,
+    IndicatorValue,
+    ProgressStage,
+    ProjectProgress,
+)
 from .application import RELEASED_STATUSES, Application, ApplicationStatus, committed_to_cap
 from .audit import AuditEvent, Channel
 from .checklist import ChecklistAnswer, ChecklistAnswerChoice, ChecklistCriterion
@@ -29,6 +40,15 @@ from .notification import MANDATORY_EMAIL, Notification, NotificationKind, Remin
 from .programme import CapBreakdown, CapOverride, Programme
 
 __all__ = [
+    "Amendment",
+    "AmendmentState",
+    "Indicator",
+    "IndicatorTarget",
+    "IndicatorValue",
+    "OPEN_AMENDMENT_STATES",
+    "ProgressStage",
+    "ProjectProgress",
+    "STAGE_DATE_FIELDS",
     "Application",
     "ApplicationStatus",
     "AuditEvent",

@@ -74,6 +74,9 @@ class Application(models.Model):
     decision_ada = models.CharField(_("decision ΑΔΑ"), max_length=20, blank=True)
     mis_code = models.CharField(_("MIS code"), max_length=20, blank=True)
     deinclusion_ada = models.CharField(_("de-inclusion ΑΔΑ"), max_length=20, blank=True)
+    # Issue 14: the approver's completion decision («Ολοκληρωμένη»).
+    completion_ada = models.CharField(_("completion ΑΔΑ"), max_length=20, blank=True)
+    completion_date = models.DateField(_("completion date"), null=True, blank=True)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

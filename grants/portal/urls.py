@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import inbox, views, views_documents
+from . import inbox, views, views_amendments, views_documents
 
 app_name = "portal"
 
@@ -35,6 +35,13 @@ urlpatterns = [
         "applications/<int:pk>/messages/attachments/<int:attachment_id>/download/",
         views_documents.attachment_download,
         name="attachment_download",
+    ),
+    # Issue 14, after inclusion: the operation, amendments, progress, indicators (views_amendments).
+    path("applications/<int:pk>/operation/", views_amendments.operation, name="operation"),
+    path("applications/<int:pk>/amendments/new/", views_amendments.amendment_new, name="amendment_new"),
+    path("applications/<int:pk>/progress/", views_amendments.progress_set, name="progress_set"),
+    path(
+        "applications/<int:pk>/indicators/report/", views_amendments.indicator_report, name="indicator_report"
     ),
     path("selections/<int:pk>/", views.selection_edit, name="selection_edit"),
     path("selections/<int:pk>/remove/", views.selection_remove, name="selection_remove"),

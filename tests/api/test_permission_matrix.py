@@ -2,6 +2,7 @@
 method added without a rule in EXPECTED fails test_every_endpoint_has_a_rule (and its own cases)."""
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import URLPattern, reverse
 
@@ -112,6 +113,28 @@ EXPECTED = {
         status(401, 403, 404, 409, 403, 403),
         [{"criterion": "eligible_beneficiary", "answer": "yes", "comment": ""}],
     ),
+    # Issue 14, the decision side, on A's draft (tests/delivery/test_api.py walks an included operation):
+    # the role is checked first (403), then scoping (404), then the state of things (409).
+    ("application-decisions", "GET"): (A_ONLY_READ, None),
+    ("application-amendments", "GET"): (A_ONLY_READ, None),
+    ("application-amendments", "POST"): (
+        status(401, 409, 404, 409, 403, 403),
+        {"justification": "Αιτιολόγηση", "budget": "20000.00"},
+    ),
+    ("amendment-detail", "GET"): (A_ONLY_READ, None),
+    ("amendment-transitions", "GET"): (A_ONLY_READ, None),
+    ("amendment-transitions", "POST"): (status(401, 409, 404, 409, 409, 403), {"action": "propose"}),
+    ("application-progress", "GET"): (A_ONLY_READ, None),
+    ("application-progress", "POST"): (
+        status(401, 409, 404, 403, 403, 403),
+        {"project": "T01", "stage": "procurement", "date": "2025-01-01"},
+    ),
+    ("application-indicators", "GET"): (A_ONLY_READ, None),
+    ("application-indicators", "POST"): (
+        status(401, 409, 404, 409, 403, 403),
+        {"code": "RCO14", "target": 1},
+    ),
+    ("indicator-totals", "GET"): (everyone(200), None),
     ("report-popularity", "GET"): (everyone(200), None),
     ("report-budgets", "GET"): (everyone(200), None),
     ("schema", "GET"): (everyone(200, anon=200), None),
@@ -126,10 +149,29 @@ def test_every_endpoint_has_a_rule():
     )
 
 
+def _amendment(application):
+    """Test set-up: an amendment of A's application (the service wants it included, the matrix a draft)."""
+    from grants.models import Amendment
+
+    user = User.objects.get(username="kalamata")
+    return Amendment.objects.get_or_create(
+        application=application, defaults={"justification": "Αιτιολόγηση", "budget": 1, "requested_by": user}
+    )[0]
+
+
 def _kwargs(name, application, category, export, conversation=None, notification=None):
     selection = Selection.objects.filter(application=application).first()
     conversation = conversation or {}
     document, message, attachment = (conversation.get(k) for k in ("document", "message", "attachment"))
+    if name.startswith("amendment-"):
+        return {"application_pk": application.pk, "pk": _amendment(application).pk}
+    if name in (
+        "application-decisions",
+        "application-amendments",
+        "application-progress",
+        "application-indicators",
+    ):
+        return {"application_pk": application.pk}
     return {
         "document-list": {"application_pk": application.pk},
         "document-detail": {"application_pk": application.pk, "pk": getattr(document, "pk", 0)},

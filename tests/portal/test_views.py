@@ -42,6 +42,10 @@ def victim_kwargs(app, selection, project, document=None, attachment=None):
         "selection_edit": {"pk": selection.pk},
         "selection_remove": {"pk": selection.pk},
         "notification": {"pk": _notification(app).pk if app.pk and app.municipality_id else 0},
+        "operation": {"pk": app.pk},
+        "amendment_new": {"pk": app.pk},
+        "progress_set": {"pk": app.pk},
+        "indicator_report": {"pk": app.pk},
     }
 
 

@@ -4,7 +4,7 @@ exports and every aggregate start from these querysets — counts leak data too.
 from django.db.models import QuerySet
 
 from grants import roles
-from grants.models import Application, AuditEvent, Municipality
+from grants.models import Application, AuditEvent, Contract, ExpenditureDeclaration, Municipality, Payment
 from projects.models import Selection
 
 
@@ -36,3 +36,20 @@ def audit_events_for(user) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.select_related("municipality", "content_type")
     # A municipality sees the history of its own application, never other objects' history.
     return _scoped(qs, user, "municipality_id", application__isnull=False)
+
+
+def contracts_for(user) -> QuerySet[Contract]:
+    qs = Contract.objects.select_related("project", "application__municipality", "checked_by", "created_by")
+    return _scoped(qs, user, "application__municipality_id")
+
+
+def declarations_for(user) -> QuerySet[ExpenditureDeclaration]:
+    qs = ExpenditureDeclaration.objects.select_related(
+        "contract__project", "application__municipality", "verified_by", "declared_by"
+    )
+    return _scoped(qs, user, "application__municipality_id")
+
+
+def payments_for(user) -> QuerySet[Payment]:
+    qs = Payment.objects.select_related("application__municipality", "prepared_by", "authorised_by")
+    return _scoped(qs, user, "application__municipality_id")

@@ -22,6 +22,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from grants import version_check
+from grants.delivery.money_common import DeliveryError
 from grants.request_log import current_request_id
 from grants.workflow import TransitionError
 from projects.services import SelectionError
@@ -60,7 +61,7 @@ def to_api_exception(exc):
     """The domain error as the DRF exception that says the same thing, or `exc` unchanged."""
     if isinstance(exc, version_check.StaleVersion):
         return StaleVersion(expected=exc.expected, current=exc.current)
-    if isinstance(exc, (TransitionError, SelectionError)):
+    if isinstance(exc, (TransitionError, SelectionError, DeliveryError)):
         if hasattr(exc, "error_dict"):
             return _field_errors(exc)
         return Conflict(_reason(exc), code="transition_refused" if isinstance(exc, TransitionError) else None)

@@ -5,7 +5,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import views, views_exports, views_reports, views_workflow
+from . import views, views_exports, views_money, views_reports, views_workflow
 
 app_name = "api"
 
@@ -43,6 +43,8 @@ urlpatterns = [
         views.HistoryViewSet.as_view({"get": "list"}),
         name="application-history",
     ),
+    *views_money.money_urls(),
+    path("reports/absorption/", views_money.AbsorptionView.as_view(), name="report-absorption"),
     path("reports/popularity/", views_reports.PopularityView.as_view(), name="report-popularity"),
     path("reports/budgets/", views_reports.BudgetsView.as_view(), name="report-budgets"),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),

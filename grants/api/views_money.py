@@ -56,6 +56,12 @@ class _OfApplication(ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def application(self):
         return scoped_application(self.request, self.kwargs["application_pk"])
 
+    def check_permissions(self, request):
+        # Another municipality's operation is a 404 whatever the method, as if it did not exist.
+        if request.user.is_authenticated and not getattr(self, "swagger_fake_view", False):
+            self.application  # noqa: B018
+        super().check_permissions(request)
+
     def base_queryset(self):
         return type(self).selector(self.request.user)
 

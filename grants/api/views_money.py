@@ -22,6 +22,7 @@ from grants.delivery import absorption, contracts, declarations, payments
 from grants.delivery.money_filters import ContractFilterSet, DeclarationFilterSet, PaymentFilterSet
 from grants.models import Channel, DeclarationState
 from grants.models.programme import MONEY
+from grants.reports.report_filtersets import AbsorptionFilterSet
 
 from . import serializers_money as s
 from .permissions import TakeActions
@@ -367,6 +368,7 @@ class AbsorptionView(AggregateView):
     filtered included operations: the figures of `/reports/absorption` (grants.delivery.absorption)."""
 
     serializer_class = s.AbsorptionRowSerializer
+    filterset_class = AbsorptionFilterSet
 
     def rows(self, applications):
         group = self.request.query_params.get("group") or "operation"

@@ -267,6 +267,7 @@ class OpenDataReport(QuerysetReport):
             yield tuple(row)
 
 
+from .absorption_report import AbsorptionReport  # noqa: E402
 from .aggregates import BudgetsReport, CapsReport, PopularityReport  # noqa: E402
 
 REPORTS = {
@@ -280,6 +281,7 @@ REPORTS = {
         AuditTrailReport,
         OpenDataReport,
         SelectionsReport,
+        AbsorptionReport,
     ]
 }
 __all__ = ["REPORTS", "INT", "MONEY", "TEXT", "stream_published_text"]

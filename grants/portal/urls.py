@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_money
 
 app_name = "portal"
 
@@ -15,6 +15,9 @@ urlpatterns = [
     path("applications/<int:pk>/receipt/", views.receipt, name="receipt"),
     path("applications/<int:pk>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
     path("applications/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("applications/<int:pk>/money/", views_money.money, name="money"),
+    path("applications/<int:pk>/contracts/new/", views_money.contract_new, name="contract_new"),
+    path("applications/<int:pk>/declarations/new/", views_money.declaration_new, name="declaration_new"),
     path("selections/<int:pk>/", views.selection_edit, name="selection_edit"),
     path("selections/<int:pk>/remove/", views.selection_remove, name="selection_remove"),
 ]

@@ -4,7 +4,7 @@ as a share of the programme's total. The figures are grants.delivery.absorption'
 `reports/absorption/` and the dashboard's chart read too."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from grants import selectors
 from grants.delivery import absorption
@@ -14,13 +14,14 @@ from .base import Column, ListReport
 from .formats import MONEY, PERCENT
 from .report_filtersets import AbsorptionFilterSet
 
+# Column headings (plural amounts, «Δηλωθέντα»), not the records' states («Δηλώθηκε»).
 FIGURE_LABELS = {
     "included_budget": gettext_lazy("Included budget"),
     "current_budget": gettext_lazy("Current budget"),
-    "contracted": gettext_lazy("Contracted"),
-    "declared": gettext_lazy("Declared"),
-    "verified": gettext_lazy("Verified"),
-    "paid": gettext_lazy("Paid"),
+    "contracted": pgettext_lazy("absorption", "Contracted"),
+    "declared": pgettext_lazy("absorption", "Declared"),
+    "verified": pgettext_lazy("absorption", "Verified"),
+    "paid": pgettext_lazy("absorption", "Paid"),
 }
 
 

@@ -164,7 +164,7 @@ class ContractAdmin(MoneyAdmin):
         "signed_on",
         "checked",
     )
-    list_select_related = ("application__municipality", "project", "checked_by")
+    list_select_related = ("application__municipality", "application__programme", "project", "checked_by")
     list_filter = (("checked_by", admin.EmptyFieldListFilter), "procedure")
     search_fields = ("adam", "contractor_name", "contractor_afm", "application__municipality__name")
     date_hierarchy = "signed_on"
@@ -213,7 +213,7 @@ class ExpenditureDeclarationAdmin(MoneyAdmin):
         "accepted_shown",
         "is_final",
     )
-    list_select_related = ("application__municipality", "contract")
+    list_select_related = ("application__municipality", "application__programme", "contract")
     list_filter = ("state", "is_final")
     search_fields = ("invoice_number", "contract__adam", "application__municipality__name")
     readonly_fields = (
@@ -266,7 +266,7 @@ class PrepareForm(forms.Form):
 @admin.register(Payment)
 class PaymentAdmin(MoneyAdmin):
     list_display = ("reference", "application", "amount_shown", "state", "prepared_at", "paid_on")
-    list_select_related = ("application__municipality",)
+    list_select_related = ("application__municipality", "application__programme")
     list_filter = ("state",)
     search_fields = ("reference", "application__municipality__name")
     readonly_fields = (

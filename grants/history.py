@@ -64,6 +64,16 @@ ACTION_LABELS = {
     "group.create": gettext_lazy("Role group created"),
     "group.change": gettext_lazy("Role group changed"),
     "group.delete": gettext_lazy("Role group deleted"),
+    "contract.create": gettext_lazy("Contract entered"),
+    "contract.change": gettext_lazy("Contract changed"),
+    "contract.check": gettext_lazy("Contract checked"),
+    "declaration.create": gettext_lazy("Expenditure declared"),
+    "declaration.change": gettext_lazy("Expenditure declaration changed"),
+    "declaration.verify": gettext_lazy("Expenditure verified"),
+    "declaration.reject": gettext_lazy("Expenditure declaration rejected"),
+    "payment.prepare": gettext_lazy("Payment prepared"),
+    "payment.authorise": gettext_lazy("Payment authorised"),
+    "payment.cancel": gettext_lazy("Payment cancelled"),
 }
 # Values an event records that are no model's field: an import's counts, an export's job.
 VALUE_LABELS = {

@@ -244,7 +244,10 @@ class OpenDataReport(QuerysetReport):
     PURPOSE = 4
 
     def scoped(self, user):
-        return selectors.applications_for(user).filter(status=ApplicationStatus.INCLUDED)
+        # A completed operation stays on the EU list of operations (CPR 2021/1060 art. 49(3)).
+        return selectors.applications_for(user).filter(
+            status__in=[ApplicationStatus.INCLUDED, ApplicationStatus.COMPLETED]
+        )
 
     def expressions(self, *, for_csv):
         exprs = super().expressions(for_csv=for_csv)

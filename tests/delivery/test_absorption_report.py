@@ -146,3 +146,32 @@ def test_dashboard_chart_ends_at_the_totals(client, auditor, two_operations):
     assert "absorption-table" in page
     for figure in ("contracted", "declared", "verified", "paid"):
         assert format_eur(want[figure]) in page, figure
+
+
+def test_export_job_keeps_the_grouping(two_operations, officer, kalamata_user, private_root):
+    """A deferred export (the worker's path) builds the same rows as the download, grouping included;
+    a municipality's job holds its own operation only."""
+    from grants.exports import services
+    from grants.exports.services import private_storage
+    from grants.models import Channel, ExportJob
+
+    for owner, group, expected in (
+        (officer, "region", 1),
+        (kalamata_user, "operation", 1),
+        (officer, "operation", 2),
+    ):
+        job = services.export_job_create(
+            owner=owner, report="absorption", fmt="json", filters={"group": group}, channel=Channel.API
+        )
+        services.export_job_build(job_id=job.pk)
+        job = ExportJob.objects.get(pk=job.pk)
+        rows = json.loads(private_storage().open(job.file).read())
+        assert len(rows) == expected, (owner, group, rows)
+        want = expected_for(owner)
+        assert sum(Decimal(r["paid"]) for r in rows) == want, (owner, group)
+
+
+def expected_for(user):
+    if user.username == "kalamata":
+        return Decimal("4000.00")
+    return expected()["paid"]

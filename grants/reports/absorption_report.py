@@ -42,6 +42,8 @@ class AbsorptionReport(ListReport):
     )
     filterset_class = AbsorptionFilterSet
     for_municipalities = True
+    # Fourteen columns: the page's table scrolls in its own region (templates/reports/report.html).
+    wide = True
     columns = _columns()
 
     def scoped(self, user):

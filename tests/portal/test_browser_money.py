@@ -103,3 +103,22 @@ def test_clerk_contract_declaration_verified_paid(page, request, kalamata_user, 
     page.get_by_role("button", name="English").click()
     expect(page.locator(".payment-status")).to_have_text("Paid")
     steps.check("money-paid-en")
+
+
+def test_absorption_pages_fit_and_pass_axe(page, request, kalamata_user, officer, auditor):
+    """The dashboard's absorption chart with its table, and the report, for an auditor at 1366×768."""
+    from tests.delivery.conftest import make_contract, make_declaration
+
+    application = request.getfixturevalue("included_a")
+    contract = make_contract(application, kalamata_user)
+    make_declaration(contract, kalamata_user, "1000.00")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    steps = tb.Steps(page)
+    sign_in(page, auditor, "/reports/")
+    sync_api.expect(page.locator(".absorption-table")).to_contain_text("30.000,00 €")
+    steps.check("dashboard-absorption")
+    for group in ("operation", "region"):
+        page.goto(f"/reports/absorption/?group={group}")
+        sync_api.expect(page.locator("main, #content, body").first).to_contain_text("30.000,00 €")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366, group
+        steps.check(f"absorption-{group}")

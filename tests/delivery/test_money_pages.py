@@ -13,6 +13,14 @@ def login(client, user):
     return client
 
 
+def test_every_money_url_is_tested():
+    from tests.portal.test_views import MONEY
+
+    assert {name for name in MONEY} == {"money", "contract_new", "declaration_new"}
+    world = {"application": type("A", (), {"pk": 1})}
+    assert len(portal_urls(world)) == len(MONEY)
+
+
 def portal_urls(world):
     pk = world["application"].pk
     return [

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from grants import audit, checklist, published, roles
+from grants.demo_money import build_money
 from grants.documents import document_types_of, document_upload
 from grants.models import Application, Channel, DocumentScope, Municipality, Programme
 from grants.models import ApplicationStatus as S
@@ -44,6 +45,11 @@ STAFF_ACCOUNTS = [("officer", roles.OFFICERS), ("approver", roles.APPROVERS), ("
 MUNICIPALITY_ACCOUNTS = [("kalamata", "4401"), ("pyli", "2603")]
 DEMO_CALL_OPEN_DAYS = 60
 KALAMATA = "4401"
+# Pyli's operation goes on after the published list: built with its selections through the workflow,
+# «Προς ένταξη» at the published budget, then included by a later decision, so that a demo account
+# owns an included operation with contracts, expenditure and payments (issue 14).
+PYLI = "2603"
+PYLI_INCLUDED = date(2024, 11, 15)
 
 # Published names → ELSTAT codes for the sample only; imports use the general matcher. The published
 # list adds titles («ΗΡΩΙΚΗΣ ΠΟΛΕΩΣ») and prefectures («ΝΟΜΟΥ ΑΤΤΙΚΗΣ») and writes double names with an
@@ -119,6 +125,7 @@ class Planned:
     ada: str = ""
     deinclusion_ada: str = ""
     mis_code: str = ""
+    money_stage: int = 0  # how far an included operation's money has gone (grants.demo_money)
 
 
 def read_published(path=PUBLISHED_FILE) -> list[Published]:
@@ -246,6 +253,56 @@ def _build(item: Planned, programme, municipality, catalogue, staff, *, report):
             app.refresh_from_db()
             checklist.checklist_answer(application=app, answers=answers, actor=actor, channel=Channel.COMMAND)
         transition(app, action, actor=actor, note=NOTES.get(action, ""), channel=Channel.COMMAND, **fields)
+    if item.status == S.INCLUDED:
+        # Money at a different stage for each operation (0 nothing … 4 paid).
+        rng = random.Random(f"{SEED}-{item.code}")
+        clerk = _municipality_user(f"demo-{municipality.elstat_code}", municipality)
+        app.refresh_from_db()
+        build_money(
+            app,
+            clerk=clerk,
+            officer=staff["officer"],
+            approver=staff["approver"],
+            stage=item.money_stage,
+            rng=rng,
+        )
+
+
+def split_exact(total: Decimal, weights: list[int]) -> list[Decimal]:
+    """split()'s amounts with the cents left over added to the last, so they sum to `total` exactly."""
+    parts = split(total, weights)
+    parts[-1] += total - sum(parts)
+    return parts
+
+
+def _build_pyli(row: Published, programme, municipality, catalogue, staff, clerk, *, report):
+    app, created = application_get_or_create(
+        programme=programme, municipality=municipality, channel=Channel.COMMAND
+    )
+    if not created:
+        return
+    report.created_applications += 1
+    rng = random.Random(f"{SEED}-{PYLI}")
+    codes = sorted(rng.sample(sorted(catalogue), 5))
+    for code, amount in zip(codes, split_exact(row.budget, [rng.randint(2, 10) for _ in codes]), strict=True):
+        selection_add(
+            application=app, project=catalogue[code], amount=amount, actor=clerk, channel=Channel.COMMAND
+        )
+    officer, approver = staff["officer"], staff["approver"]
+    for action in ("submit", "start_review", "propose_inclusion"):
+        transition(app, action, actor=officer, channel=Channel.COMMAND)
+    transition(
+        app,
+        "include",
+        actor=approver,
+        channel=Channel.COMMAND,
+        inclusion_date=PYLI_INCLUDED,
+        decision_ada=_ada(rng),
+        mis_code=str(rng.randint(5_000_000, 6_999_999)),
+        end_date=PYLI_INCLUDED + timedelta(days=3 * 365),
+    )
+    app.refresh_from_db()
+    build_money(app, clerk=clerk, officer=officer, approver=approver, stage=4, rng=rng)
 
 
 def _demo_pdf() -> bytes:
@@ -330,8 +387,9 @@ def load_demo() -> DemoReport:
             staff[username] = _user(username, group, is_staff=True, password=password)
             report.accounts.append((username, group))
         by_code = {m.elstat_code: m for m in Municipality.objects.all()}
+        clerks = {}
         for username, code in MUNICIPALITY_ACCOUNTS:
-            _municipality_user(username, by_code[code], password=password)
+            clerks[code] = _municipality_user(username, by_code[code], password=password)
             report.accounts.append((username, by_code[code].name))
             if not by_code[code].contact_emails.strip():
                 municipality_update(
@@ -342,8 +400,13 @@ def load_demo() -> DemoReport:
 
         programme = Programme.objects.get(code=PROGRAMME["code"])
         _keep_call_open(programme)
+        active = {p.code: p for p in CatalogueProject.objects.filter(active=True)}
         for row in published:
-            _record_published(row, programme, by_code[PUBLISHED_CODES[row.name]], report=report)
+            code = PUBLISHED_CODES[row.name]
+            if code == PYLI:
+                _build_pyli(row, programme, by_code[code], active, staff, clerks[code], report=report)
+            else:
+                _record_published(row, programme, by_code[code], report=report)
 
         # The invented applications are made once: later edits (overrides, a replaced catalogue) would
         # otherwise change the seeded plan and a re-run would add a second set.
@@ -352,6 +415,8 @@ def load_demo() -> DemoReport:
             taken = set(PUBLISHED_CODES.values()) | {KALAMATA}
             candidates = [c for c, m in by_code.items() if m.eligible and c not in taken]
             plan = make_plan(candidates, sorted(catalogue), random.Random(SEED))
+            for n, item in enumerate(i for i in plan if i.status == S.INCLUDED):
+                item.money_stage = (n + 1) % 5  # 1, 2, 3, 4, 0, 1, 2: every stage shows
             for item in plan:
                 _build(item, programme, by_code[item.code], catalogue, staff, report=report)
     return report

@@ -83,6 +83,16 @@ ACTION_LABELS = {
     "progress.set": gettext_lazy("Project progress recorded"),
     "indicator.target": gettext_lazy("Indicator target set"),
     "indicator.report": gettext_lazy("Indicator value reported"),
+    "contract.create": gettext_lazy("Contract entered"),
+    "contract.change": gettext_lazy("Contract changed"),
+    "contract.check": gettext_lazy("Contract checked"),
+    "declaration.create": gettext_lazy("Expenditure declared"),
+    "declaration.change": gettext_lazy("Expenditure declaration changed"),
+    "declaration.verify": gettext_lazy("Expenditure verified"),
+    "declaration.reject": gettext_lazy("Expenditure declaration rejected"),
+    "payment.prepare": gettext_lazy("Payment prepared"),
+    "payment.authorise": gettext_lazy("Payment authorised"),
+    "payment.cancel": gettext_lazy("Payment cancelled"),
 }
 # Values an event records that are no model's field: an import's counts, an export's job.
 VALUE_LABELS = {

@@ -4,7 +4,17 @@ exports and every aggregate start from these querysets — counts leak data too.
 from django.db.models import QuerySet
 
 from grants import roles
-from grants.models import Application, AuditEvent, Document, Message, MessageAttachment, Municipality
+from grants.models import (
+    Application,
+    AuditEvent,
+    Contract,
+    Document,
+    ExpenditureDeclaration,
+    Message,
+    MessageAttachment,
+    Municipality,
+    Payment,
+)
 from projects.models import Selection
 
 
@@ -45,6 +55,18 @@ def documents_for(user) -> QuerySet[Document]:
     return _scoped(qs, user, "application__municipality_id")
 
 
+def contracts_for(user) -> QuerySet[Contract]:
+    qs = Contract.objects.select_related("project", "application__municipality", "checked_by", "created_by")
+    return _scoped(qs, user, "application__municipality_id")
+
+
+def declarations_for(user) -> QuerySet[ExpenditureDeclaration]:
+    qs = ExpenditureDeclaration.objects.select_related(
+        "contract__project", "application__municipality", "verified_by", "declared_by"
+    )
+    return _scoped(qs, user, "application__municipality_id")
+
+
 def messages_for(user) -> QuerySet[Message]:
     """The threads `user` may read (both sides and auditors), each message with its attachments."""
     qs = Message.objects.select_related("author").prefetch_related("attachments")
@@ -54,3 +76,8 @@ def messages_for(user) -> QuerySet[Message]:
 def attachments_for(user) -> QuerySet[MessageAttachment]:
     qs = MessageAttachment.objects.select_related("message__application__municipality")
     return _scoped(qs, user, "message__application__municipality_id")
+
+
+def payments_for(user) -> QuerySet[Payment]:
+    qs = Payment.objects.select_related("application__municipality", "prepared_by", "authorised_by")
+    return _scoped(qs, user, "application__municipality_id")

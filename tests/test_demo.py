@@ -11,7 +11,16 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Sum
 
 from grants import roles
-from grants.models import Application, ApplicationStatus, AuditEvent, Municipality, Programme
+from grants.models import (
+    Application,
+    ApplicationStatus,
+    AuditEvent,
+    Contract,
+    ExpenditureDeclaration,
+    Municipality,
+    Payment,
+    Programme,
+)
 from projects.models import Selection
 
 # The sample as published (grants/data/inclusions_published_sample.txt), keyed by ELSTAT code.
@@ -24,7 +33,8 @@ PUBLISHED = {
     "4704": ("included", "1466028.00", date(2024, 7, 2)),  # ΑΙΓΑΛΕΩ ΝΟΜΟΥ ΑΤΤΙΚΗΣ
     "1301": ("included", "609771.68", date(2024, 4, 9)),  # ΠΟΛΥΓΥΡΟΥ
     "4609": ("included", "1235007.20", date(2024, 7, 18)),  # ΠΑΠΑΓΟΥ – ΧΟΛΑΡΓΟΥ
-    "2603": ("to_be_included", "399916.12", None),  # ΠΥΛΗΣ
+    # ΠΥΛΗΣ: «Προς ένταξη» in the list at this budget; the demo then includes it (grants.demo.PYLI).
+    "2603": ("included", "399916.12", date(2024, 11, 15)),
     "3102": ("to_be_included", "378440.00", None),  # ΔΩΡΙΔΟΣ
 }
 
@@ -45,6 +55,7 @@ def state():
         "selections": sorted(map(repr, Selection.objects.values_list())),
         "users": sorted(map(repr, User.objects.values_list("username", "password", "is_staff", "is_active"))),
         "audit": AuditEvent.objects.count(),
+        "money": (Contract.objects.count(), ExpenditureDeclaration.objects.count(), Payment.objects.count()),
     }
 
 
@@ -92,6 +103,16 @@ def test_demo_builds_everything_once(db, demo_settings):
         code: (a.status, f"{a.budget:.2f}", a.inclusion_date) for code, a in published.items()
     } == PUBLISHED
     assert not any(a.is_demo for a in published.values())
+
+    # A demo account owns an included operation with selections and money at every stage (issue 14).
+    pyli = apps.get(municipality__elstat_code="2603")
+    assert pyli.selections.count() == 5 and pyli.contracts.exists()
+    states = set(pyli.declarations.values_list("state", flat=True))
+    assert states == {"submitted", "verified", "rejected"}
+    assert set(pyli.payments.values_list("state", flat=True)) == {"authorised", "prepared"}
+    assert Contract.objects.filter(application__is_demo=True).exists()
+    assert Payment.objects.filter(application__is_demo=True, state="authorised").exists()
+    assert not Contract.objects.exclude(application__status="included").exists()
 
     kalamata = apps.get(municipality__elstat_code="4401")
     assert kalamata.status == ApplicationStatus.DRAFT and kalamata.is_demo

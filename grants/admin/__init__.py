@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (registration)
     desk,
     documents,
     geography,
+    money,
     programme,
     users,
 )

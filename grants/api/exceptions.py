@@ -24,6 +24,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from grants import version_check
 from grants.checklist import ChecklistClosed
 from grants.delivery.indicators import IndicatorError
+from grants.delivery.money_common import DeliveryError
 from grants.delivery.progress import ProgressError
 from grants.documents import DocumentError
 from grants.request_log import current_request_id
@@ -66,7 +67,9 @@ def to_api_exception(exc):
         return StaleVersion(expected=exc.expected, current=exc.current)
     if isinstance(exc, ChecklistClosed):
         return Conflict(_reason(exc), code="checklist_closed")
-    if isinstance(exc, (TransitionError, SelectionError, DocumentError, ProgressError, IndicatorError)):
+    if isinstance(
+        exc, (TransitionError, SelectionError, DocumentError, ProgressError, IndicatorError, DeliveryError)
+    ):
         if hasattr(exc, "error_dict"):
             return _field_errors(exc)
         return Conflict(_reason(exc), code="transition_refused" if isinstance(exc, TransitionError) else None)

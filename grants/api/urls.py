@@ -12,6 +12,7 @@ from . import (
     views_documents,
     views_exports,
     views_inbox,
+    views_money,
     views_reports,
     views_workflow,
 )
@@ -116,6 +117,8 @@ urlpatterns = [
         name="application-indicators",
     ),
     path("reports/indicators/", views_amendments.IndicatorTotalsView.as_view(), name="indicator-totals"),
+    *views_money.money_urls(),
+    path("reports/absorption/", views_money.AbsorptionView.as_view(), name="report-absorption"),
     path("reports/popularity/", views_reports.PopularityView.as_view(), name="report-popularity"),
     path("reports/budgets/", views_reports.BudgetsView.as_view(), name="report-budgets"),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),

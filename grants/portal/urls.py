@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import inbox, views, views_amendments, views_documents
+from . import inbox, views, views_amendments, views_documents, views_money
 
 app_name = "portal"
 
@@ -43,6 +43,9 @@ urlpatterns = [
     path(
         "applications/<int:pk>/indicators/report/", views_amendments.indicator_report, name="indicator_report"
     ),
+    path("applications/<int:pk>/money/", views_money.money, name="money"),
+    path("applications/<int:pk>/contracts/new/", views_money.contract_new, name="contract_new"),
+    path("applications/<int:pk>/declarations/new/", views_money.declaration_new, name="declaration_new"),
     path("selections/<int:pk>/", views.selection_edit, name="selection_edit"),
     path("selections/<int:pk>/remove/", views.selection_remove, name="selection_remove"),
 ]

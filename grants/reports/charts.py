@@ -87,3 +87,73 @@ def line(ident, title, points, *, ceiling=None, ceiling_label="", desc="", width
         parts.append(f'<text x="{left + 10}" y="{top + 20}" font-size="12">{escape(desc)}</text>')
     summary = desc or "; ".join(f"{label}: {shown}" for label, _, shown in points)
     return _svg(title, summary, width, height, "".join(parts), ident)
+
+
+# Four series told apart by dash pattern and marker as well as colour, and named at their ends.
+SERIES_STYLES = [
+    (BAR, "", "circle"),
+    ("#b5531c", "8 4", "square"),
+    ("#3b7d3b", "3 3", "diamond"),
+    ("#6b3f98", "12 3 3 3", "triangle"),
+]
+
+
+def _marker(kind, x, y, colour):
+    if kind == "square":
+        return f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" fill="{colour}"></rect>'
+    if kind == "diamond":
+        points = f"{x:.1f},{y - 4:.1f} {x + 4:.1f},{y:.1f} {x:.1f},{y + 4:.1f} {x - 4:.1f},{y:.1f}"
+        return f'<polygon points="{points}" fill="{colour}"></polygon>'
+    if kind == "triangle":
+        points = f"{x:.1f},{y - 4:.1f} {x + 4:.1f},{y + 3:.1f} {x - 4:.1f},{y + 3:.1f}"
+        return f'<polygon points="{points}" fill="{colour}"></polygon>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"></circle>'
+
+
+def lines(ident, title, labels, series, *, desc="", width=760, height=280):
+    """Several cumulative amounts over the same months: `labels` the x labels, `series` a list of
+    (name, [values], shown last value). Each line ends with its name and last value in text."""
+    left, right, top, bottom = 20, 230, 16, 40
+    peak = max((Decimal(v) for _, values, _ in series for v in values), default=Decimal(0)) or Decimal(1)
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def y_of(v):
+        return top + plot_h - float(Decimal(v) / peak) * plot_h
+
+    parts = [
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        'stroke="#555"></line>'
+    ]
+    if not labels:
+        parts.append(f'<text x="{left + 10}" y="{top + 20}" font-size="12">{escape(desc)}</text>')
+        return _svg(title, desc, width, height, "".join(parts), ident)
+    step = plot_w / max(len(labels) - 1, 1)
+    for i, label in enumerate(labels):
+        if i == 0 or i == len(labels) - 1 or len(labels) <= 12:
+            parts.append(
+                f'<text x="{left + i * step:.1f}" y="{top + plot_h + 16}" font-size="10" '
+                f'text-anchor="middle">{escape(label)}</text>'
+            )
+    ends = []
+    for n, (name, values, shown) in enumerate(series):
+        colour, dash, marker = SERIES_STYLES[n % len(SERIES_STYLES)]
+        coords = [(left + i * step, y_of(v)) for i, v in enumerate(values)]
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(
+            f'<polyline points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in coords)}" fill="none" '
+            f'stroke="{colour}" stroke-width="2"{dashed}></polyline>'
+        )
+        parts += [_marker(marker, x, y, colour) for x, y in coords]
+        ends.append((coords[-1][1], name, shown, colour, marker))
+    # End labels, pushed apart so that equal totals stay readable.
+    last_y = None
+    for y, name, shown, colour, marker in sorted(ends):
+        y = max(y, last_y + 14) if last_y is not None else y
+        last_y = y
+        parts.append(_marker(marker, left + plot_w + 8, y, colour))
+        parts.append(
+            f'<text x="{left + plot_w + 16}" y="{y + 4:.1f}" font-size="11">'
+            f"{escape(name)}: {escape(shown)}</text>"
+        )
+    summary = desc or "; ".join(f"{name}: {shown}" for name, _, shown in series)
+    return _svg(title, summary, width, height, "".join(parts), ident)

@@ -244,7 +244,10 @@ class OpenDataReport(QuerysetReport):
     PURPOSE = 4
 
     def scoped(self, user):
-        return selectors.applications_for(user).filter(status=ApplicationStatus.INCLUDED)
+        # A completed operation stays on the EU list of operations (CPR 2021/1060 art. 49(3)).
+        return selectors.applications_for(user).filter(
+            status__in=[ApplicationStatus.INCLUDED, ApplicationStatus.COMPLETED]
+        )
 
     def expressions(self, *, for_csv):
         exprs = super().expressions(for_csv=for_csv)
@@ -267,6 +270,7 @@ class OpenDataReport(QuerysetReport):
             yield tuple(row)
 
 
+from .absorption_report import AbsorptionReport  # noqa: E402
 from .aggregates import BudgetsReport, CapsReport, PopularityReport  # noqa: E402
 
 REPORTS = {
@@ -280,6 +284,7 @@ REPORTS = {
         AuditTrailReport,
         OpenDataReport,
         SelectionsReport,
+        AbsorptionReport,
     ]
 }
 __all__ = ["REPORTS", "INT", "MONEY", "TEXT", "stream_published_text"]

@@ -43,3 +43,25 @@ class CapsFilterSet(MunicipalityFilterSet):
 
     def keep(self, queryset, name, value):
         return queryset
+
+
+class AbsorptionFilterSet(ApplicationFilterSet):
+    """The operations' filters, and how rows are grouped (grants.delivery.absorption.GROUPS)."""
+
+    group = df.ChoiceFilter(
+        choices=[
+            ("operation", _("Operation")),
+            ("municipality", _("Municipality")),
+            ("region", _("Region")),
+            ("programme", _("Programme")),
+        ],
+        method="keep",
+        empty_label=_("Operation"),
+        label=_("Rows per"),
+    )
+
+    class Meta(ApplicationFilterSet.Meta):
+        fields = [*ApplicationFilterSet.Meta.fields, "group"]
+
+    def keep(self, queryset, name, value):
+        return queryset

@@ -88,6 +88,7 @@ def dashboard(request):
         commitment.append((month.strftime("%m/%Y"), running, format_eur(running)))
     ceiling = Programme.objects.aggregate(s=Sum("total_budget"))["s"] or 0
     none_yet = _("Nothing to show yet.")
+    flow_chart, flow_table = absorption_chart(apps, none_yet)
     context = {
         "reports": [REPORTS[n]() for n in REPORTS],
         "funnel": charts.hbar("funnel", _("Applications by status"), funnel),
@@ -105,8 +106,36 @@ def dashboard(request):
             ceiling_label=_("Total %(t)s") % {"t": format_eur(ceiling)},
             desc="" if commitment else none_yet,
         ),
+        "absorption": flow_chart,
+        "absorption_table": flow_table,
     }
     return render(request, "reports/dashboard.html", context)
+
+
+def absorption_chart(apps, none_yet):
+    """Contracted, declared, verified and paid over time (grants.delivery.absorption.timeline), as a
+    chart and as the table of the same figures beside it, for those who do not read charts."""
+    from grants.delivery import absorption
+
+    from .absorption_report import FIGURE_LABELS
+
+    months = absorption.timeline(apps)
+    labels = [month.strftime("%m/%Y") for month, _ in months]
+    series = []
+    for figure in absorption.FLOW:
+        values = [running[figure] for _, running in months]
+        series.append((str(FIGURE_LABELS[figure]), values, format_eur(values[-1]) if values else ""))
+    chart = charts.lines(
+        "absorption", _("Absorption over time"), labels, series, desc="" if months else none_yet
+    )
+    table = {
+        "headers": [str(FIGURE_LABELS[f]) for f in absorption.FLOW],
+        "rows": [
+            (label, [format_eur(r[f]) for f in absorption.FLOW])
+            for label, (_, r) in zip(labels, months, strict=True)
+        ],
+    }
+    return chart, table
 
 
 @reports_access

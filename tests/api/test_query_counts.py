@@ -15,12 +15,16 @@ from projects import services as project_services
 from projects.models import CatalogueProject, Category
 from tests.conftest import make_municipality
 
+from .test_money_permission_matrix import MONEY_EXPECTED
 from .test_permission_matrix import endpoints
 
 LIST_ENDPOINTS = sorted(
     name
     for name, method in endpoints()
-    if method == "GET" and (name.endswith("-list") or name.startswith("report-") or name.endswith("-history"))
+    if method == "GET"
+    and (name.endswith("-list") or name.startswith("report-") or name.endswith("-history"))
+    # The money chain's lists need an included operation: measured in test_money_query_counts.
+    and (name, method) not in MONEY_EXPECTED
 )
 
 

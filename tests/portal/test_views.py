@@ -21,6 +21,8 @@ from projects.models import Selection
 PUBLIC = {"accessibility"}
 # URLs without another municipality's object in them: they act on the signed-in account's own data.
 OWN_SCOPE = {"home", "start", "inbox", "notifications_read_all", "preferences"}
+# The money chain's pages of an included operation: every role on each in tests/delivery/test_money_pages.
+MONEY = {"money", "contract_new", "declaration_new"}
 
 
 def victim_kwargs(app, selection, project, document=None, attachment=None):
@@ -63,8 +65,8 @@ def all_names():
 
 def test_every_url_is_classified(db):
     listed = set(victim_kwargs(Application(pk=1), Selection(pk=1), Selection(pk=1)))
-    assert listed | PUBLIC | OWN_SCOPE == all_names()
-    assert not listed & (PUBLIC | OWN_SCOPE)
+    assert listed | PUBLIC | OWN_SCOPE | MONEY == all_names()
+    assert not listed & (PUBLIC | OWN_SCOPE | MONEY)
 
 
 @pytest.fixture
@@ -121,7 +123,7 @@ def test_anonymous_is_sent_to_login_everywhere(client, kalamata_submitted, progr
     urls["start"] = reverse("portal:start", args=[programme.pk])
     for name in ("inbox", "notifications_read_all", "preferences"):
         urls[name] = reverse(f"portal:{name}")
-    assert set(urls) == all_names() - PUBLIC
+    assert set(urls) == all_names() - PUBLIC - MONEY
     for name, url in urls.items():
         for method in (client.get, client.post):
             response = method(url)

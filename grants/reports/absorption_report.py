@@ -1,0 +1,80 @@
+"""The absorption report (`/reports/absorption`): per operation, municipality, region or programme,
+the included and the current budget, contracted, declared, verified and paid, each as an amount and
+as a share of the programme's total. The figures are grants.delivery.absorption's, which the API's
+`reports/absorption/` and the dashboard's chart read too."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from grants import selectors
+from grants.delivery import absorption
+from grants.formatting import format_eur
+
+from .base import Column, ListReport
+from .formats import MONEY, PERCENT
+from .report_filtersets import AbsorptionFilterSet
+
+# Column headings (plural amounts, «Δηλωθέντα»), not the records' states («Δηλώθηκε»).
+FIGURE_LABELS = {
+    "included_budget": gettext_lazy("Included budget"),
+    "current_budget": gettext_lazy("Current budget"),
+    "contracted": pgettext_lazy("absorption", "Contracted"),
+    "declared": pgettext_lazy("absorption", "Declared"),
+    "verified": pgettext_lazy("absorption", "Verified"),
+    "paid": pgettext_lazy("absorption", "Paid"),
+}
+
+
+def _columns():
+    columns = [Column("key", gettext_lazy("Code"), width=10), Column("name", gettext_lazy("Name"), width=30)]
+    for figure, label in FIGURE_LABELS.items():
+        columns.append(Column(figure, label, kind=MONEY, width=15))
+        columns.append(Column(f"{figure}_share", gettext_lazy("% of programme"), kind=PERCENT, width=8))
+    return columns
+
+
+class AbsorptionReport(ListReport):
+    name = "absorption"
+    title = gettext_lazy("Absorption")
+    description = gettext_lazy(
+        "Included and current budget, contracted, declared, verified and paid per operation, municipality, "
+        "region or programme, as amounts and as shares of the programme."
+    )
+    filterset_class = AbsorptionFilterSet
+    for_municipalities = True
+    # Fourteen columns: the page's table scrolls in its own region (templates/reports/report.html).
+    wide = True
+    columns = _columns()
+
+    def scoped(self, user):
+        return selectors.applications_for(user)
+
+    def filterset(self, user, params, base=None):
+        fs = super().filterset(user, params, base)
+        self.group = (fs.form.cleaned_data.get("group") if fs.is_valid() else None) or "operation"
+        return fs
+
+    def build(self, qs):
+        group = getattr(self, "group", "operation")
+        found = absorption.rows(qs, group)
+        total = absorption.programme_total(qs)
+        self.programme_total = total
+
+        def line(row):
+            cells = [row["key"], row["name"]]
+            for figure in absorption.FIGURES:
+                cells += [row[figure], absorption.share(row[figure], total)]
+            return tuple(cells)
+
+        sums = absorption.totals(found)
+        totals = dict(sums)
+        totals.update({f"{f}_share": absorption.share(v, total) for f, v in sums.items()})
+        return [line(r) for r in found], totals
+
+    def summary(self, qs, fs):
+        self._cached(qs)
+        group = getattr(self, "group", "operation")
+        return [
+            (_("Rows per"), str(absorption.GROUPS[group])),
+            (_("Programme total"), format_eur(self.programme_total)),
+        ]

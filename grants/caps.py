@@ -65,14 +65,16 @@ def cap_warning(budget: Decimal, cap: Decimal) -> str:
 
 # --- the programme's committed total -----------------------------------------------------------
 
-COMMITTED_STATUS = ApplicationStatus.INCLUDED
+# A completed operation keeps its funding: it stays in the committed total (and budgets reports).
+COMMITTED_STATUSES = (ApplicationStatus.INCLUDED, ApplicationStatus.COMPLETED)
 
 
 def committed_sum(prefix: str = ""):
     """The committed total as an aggregate expression (zero when nothing is committed): the budgets
-    of the included applications. `prefix` reaches the application through a relation ("x__")."""
+    of the included and completed applications.
+    `prefix` reaches the application through a relation ("x__")."""
     return Coalesce(
-        Sum(f"{prefix}budget", filter=Q(**{f"{prefix}status": COMMITTED_STATUS})),
+        Sum(f"{prefix}budget", filter=Q(**{f"{prefix}status__in": COMMITTED_STATUSES})),
         Value(ZERO),
         output_field=DecimalField(**MONEY),
     )

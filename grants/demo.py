@@ -245,13 +245,7 @@ def _build(item: Planned, programme, municipality, catalogue, staff, *, report):
             # Only the municipality itself may withdraw.
             actor = _municipality_user(f"demo-{municipality.elstat_code}", municipality)
         elif action == "propose_inclusion":
-            # The proposal needs the evaluation checklist answered, none «No».
-            answers = [
-                {"criterion": c.code, "answer": "yes", "comment": ""}
-                for c in checklist.criteria_of(programme.pk)
-            ]
-            app.refresh_from_db()
-            checklist.checklist_answer(application=app, answers=answers, actor=actor, channel=Channel.COMMAND)
+            _answer_checklist(app, actor)
         transition(app, action, actor=actor, note=NOTES.get(action, ""), channel=Channel.COMMAND, **fields)
     if item.status == S.INCLUDED:
         # Money at a different stage for each operation (0 nothing … 4 paid).
@@ -289,7 +283,10 @@ def _build_pyli(row: Published, programme, municipality, catalogue, staff, clerk
             application=app, project=catalogue[code], amount=amount, actor=clerk, channel=Channel.COMMAND
         )
     officer, approver = staff["officer"], staff["approver"]
+    _attach_required_documents(app)
     for action in ("submit", "start_review", "propose_inclusion"):
+        if action == "propose_inclusion":
+            _answer_checklist(app, officer)
         transition(app, action, actor=officer, channel=Channel.COMMAND)
     transition(
         app,
@@ -314,6 +311,15 @@ def _demo_pdf() -> bytes:
     page.drawString(72, 760, "Smart Cities demo: an illustrative document, not a real one.")
     page.save()
     return out.getvalue()
+
+
+def _answer_checklist(app, officer):
+    """The proposal needs the evaluation checklist answered, none «No»."""
+    answers = [
+        {"criterion": c.code, "answer": "yes", "comment": ""} for c in checklist.criteria_of(app.programme_id)
+    ]
+    app.refresh_from_db()
+    checklist.checklist_answer(application=app, answers=answers, actor=officer, channel=Channel.COMMAND)
 
 
 def _attach_required_documents(app):

@@ -172,7 +172,7 @@ def record_decisions(programme, decisions, *, actor, channel=Channel.IMPORT) -> 
             try:
                 _check_static(spec, app, actor, channel)
                 before = app.values()
-                counted_before = app.budget if app.status == S.INCLUDED else Decimal("0")
+                counted_before = app.budget if app.status in caps.COMMITTED_STATUSES else Decimal("0")
                 status = _set_decision(app, decision.fields)
             except TransitionError as exc:
                 errors.append((i, _message(exc)))

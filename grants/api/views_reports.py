@@ -73,7 +73,7 @@ class BudgetsView(AggregateView):
             )
             row["applications"] += g["n"]
             row["total_budget"] += g["total"]
-            if g["status"] == caps.COMMITTED_STATUS:
+            if g["status"] in caps.COMMITTED_STATUSES:
                 row["included"] += g["n"]
                 row["included_budget"] += g["total"]
         return [regions[code] for code in sorted(regions)]

@@ -18,10 +18,10 @@ from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
+from grants.delivery import decisions
 from grants.models import (
     ApplicationStatus,
     Contract,
-    DecisionVersion,
     DeclarationState,
     ExpenditureDeclaration,
     Payment,
@@ -70,11 +70,10 @@ def paid_q(prefix=""):
 
 def operations(applications):
     """The absorbing operations of `applications` (scoped and filtered) with their six figures."""
-    first = DecisionVersion.objects.filter(application=OuterRef("pk"), version=1).values("budget")[:1]
     return (
         applications.filter(status__in=ABSORBING)
         .annotate(
-            included_budget=Coalesce(Subquery(first, output_field=MONEY_FIELD), F("budget")),
+            included_budget=Coalesce(decisions.inclusion_budget(), F("budget"), output_field=MONEY_FIELD),
             current_budget=F("budget"),
             contracted=_sum_of(Contract, "amount"),
             declared=_sum_of(ExpenditureDeclaration, "amount", declared_q()),

@@ -63,7 +63,7 @@ def dashboard(request):
     popular = popularity_report.rows(apps, limit=10)
     popularity = [(f"{r[1]} {r[2]}"[:40], r[4], f"{r[4]} ({r[5] * 100:.0f}%)") for r in popular]
 
-    included = apps.filter(status=caps.COMMITTED_STATUS)
+    included = apps.filter(status__in=caps.COMMITTED_STATUSES)
     region_sums = (
         included.order_by()
         .values_list("municipality__regional_unit__region__name")

@@ -34,8 +34,8 @@ def two_operations(money_a, included_b, pyli_user, officer, approver):
         payment=payment, action="authorise", actor=approver, paid_on=datetime.date(2025, 12, 5)
     )
     # The first operation's inclusion decided a larger budget than today's (an amendment lowered it).
-    DecisionVersion.objects.create(
-        application=money_a["application"], version=1, kind="inclusion", budget=Decimal("120000.00")
+    DecisionVersion.objects.filter(application=money_a["application"], version=1).update(
+        budget=Decimal("120000.00")
     )
     return money_a["application"], included_b
 

@@ -194,7 +194,7 @@ class CapsReport(ListReport):
     )
     filterset_class = CapsFilterSet
     columns = [
-        Column("elstat_code", gettext_lazy("ELSTAT code"), width=8),
+        Column("elstat_code", gettext_lazy("ELSTAT code"), width=14),
         Column("municipality", gettext_lazy("Municipality"), width=30),
         Column("population", gettext_lazy("Population"), kind=INT, width=10),
         Column("census_year", gettext_lazy("Census"), width=7),

@@ -49,7 +49,7 @@ class OperationsReport(QuerysetReport):
     ordering = ("municipality__name", "programme__code")
     for_municipalities = True
     columns = [
-        Column("elstat_code", _("ELSTAT code"), field="municipality__elstat_code", width=8),
+        Column("elstat_code", _("ELSTAT code"), field="municipality__elstat_code", width=14),
         Column("beneficiary", _("Beneficiary"), field="municipality__name", width=34),
         Column("region", _("Region"), field=f"{REGION}__name", width=22),
         Column("nuts2", _("NUTS2"), field=f"{REGION}__code", width=7),
@@ -135,7 +135,7 @@ class SelectionsReport(QuerysetReport):
     for_municipalities = True
     chunk_size = 5000
     columns = [
-        Column("elstat_code", _("ELSTAT code"), field="application__municipality__elstat_code", width=8),
+        Column("elstat_code", _("ELSTAT code"), field="application__municipality__elstat_code", width=14),
         Column("beneficiary", _("Beneficiary"), field="application__municipality__name", width=34),
         Column(
             "status",
@@ -208,7 +208,7 @@ class OpenDataReport(QuerysetReport):
         Column("operation_code", _("Operation code (MIS)"), field="mis_code", width=10),
         Column("beneficiary", _("Beneficiary"), field="municipality__name", width=30),
         Column(
-            "beneficiary_code", _("Beneficiary code (ELSTAT)"), field="municipality__elstat_code", width=8
+            "beneficiary_code", _("Beneficiary code (ELSTAT)"), field="municipality__elstat_code", width=14
         ),
         Column(
             "operation_name",

@@ -32,7 +32,8 @@ def test_a_twelve_character_code_is_stored_and_a_thirteenth_refused(munich):
 
 
 def test_an_imported_decision_reaches_the_municipality_with_a_lau_code(munich, programme):
-    content = "ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ;ΔΙΚΑΙΟΥΧΟΣ;Π/Υ;ΗΜΕΡΟΜΗΝΙΑ ΕΝΤΑΞΗΣ\r\nΠρος ένταξη;ΔΗΜΟΣ ΜΟΝΑΧΟΥ;200.000,00;–\r\n"
+    header = "ΚΑΤΑΣΤΑΣΗ ΠΡΑΞΗΣ;ΔΙΚΑΙΟΥΧΟΣ;Π/Υ;ΗΜΕΡΟΜΗΝΙΑ ΕΝΤΑΞΗΣ"
+    content = f"{header}\r\nΠρος ένταξη;ΔΗΜΟΣ ΜΟΝΑΧΟΥ;200.000,00;–\r\n"
     with translation.override("en"):
         report = import_inclusions(content.encode(), fmt="csv", programme=programme, source="list.csv")
 

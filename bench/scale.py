@@ -238,17 +238,23 @@ def build(args):
         cur.execute("SELECT coalesce(max(id), 0) FROM projects_selection")
         next_id = [cur.fetchone()[0] + 1]
 
+        stamp = now.isoformat()
+
         def selections():
             # COPY gives ids in the rows' order: the audit events below name each selection by its id.
             for app_id, _status in apps:
                 picked = rng.sample(projects, rng.randint(5, 15))
                 chosen[app_id] = [(project, next_id[0] + i) for i, project in enumerate(picked)]
                 next_id[0] += len(picked)
-                for project in picked:
-                    yield (app_id, project, f"{rng.randint(500, 3000) * 10}.00", "", now, now)
+                yield "".join(
+                    f"{app_id}\t{project}\t{rng.randint(500, 3000) * 10}.00\t\t{stamp}\t{stamp}\n"
+                    for project in picked
+                )
 
         sel_columns = ["application_id", "project_id", "amount", "justification", "created_at", "updated_at"]
-        copy_rows(cur, "projects_selection", sel_columns, selections())
+        with cur.copy(f"COPY projects_selection ({', '.join(sel_columns)}) FROM STDIN") as copy:
+            for lines in selections():
+                copy.write(lines)
         cur.execute("SELECT max(id) FROM projects_selection")
         assert cur.fetchone()[0] == next_id[0] - 1, "selection ids are not in COPY order"
         # A larger catalogue (inactive: the portal keeps its 38 entries) and one application choosing
@@ -328,7 +334,7 @@ def write_audit_events(total, apps, chosen, users, municipality_rows, rng, now):
         "withdraw": "withdrawn", "deinclude": "deincluded",
     }  # fmt: skip
     encode = audit_chain._ENCODE  # the canonical form's own JSON encoder
-    app_step = datetime.timedelta(days=730) / len(apps)
+    app_step = 730 * 86_400 // len(apps)  # whole seconds: the canonical times are formatted here
     first = (now - datetime.timedelta(days=730)).replace(microsecond=0)
     per_app = max(1, total // len(apps))
     tick = 999_999 // per_app  # an application's events within one second, in order
@@ -348,7 +354,7 @@ def write_audit_events(total, apps, chosen, users, municipality_rows, rng, now):
         while True:
             for index, (app_id, status) in enumerate(apps):
                 mid, name = municipality_of[app_id]
-                base = first + app_step * index
+                base = first + datetime.timedelta(seconds=app_step * index)
                 canon_second, copy_second = (
                     base.strftime("%Y-%m-%dT%H:%M:%S"),
                     base.strftime("%Y-%m-%d %H:%M:%S"),

@@ -4,6 +4,7 @@ from .export import ExportJob, ExportState
 from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, RegionCategory
 from .imports import PreparedImport, PreparedImportState
 from .programme import CapBreakdown, CapOverride, Programme
+from .summary import SelectionSummary
 
 __all__ = [
     "Application",
@@ -22,6 +23,7 @@ __all__ = [
     "Region",
     "RegionCategory",
     "RegionalUnit",
+    "SelectionSummary",
     "RELEASED_STATUSES",
     "committed_to_cap",
 ]

@@ -87,6 +87,9 @@ class Municipality(models.Model):
         ordering = ["name"]
         verbose_name = _("municipality")
         verbose_name_plural = _("municipalities")
+        # Lists are ordered by name (the municipality's own, and applications by municipality):
+        # with this index a page of 100,000 is read in order instead of sorted.
+        indexes = [models.Index(fields=["name"], name="grants_municipality_name_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(eligibility_override__isnull=True)

@@ -60,7 +60,8 @@ def dashboard(request):
     ]
 
     popularity_report = REPORTS["popularity"]()
-    popular = popularity_report.rows(apps, limit=10)
+    # Through its FilterSet, unfiltered: the report then reads the database's selection summary.
+    popular = popularity_report.rows(popularity_report.filterset(request.user, {}).qs, limit=10)
     popularity = [(f"{r[1]} {r[2]}"[:40], r[4], f"{r[4]} ({r[5] * 100:.0f}%)") for r in popular]
 
     included = apps.filter(status=caps.COMMITTED_STATUS)

@@ -8,13 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import HttpResponseRedirect
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grants import caps, services
 from grants.filters import ApplicationFilterSet
-from grants.formatting import date_gr, datetime_gr, eur
+from grants.formatting import date_gr, datetime_gr, eur, format_int
 from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
 
 from .audit import render_history
@@ -31,6 +31,12 @@ def _override_for(app):
     if overrides is None:
         return ...
     return next((o for o in overrides if o.programme_id == app.programme_id), None)
+
+
+# Beyond this many selections (a programme with a catalogue larger than the 38 entries of Smart
+# Cities) the page lists them in a read-only table instead of an inline form per row: a thousand forms
+# with a project drop-down each took seconds to render. They are then changed through the API.
+SELECTIONS_INLINE_MAX = 100
 
 
 def cap_of(app) -> Decimal:
@@ -89,6 +95,7 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
         "version",
         "is_demo",
         "history",
+        "selections_table",
     )
     fieldsets = (
         (None, {"fields": ("tracking_number", "programme", "municipality", "status")}),
@@ -124,14 +131,29 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
         )
 
     def get_fieldsets(self, request, obj=None):
-        return self.add_fieldsets if obj is None else self.fieldsets
+        if obj is None:
+            return self.add_fieldsets
+        if self._many_selections(obj):
+            selections = (_("Selections"), {"fields": ("selections_table",)})
+            return (*self.fieldsets[:2], selections, *self.fieldsets[2:])
+        return self.fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
 
     def get_inline_instances(self, request, obj=None):
         # On the add page there is no application (nor cap) yet to check selections against.
-        return [] if obj is None else super().get_inline_instances(request, obj)
+        if obj is None or self._many_selections(obj):
+            return []
+        return super().get_inline_instances(request, obj)
+
+    def _many_selections(self, obj) -> bool:
+        if not hasattr(obj, "_sc_many_selections"):
+            # Counting stops at the limit: a few rows read whatever the application holds.
+            obj._sc_many_selections = obj.selections.all()[: SELECTIONS_INLINE_MAX + 1].count() > (
+                SELECTIONS_INLINE_MAX
+            )
+        return obj._sc_many_selections
 
     def has_delete_permission(self, request, obj=None):
         # An application is history: it is withdrawn or rejected through the workflow, not deleted.
@@ -194,6 +216,28 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
             eur(cap),
             gettext("remaining"),
             eur(cap - total),
+        )
+
+    @admin.display(description=_("selections"))
+    def selections_table(self, obj):
+        rows = [
+            (s.project.code, s.project.title, eur(s.amount), s.justification)
+            for s in obj.selections.select_related("project__category")
+        ]
+        note = gettext(
+            "%(n)s selections: shown read-only here; they are changed through the API "
+            "(/api/v1/applications/%(id)s/selections/)."
+        ) % {"n": format_int(len(rows)), "id": obj.pk}
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+        head = format_html(
+            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            _("code"),
+            _("project"),
+            _("amount"),
+            _("justification"),
+        )
+        return format_html(
+            "<p>{}</p><table class='sc-history'><thead>{}</thead><tbody>{}</tbody></table>", note, head, body
         )
 
     @admin.display(description=_("history"))

@@ -49,7 +49,9 @@ class ApplicationFilterSet(SearchMixin, df.FilterSet):
     folded_search_fields = ("municipality__search_key",)
     exact_search_fields = ("municipality__elstat_code", "mis_code", "decision_ada")
     q = df.CharFilter(method="filter_q", label=_("Search"))
-    status = df.MultipleChoiceFilter(choices=ApplicationStatus.choices, label=_("Status"))
+    # distinct=False: status is the application's own column, so no row can repeat; DISTINCT over
+    # every column would sort all matching applications before the first page.
+    status = df.MultipleChoiceFilter(choices=ApplicationStatus.choices, label=_("Status"), distinct=False)
     programme = df.CharFilter(field_name="programme__code", label=_("Programme"))
     region = df.CharFilter(field_name="municipality__regional_unit__region__code", label=_("Region (NUTS2)"))
     region_category = df.ChoiceFilter(
@@ -93,7 +95,7 @@ class SelectionFilterSet(SearchMixin, df.FilterSet):
     exact_search_fields = ("application__municipality__elstat_code", "project__code")
     q = df.CharFilter(method="filter_q", label=_("Search"))
     status = df.MultipleChoiceFilter(
-        field_name="application__status", choices=ApplicationStatus.choices, label=_("Status")
+        field_name="application__status", choices=ApplicationStatus.choices, label=_("Status"), distinct=False
     )
     region = df.CharFilter(field_name="application__municipality__regional_unit__region__code")
     municipality = df.CharFilter(field_name="application__municipality__elstat_code")

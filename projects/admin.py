@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from grants.admin.common import FoldedSearchMixin, ReadOnlyAdminMixin
+from grants.admin.common import FastActionCheckboxMixin, FoldedSearchMixin, ReadOnlyAdminMixin
 from grants.filters import CatalogueFilterSet, SelectionFilterSet
 from grants.formatting import eur
 from grants.models import Channel
@@ -80,7 +80,7 @@ class CatalogueProjectAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Selection)
-class SelectionAdmin(FoldedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class SelectionAdmin(FastActionCheckboxMixin, FoldedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every selection across applications, for looking things up; editing happens on the
     application page, where the cap is shown and checked."""
 

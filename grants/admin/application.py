@@ -18,7 +18,7 @@ from grants.formatting import date_gr, datetime_gr, eur, format_int
 from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
 
 from .audit import render_history
-from .common import FoldedSearchMixin
+from .common import AutocompleteFilter, FastActionCheckboxMixin, FoldedSearchMixin
 from .exports import export_actions
 from .selections import SelectionInline
 from .workflow_actions import WorkflowAdminMixin, bulk_actions
@@ -44,7 +44,7 @@ def cap_of(app) -> Decimal:
 
 
 @admin.register(Application)
-class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
+class ApplicationAdmin(FastActionCheckboxMixin, WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = (
         "municipality",
         "status_col",
@@ -56,8 +56,9 @@ class ApplicationAdmin(WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
     )
     list_filter = (
         "status",
-        "municipality__regional_unit__region",
-        "municipality__regional_unit",
+        # Chosen as typed: hundreds of regions and a thousand regional units at EU scale.
+        ("municipality__regional_unit__region", AutocompleteFilter),
+        ("municipality__regional_unit", AutocompleteFilter),
         "municipality__regional_unit__region__category",
         "municipality__eligible",
         "programme",

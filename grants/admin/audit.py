@@ -13,7 +13,7 @@ from grants.formatting import EMPTY, datetime_gr
 from grants.models import AuditEvent
 from grants.pagination import EstimatedCountPaginator
 
-from .common import AutocompleteFilter
+from .common import AutocompleteFilter, FastActionCheckboxMixin
 from .exports import export_actions
 
 
@@ -82,7 +82,7 @@ class _NamedChangeList(ChangeList):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(FastActionCheckboxMixin, admin.ModelAdmin):
     list_display = ("time_col", "actor_name", "channel", "action_col", "object_repr", "changes_col", "note")
     list_filter = (
         "channel",

@@ -177,9 +177,10 @@ class Programme(models.Model):
         """The only place a municipality's cap is computed."""
         return self.cap_breakdown(municipality, override=override).cap
 
-    def cap_expression(self, prefix: str = "") -> models.Func:
+    def cap_expression(self, prefix: str = "", *, overrides: bool = True) -> models.Func:
         """cap_breakdown's rule as a database expression over municipalities (`prefix` reaches the
-        municipality through a relation, "x__"): the caps report adds up 100,000 caps in one query.
+        municipality through a relation, "x__"); `overrides=False` leaves overrides out (the rule
+        alone). The caps report adds up 100,000 caps in one query.
         tests/test_cap_rule.py holds it equal to cap_for for every municipality of the registry."""
         from django.db.models.functions import Ceil, Coalesce, Greatest
 
@@ -192,6 +193,8 @@ class Programme(models.Model):
         )
         rounded = models.ExpressionWrapper(Ceil(raw / step) * step, output_field=money)
         rule_cap = Greatest(models.Value(self.cap_floor, output_field=money), rounded, output_field=money)
+        if not overrides:  # the rule alone
+            return rule_cap
         override = CapOverride.objects.filter(programme=self, municipality=models.OuterRef(f"{prefix}pk"))
         override_amount = models.Subquery(override.values("amount")[:1], output_field=money)
         return Coalesce(override_amount, rule_cap, output_field=money)

@@ -4,7 +4,7 @@ municipality. Each builds its short list in a fixed number of queries."""
 from decimal import Decimal
 
 from django.db import connections
-from django.db.models import Count, DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -157,8 +157,8 @@ class BudgetsReport(ListReport):
             key=lambda r: (r[0], r[6]),
         )
         rows = [r[:6] for r in rows]
-        agg = qs.aggregate(n=Count("pk"), s=Sum("budget"))
-        return rows, {"applications": agg["n"], "budget": agg["s"] or ZERO}
+        # The groups add up to the whole: no second pass over the applications.
+        return rows, {"applications": sum(r[4] for r in rows), "budget": sum((r[5] for r in rows), ZERO)}
 
     def commitment(self, fs):
         """The programme's committed (included) budget against its total, scoped like everything else."""
@@ -324,13 +324,17 @@ class CapsReport(Report):
         programme = self._programme()
         if programme is None:
             return {}
-        committed = (
-            Application.objects.filter(programme=programme, municipality__in=qs.values("pk"))
-            .order_by()
-            .aggregate(s=Sum(committed_to_cap()))["s"]
-            or ZERO
-        )
-        cap = qs.order_by().aggregate(s=Sum(programme.cap_expression()))["s"] or ZERO
+        applications = Application.objects.filter(programme=programme)
+        overrides = CapOverride.objects.filter(programme=programme)
+        if qs.query.where:  # filtered: only these municipalities' (unfiltered: every row, no IN list)
+            applications = applications.filter(municipality__in=qs.values("pk"))
+            overrides = overrides.filter(municipality__in=qs.values("pk"))
+        committed = applications.order_by().aggregate(s=Sum(committed_to_cap()))["s"] or ZERO
+        # Every cap by the rule, then the few overrides' differences from it: no subquery per row.
+        by_rule = qs.order_by().aggregate(s=Sum(programme.cap_expression(overrides=False)))["s"] or ZERO
+        rule = programme.cap_expression("municipality__", overrides=False)
+        overridden = overrides.order_by().aggregate(s=Sum(F("amount") - rule))["s"] or ZERO
+        cap = by_rule + overridden
         return {"cap": cap, "committed": committed, "remaining": cap - committed}
 
     def summary(self, qs, fs):

@@ -255,9 +255,10 @@ class OpenDataReport(QuerysetReport):
         from .formats import escape_cell
 
         rows = super().rows(qs, for_csv=for_csv, limit=limit)
-        # One query for every operation's projects, not one per row.
+        # One query for every operation's projects, not one per row; a page's rows only for a page.
         purposes: dict[int, list[str]] = {}
-        chosen = Selection.objects.filter(application__in=qs.values("pk")).order_by("project__code")
+        shown = [row[self.PURPOSE] for row in rows] if limit is not None else qs.values("pk")
+        chosen = Selection.objects.filter(application__in=shown).order_by("project__code")
         for app_id, title in chosen.values_list("application_id", "project__title_el"):
             purposes.setdefault(app_id, []).append(title)
         for row in rows:

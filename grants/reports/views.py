@@ -122,7 +122,7 @@ def report_page(request, name):
         [(formats.display_value(k, v), n) for k, v, n in zip(kinds, row, numeric, strict=True)]
         for row in report.rows(qs, limit=HTML_ROWS)
     ]
-    count = report.count(qs)
+    count, estimated = report.page_count(qs)
     query = urlencode(_filter_params(request.GET), doseq=True)
     shown = report.display_totals(report.totals(qs))
     context = {
@@ -131,6 +131,7 @@ def report_page(request, name):
         "columns": report.columns,
         "rows": rows,
         "count": count,
+        "count_estimated": estimated,
         "truncated": count > len(rows),
         "totals": list(zip([shown.get(c.key, "") for c in report.columns], numeric, strict=True)),
         "summary": report.summary(qs, fs) if valid else [],

@@ -164,6 +164,7 @@ def build(args):
         user = User.objects.create_user(f"bench-{name}", f"{name}@bench.example", PASSWORD, is_staff=True)
         user.groups.add(Group.objects.get_or_create(name=group)[0])
         users[name] = user
+    users["superuser"] = User.objects.create_superuser("bench-superuser", "root@bench.example", PASSWORD)
     municipality_group = Group.objects.get_or_create(name=roles.MUNICIPALITIES)[0]
     for name, municipality in [("kalamata", "ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ"), ("pyli", "ΔΗΜΟΣ ΠΥΛΗΣ")]:
         user = User.objects.create_user(f"bench-{name}", f"{name}@bench.example", PASSWORD)
@@ -317,6 +318,13 @@ def build(args):
         )
         cur.execute("SELECT count(*) FROM projects_selection")
         log(f"{cur.fetchone()[0]:,} selections (one application with 1,000)", t)
+
+    # The submitted application's receipt digest, as submit writes it (its PDF is then on file).
+    from grants.models import Application
+    from grants.workflow import submission_hash
+
+    pyli = Application.objects.get(municipality__name="ΔΗΜΟΣ ΠΥΛΗΣ", programme=programme)
+    Application.objects.filter(pk=pyli.pk).update(submission_hash=submission_hash(pyli))
 
     # Audit events through the application's own COPY writer: chained by grants.audit_chain.
     t = time.perf_counter()
@@ -489,7 +497,9 @@ def pages(users):
     }
     for model, _model_admin in sorted(admin.site._registry.items(), key=lambda kv: kv[0]._meta.label):
         opts = model._meta
-        role = "auditor" if model is AuditEvent else "officer"
+        # Groups and lock-outs are the superuser's; the audit trail the auditor's; the rest the officer's.
+        role = {"auth": "superuser", "axes": "superuser"}.get(opts.app_label, "officer")
+        role = "auditor" if model is AuditEvent else role
         result.append(("admin", reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"), role))
         pk = samples.get(model) or model._default_manager.order_by("pk").values_list("pk", flat=True).first()
         if pk is not None:
@@ -498,7 +508,8 @@ def pages(users):
             )
     result.append(("admin", reverse("admin:grants_application_change", args=[big.pk]) + "#1000", "officer"))
     result.append(("admin", reverse("admin:grants_auditevent_changelist") + "?action=workflow.", "auditor"))
-    result.append(("admin", reverse("admin:projects_selection_changelist") + "?status=included", "officer"))
+    included = "?application__status__exact=included"
+    result.append(("admin", reverse("admin:projects_selection_changelist") + included, "officer"))
     result.append(("admin", reverse("admin:grants_application_changelist") + "?q=gemeinde", "officer"))
     result.append(("admin", reverse("admin:grants_municipality_changelist") + "?q=de_000000042", "officer"))
 

@@ -33,7 +33,7 @@ def published_beneficiary(prefix="municipality"):
     """The beneficiary as the published lists name it (grants.imports.matching's rule, so that an
     export imports back): the registry name, qualified with «ΝΟΜΟΥ …» where another municipality
     shares it. Computed by the database like every other column, so the CSV still streams by COPY."""
-    qualified = MunicipalityIndex.load().published_names()
+    qualified = MunicipalityIndex.published_names_now()
     return Case(
         *[When(**{f"{prefix}_id": pk}, then=Value(name)) for pk, name in sorted(qualified.items())],
         default=F(f"{prefix}__name"),

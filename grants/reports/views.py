@@ -13,6 +13,8 @@ from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -122,6 +124,17 @@ def report_page(request, name):
         [(formats.display_value(k, v), n) for k, v, n in zip(kinds, row, numeric, strict=True)]
         for row in report.rows(qs, limit=HTML_ROWS)
     ]
+    # The table's rows as HTML in one pass (a template loop over 500 rows × 15 cells took most of the
+    # page's time); escaped like the template would.
+    numeric_class = mark_safe(' class="num"')
+    rows_html = format_html_join(
+        "\n",
+        "<tr>{}</tr>",
+        (
+            (format_html_join("", "<td{}>{}</td>", ((numeric_class if n else "", v) for v, n in row)),)
+            for row in rows
+        ),
+    )
     count, estimated = report.page_count(qs)
     query = urlencode(_filter_params(request.GET), doseq=True)
     shown = report.display_totals(report.totals(qs))
@@ -130,6 +143,7 @@ def report_page(request, name):
         "filterset": fs,
         "columns": report.columns,
         "rows": rows,
+        "rows_html": rows_html,
         "count": count,
         "count_estimated": estimated,
         "truncated": count > len(rows),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grants import caps, services
-from grants.filters import ApplicationFilterSet
+from grants.filters import ApplicationFilterSet, application_search_q
 from grants.formatting import date_gr, datetime_gr, eur, format_int
 from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
 
@@ -130,6 +130,11 @@ class ApplicationAdmin(FastActionCheckboxMixin, WorkflowAdminMixin, FoldedSearch
                 )
             )
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        # The FilterSet's rule (the same fields), with the municipality part as an indexed subquery.
+        condition = application_search_q(search_term)
+        return (queryset if condition is None else queryset.filter(condition)), False
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:

@@ -66,10 +66,8 @@ def test_bulk_sql_and_copy_are_summarised(two_applications, catalogue):
     with connection.cursor() as cursor:
         cursor.execute("UPDATE grants_application SET status = 'included' WHERE id = %s", [pyli_app.pk])
         cursor.execute("UPDATE projects_selection SET amount = amount * 2")
-        with cursor.cursor.copy(
-            "COPY projects_selection (application_id, project_id, amount, justification, created_at, updated_at)"
-            " FROM STDIN"
-        ) as copy:
+        columns = "application_id, project_id, amount, justification, created_at, updated_at"
+        with cursor.cursor.copy(f"COPY projects_selection ({columns}) FROM STDIN") as copy:
             for project in catalogue[5:9]:
                 copy.write_row((kalamata_app.pk, project.pk, "10.00", "", "2026-01-01", "2026-01-01"))
         cursor.execute("DELETE FROM projects_selection WHERE project_id = %s", [catalogue[2].pk])

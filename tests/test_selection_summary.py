@@ -86,3 +86,16 @@ def test_popularity_reads_the_same_numbers_from_the_summary(two_applications, of
     ]
     assert summary_rows[2] == counted_rows[2] == Decimal("6000.00")
     assert summary_rows[1][0][1] == 2  # both applications chose the first project
+
+
+def test_the_selections_report_total_reads_the_summary_and_equals_the_sum(two_applications, officer):
+    from grants.reports.definitions import REPORTS
+
+    report = REPORTS["selections"]()
+    everything = report.filterset(officer, {}).qs
+    with connection.cursor() as cursor:  # a bulk change the services never saw
+        cursor.execute("UPDATE projects_selection SET amount = amount + 0.50")
+    live = Selection.objects.aggregate(s=Sum("amount"))["s"]
+    assert report.totals(everything) == {"amount": live} == {"amount": Decimal("6003.00")}
+    filtered = report.filterset(officer, {"status": ["submitted"]}).qs
+    assert report.totals(filtered) == {"amount": None}

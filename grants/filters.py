@@ -56,11 +56,26 @@ class MunicipalityFilterSet(SearchMixin, df.FilterSet):
         fields = ["q", "region", "regional_unit", "region_category", "eligible", "status"]
 
 
+def application_search_q(term: str) -> Q | None:
+    """search_q over applications by their municipality (folded name, ELSTAT code) or their own
+    codes (MIS, ΑΔΑ), the municipality part as a subquery: an OR across the join would read every
+    municipality for every search; this way the municipality's indexes (trigram, code) find them."""
+    municipality = search_q(
+        term, MunicipalityFilterSet.folded_search_fields, MunicipalityFilterSet.exact_search_fields
+    )
+    if municipality is None:
+        return None
+    own = search_q(term, (), ("mis_code", "decision_ada"))
+    return Q(municipality__in=Municipality.objects.filter(municipality).values("pk")) | own
+
+
 class ApplicationFilterSet(SearchMixin, df.FilterSet):
     folded_search_fields = ("municipality__search_key",)
     exact_search_fields = ("municipality__elstat_code", "mis_code", "decision_ada")
     q = df.CharFilter(method="filter_q", label=_("Search"))
-    status = df.MultipleChoiceFilter(choices=ApplicationStatus.choices, label=_("Status"))
+    # distinct=False: status is the application's own column, so no row can repeat; DISTINCT over
+    # every column would sort all matching applications before the first page.
+    status = df.MultipleChoiceFilter(choices=ApplicationStatus.choices, label=_("Status"), distinct=False)
     programme = df.CharFilter(field_name="programme__code", label=_("Programme"))
     region = df.CharFilter(field_name="municipality__regional_unit__region__code", label=_("Region (NUTS2)"))
     region_category = df.ChoiceFilter(
@@ -80,6 +95,10 @@ class ApplicationFilterSet(SearchMixin, df.FilterSet):
     )
     is_demo = df.BooleanFilter(label=_("Demo data"))
     overdue = df.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+
+    def filter_q(self, queryset, name, value):
+        condition = application_search_q(value)
+        return queryset if condition is None else queryset.filter(condition)
 
     class Meta:
         model = Application
@@ -109,7 +128,7 @@ class SelectionFilterSet(SearchMixin, df.FilterSet):
     exact_search_fields = ("application__municipality__elstat_code", "project__code")
     q = df.CharFilter(method="filter_q", label=_("Search"))
     status = df.MultipleChoiceFilter(
-        field_name="application__status", choices=ApplicationStatus.choices, label=_("Status")
+        field_name="application__status", choices=ApplicationStatus.choices, label=_("Status"), distinct=False
     )
     region = df.CharFilter(field_name="application__municipality__regional_unit__region__code")
     municipality = df.CharFilter(field_name="application__municipality__elstat_code")

@@ -8,10 +8,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from grants.admin.common import FoldedSearchMixin, ReadOnlyAdminMixin
+from grants.admin.common import FastActionCheckboxMixin, FoldedSearchMixin, ReadOnlyAdminMixin
 from grants.filters import CatalogueFilterSet, SelectionFilterSet
 from grants.formatting import eur
 from grants.models import Channel
+from grants.pagination import EstimatedCountPaginator
 from projects import services
 from projects.models import CatalogueProject, Category, Selection
 
@@ -79,7 +80,7 @@ class CatalogueProjectAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Selection)
-class SelectionAdmin(FoldedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class SelectionAdmin(FastActionCheckboxMixin, FoldedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every selection across applications, for looking things up; editing happens on the
     application page, where the cap is shown and checked."""
 
@@ -89,6 +90,12 @@ class SelectionAdmin(FoldedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("project__title_el",)
     folded_search_fields = SelectionFilterSet.folded_search_fields
     exact_search_fields = SelectionFilterSet.exact_search_fields
+    # A million selections: newest first (the primary key's order: no sort of every row through its
+    # project and category), counted exactly up to 10,000 and estimated beyond (grants.pagination),
+    # without a second count of the whole table beside a filtered one.
+    ordering = ("-pk",)
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
 
     @admin.display(description=_("application"), ordering="application__municipality__name")
     def application_link(self, obj):

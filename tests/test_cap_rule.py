@@ -58,3 +58,26 @@ def test_override_wins_is_audited_and_clearing_returns_to_rule(programme, office
     cleared = AuditEvent.objects.get(action="cap.override_cleared")
     assert cleared.before["amount"] == "2000000.00" and cleared.after == {}
     assert cleared.note == "Decision revoked."
+
+
+@pytest.mark.parametrize("census", [2011, 2021])
+def test_the_database_expression_gives_cap_for_for_every_municipality(programme, officer, census):
+    """Programme.cap_expression (the caps report's totals) is cap_for's rule, override included, for
+    every municipality of the registry and another rate, step and floor."""
+    Programme.objects.filter(pk=programme.pk).update(
+        cap_census_year=census, cap_rate=Decimal("31.37"), cap_rounding_step=Decimal("3000.00")
+    )
+    programme.refresh_from_db()
+    kalamata = Municipality.objects.get(name="ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ")
+    cap_override_set(
+        programme=programme,
+        municipality=kalamata,
+        amount=Decimal("1234567.89"),
+        reason="Απόφαση",
+        actor=officer,
+    )
+    in_sql = dict(Municipality.objects.annotate(cap=programme.cap_expression()).values_list("pk", "cap"))
+    in_python = {m.pk: programme.cap_for(m) for m in Municipality.objects.all()}
+    assert len(in_python) == 332
+    assert in_sql == in_python
+    assert in_sql[kalamata.pk] == Decimal("1234567.89")

@@ -100,3 +100,19 @@ def test_the_command_reads_the_whole_registry_back_and_changes_nothing(
 
     assert "Nothing changed: the database already matches this list." in out.getvalue()
     assert AuditEvent.objects.exclude(action="report.export").count() == events
+
+
+def test_the_kept_published_names_follow_every_change_of_the_registry(registry):
+    """The published names are kept with a fingerprint of the registry (building them reads every
+    municipality): a renamed or moved municipality gives a fresh answer at once, never a stale one."""
+    before = MunicipalityIndex.published_names_now()
+    assert before == MunicipalityIndex.load().published_names()
+    kalamata = Municipality.objects.get(name="ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ")
+    pyli = Municipality.objects.get(name="ΔΗΜΟΣ ΠΥΛΗΣ")
+    Municipality.objects.filter(pk=pyli.pk).update(name="ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ")  # a namesake, by plain SQL
+    after = MunicipalityIndex.published_names_now()
+    assert after == MunicipalityIndex.load().published_names() != before
+    assert {kalamata.pk, pyli.pk} <= set(after)
+    Municipality.objects.filter(pk=pyli.pk).update(regional_unit=kalamata.regional_unit)
+    with pytest.raises(ValueError):  # now no prefecture tells them apart
+        MunicipalityIndex.published_names_now()

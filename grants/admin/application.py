@@ -13,14 +13,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grants import caps, deadlines, services
-from grants.filters import ApplicationFilterSet
-from grants.formatting import date_gr, datetime_gr, eur
+from grants.filters import ApplicationFilterSet, application_search_q
+from grants.formatting import date_gr, datetime_gr, eur, format_int
 from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
 
 from .amendments import decision_panel
 from .audit import render_history
 from .checklist import ChecklistAdminMixin
-from .common import FoldedSearchMixin
+from .common import AutocompleteFilter, FastActionCheckboxMixin, FoldedSearchMixin
 from .desk import WorkQueueFilter
 from .documents import ConversationAdminMixin
 from .exports import export_actions
@@ -35,6 +35,12 @@ def _override_for(app):
     if overrides is None:
         return ...
     return next((o for o in overrides if o.programme_id == app.programme_id), None)
+
+
+# Beyond this many selections (a programme with a catalogue larger than the 38 entries of Smart
+# Cities) the page lists them in a read-only table instead of an inline form per row: a thousand forms
+# with a project drop-down each took seconds to render. They are then changed through the API.
+SELECTIONS_INLINE_MAX = 100
 
 
 def cap_of(app) -> Decimal:
@@ -63,7 +69,12 @@ def _deadline_text(row) -> str:
 
 @admin.register(Application)
 class ApplicationAdmin(
-    ConversationAdminMixin, ChecklistAdminMixin, WorkflowAdminMixin, FoldedSearchMixin, admin.ModelAdmin
+    ConversationAdminMixin,
+    ChecklistAdminMixin,
+    FastActionCheckboxMixin,
+    WorkflowAdminMixin,
+    FoldedSearchMixin,
+    admin.ModelAdmin,
 ):
     list_display = (
         "municipality",
@@ -79,8 +90,9 @@ class ApplicationAdmin(
         WorkQueueFilter,
         "status",
         OverdueListFilter,
-        "municipality__regional_unit__region",
-        "municipality__regional_unit",
+        # Chosen as typed: hundreds of regions and a thousand regional units at EU scale.
+        ("municipality__regional_unit__region", AutocompleteFilter),
+        ("municipality__regional_unit", AutocompleteFilter),
         "municipality__regional_unit__region__category",
         "municipality__eligible",
         "programme",
@@ -122,6 +134,7 @@ class ApplicationAdmin(
         "is_demo",
         "decision_history",
         "history",
+        "selections_table",
     )
     fieldsets = (
         (None, {"fields": ("tracking_number", "programme", "municipality", "status", "reviewer")}),
@@ -157,15 +170,35 @@ class ApplicationAdmin(
             )
         )
 
+    def get_search_results(self, request, queryset, search_term):
+        # The FilterSet's rule (the same fields), with the municipality part as an indexed subquery.
+        condition = application_search_q(search_term)
+        return (queryset if condition is None else queryset.filter(condition)), False
+
     def get_fieldsets(self, request, obj=None):
-        return self.add_fieldsets if obj is None else self.fieldsets
+        if obj is None:
+            return self.add_fieldsets
+        if self._many_selections(obj):
+            selections = (_("Selections"), {"fields": ("selections_table",)})
+            return (*self.fieldsets[:2], selections, *self.fieldsets[2:])
+        return self.fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
 
     def get_inline_instances(self, request, obj=None):
         # On the add page there is no application (nor cap) yet to check selections against.
-        return [] if obj is None else super().get_inline_instances(request, obj)
+        if obj is None or self._many_selections(obj):
+            return []
+        return super().get_inline_instances(request, obj)
+
+    def _many_selections(self, obj) -> bool:
+        if not hasattr(obj, "_sc_many_selections"):
+            # Counting stops at the limit: a few rows read whatever the application holds.
+            obj._sc_many_selections = obj.selections.all()[: SELECTIONS_INLINE_MAX + 1].count() > (
+                SELECTIONS_INLINE_MAX
+            )
+        return obj._sc_many_selections
 
     def has_delete_permission(self, request, obj=None):
         # An application is history: it is withdrawn or rejected through the workflow, not deleted.
@@ -268,6 +301,28 @@ class ApplicationAdmin(
                 request  # decision_history's buttons depend on who looks (per request, not per admin)
             )
         return obj
+
+    @admin.display(description=_("selections"))
+    def selections_table(self, obj):
+        rows = [
+            (s.project.code, s.project.title, eur(s.amount), s.justification)
+            for s in obj.selections.select_related("project__category")
+        ]
+        note = gettext(
+            "%(n)s selections: shown read-only here; they are changed through the API "
+            "(/api/v1/applications/%(id)s/selections/)."
+        ) % {"n": format_int(len(rows)), "id": obj.pk}
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+        head = format_html(
+            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            _("code"),
+            _("project"),
+            _("amount"),
+            _("justification"),
+        )
+        return format_html(
+            "<p>{}</p><table class='sc-history'><thead>{}</thead><tbody>{}</tbody></table>", note, head, body
+        )
 
     @admin.display(description=_("history"))
     def history(self, obj):

@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from grants import history
 from grants.formatting import EMPTY, datetime_gr
 from grants.models import AuditEvent
+from grants.pagination import EstimatedCountPaginator
 
-from .common import AutocompleteFilter
+from .common import AutocompleteFilter, FastActionCheckboxMixin
 from .exports import export_actions
 
 
@@ -63,7 +64,7 @@ class ActionFilter(admin.SimpleListFilter):
     parameter_name = "action"
 
     def lookups(self, request, model_admin):
-        codes = model_admin.get_queryset(request).order_by().values_list("action", flat=True).distinct()
+        codes = model_admin.get_queryset(request).recorded_actions()
         return sorted(((code, history.action_label(code)) for code in codes), key=lambda c: c[1])
 
     def queryset(self, request, queryset):
@@ -81,7 +82,7 @@ class _NamedChangeList(ChangeList):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(FastActionCheckboxMixin, admin.ModelAdmin):
     list_display = ("time_col", "actor_name", "channel", "action_col", "object_repr", "changes_col", "note")
     list_filter = (
         "channel",
@@ -93,6 +94,8 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("actor_name", "action", "object_repr", "note", "object_id")
     date_hierarchy = "created_at"
     list_per_page = 100
+    # Millions of events: counted exactly up to 10,000, estimated beyond (grants.pagination).
+    paginator = EstimatedCountPaginator
     # No foreign key is rendered in the list: the names are snapshotted on the event itself.
     list_select_related = ()
     show_full_result_count = False

@@ -2,8 +2,11 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from grants.models import Programme
 from grants.text import search_q
@@ -30,6 +33,20 @@ class FoldedSearchMixin:
     def get_search_results(self, request, queryset, search_term):
         condition = search_q(search_term, self.folded_search_fields, self.exact_search_fields)
         return (queryset if condition is None else queryset.filter(condition)), False
+
+
+class FastActionCheckboxMixin:
+    """The row's action checkbox as Django writes it, formatted directly instead of through the form
+    renderer's template for each of the page's 100 rows (a third of a large list's time)."""
+
+    def action_checkbox(self, obj):
+        label = format_html(gettext("Select this object for an action - {}"), obj)
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
 
 class ReadOnlyAdminMixin:

@@ -2,7 +2,8 @@
 the services and the workflow with channel "api", and errors are mapped once in .exceptions."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from grants.filters import (
 from grants.mfa import services as mfa_services
 from grants.models import Channel, Programme
 from projects import services as project_services
-from projects.models import CatalogueProject, Category
+from projects.models import CatalogueProject, Category, Selection
 
 from . import serializers as s
 from .permissions import CreateOwnApplication, ReadAllWriteOfficers
@@ -240,7 +241,17 @@ class ApplicationViewSet(
     ordering = ["municipality__name", "id"]
 
     def get_queryset(self):
-        return selectors.applications_for(self.request.user).annotate(selections_count=Count("selections"))
+        # A subquery per row, not a GROUP BY join of every selection: PostgreSQL evaluates it for the
+        # page's rows only, after the sort and the limit.
+        selections = (
+            Selection.objects.filter(application=OuterRef("pk"))
+            .order_by()
+            .values("application")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        count = Coalesce(Subquery(selections, output_field=IntegerField()), Value(0))
+        return selectors.applications_for(self.request.user).annotate(selections_count=count)
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)

@@ -7,7 +7,7 @@ from rest_framework import generics
 
 from grants import caps, selectors
 from grants.filters import ApplicationFilterSet
-from grants.reports.aggregates import REGION, BudgetsReport, PopularityReport
+from grants.reports.aggregates import REGION, BudgetsReport, PopularityReport, summary_filters
 
 from . import serializers as s
 from .views import ApiView
@@ -36,7 +36,9 @@ class PopularityView(AggregateView):
     serializer_class = s.PopularityRowSerializer
 
     def rows(self, applications):
-        _applicants, listed, _amount = PopularityReport().projects(applications)
+        fs = ApplicationFilterSet(self.request.query_params, queryset=self.get_queryset())
+        summary = summary_filters(self.request.user, fs)
+        _applicants, listed, _amount = PopularityReport().projects(applications, summary=summary)
         return [
             {
                 "project": project.code,

@@ -123,6 +123,34 @@ class MunicipalityRef:
     is_eligible = Municipality.is_eligible
 
 
+# fingerprint → published_names(), for the registry's current fingerprint only (this process's).
+_PUBLISHED_NAMES: dict = {}
+
+
+_FINGERPRINT_POSTGRESQL = """
+SELECT (SELECT count(*) FROM grants_municipality),
+       (SELECT coalesce(sum(hashtext(id || ':' || name || ':' || regional_unit_id)::bigint), 0)
+        FROM grants_municipality),
+       (SELECT md5(string_agg(u.id || ':' || u.code || ':' || u.name || ':' || r.name, ',' ORDER BY u.id))
+        FROM grants_regionalunit u JOIN grants_region r ON r.id = u.region_id)
+"""
+# SQLite (the demo's few hundred rows): the content itself.
+_FINGERPRINT_SQLITE = """
+SELECT (SELECT group_concat(id || ':' || name || ':' || regional_unit_id) FROM grants_municipality),
+       (SELECT group_concat(u.id || ':' || u.code || ':' || u.name || ':' || r.name)
+        FROM grants_regionalunit u JOIN grants_region r ON r.id = u.region_id)
+"""
+
+
+def _registry_fingerprint() -> tuple:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        postgresql = connection.vendor == "postgresql"
+        cursor.execute(_FINGERPRINT_POSTGRESQL if postgresql else _FINGERPRINT_SQLITE)
+        return (connection.alias, *cursor.fetchone())
+
+
 class MunicipalityIndex:
     def __init__(self, municipalities, regions):
         """`municipalities`: MunicipalityRef; `regions`: (regional unit code, its name, region name)."""
@@ -137,6 +165,21 @@ class MunicipalityIndex:
             self.unit_names[code], self.region_names[code] = _clean(unit_name), _clean(region_name)
         for name, codes in PREFECTURES.items():
             self.prefectures[name] |= codes
+
+    @classmethod
+    def published_names_now(cls) -> dict:
+        """published_names() of the registry as it is now. Building the index reads and folds every
+        municipality (seconds at 100,000), so the answer is kept with a fingerprint of everything it
+        depends on (each municipality's id, name and regional unit; the units' and regions' names),
+        read by the database in one query: any change to the registry gives another fingerprint and
+        a fresh answer, never a stale one."""
+        fingerprint = _registry_fingerprint()
+        kept = _PUBLISHED_NAMES.get(fingerprint)
+        if kept is None:
+            kept = cls.load().published_names()
+            _PUBLISHED_NAMES.clear()
+            _PUBLISHED_NAMES[fingerprint] = kept
+        return dict(kept)
 
     @classmethod
     def load(cls) -> "MunicipalityIndex":

@@ -38,6 +38,7 @@ from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, 
 from .imports import PreparedImport, PreparedImportState
 from .notification import MANDATORY_EMAIL, Notification, NotificationKind, Reminder, UserPreferences
 from .programme import CapBreakdown, CapOverride, Programme
+from .summary import SelectionSummary
 
 __all__ = [
     "Amendment",
@@ -90,6 +91,7 @@ __all__ = [
     "RegionalUnit",
     "Reminder",
     "UserPreferences",
+    "SelectionSummary",
     "RELEASED_STATUSES",
     "committed_to_cap",
 ]

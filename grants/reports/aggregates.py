@@ -3,12 +3,13 @@ municipality. Each builds its short list in a fixed number of queries."""
 
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, OuterRef, Subquery, Sum, Value
+from django.db import connections
+from django.db.models import Count, DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants import caps, selectors
+from grants import caps, roles, selectors
 from grants.filters import ApplicationFilterSet
 from grants.formatting import format_eur, format_int, format_percent
 from grants.models import (
@@ -17,11 +18,12 @@ from grants.models import (
     CapOverride,
     Programme,
     RegionCategory,
+    SelectionSummary,
     committed_to_cap,
 )
 from projects.models import CatalogueProject, Selection
 
-from .base import Column, ListReport
+from .base import Column, ListReport, Report
 from .formats import INT, MONEY, PERCENT
 from .report_filtersets import CapsFilterSet
 
@@ -53,28 +55,41 @@ class PopularityReport(ListReport):
     def scoped(self, user):
         return selectors.applications_for(user)
 
-    def projects(self, qs) -> tuple[int, list[tuple], Decimal]:
+    def filterset(self, user, params, base=None):
+        fs = super().filterset(user, params, base)
+        # The page and its downloads: the summary answers when the filters allow it.
+        self._summarised = (fs.qs, summary_filters(user, fs)) if base is None else None
+        return fs
+
+    def projects(self, qs, summary=None) -> tuple[int, list[tuple], Decimal]:
         """(applicants, [(project, applicants who chose it, share, amount)], amount) over the filtered
         applications `qs`: every active project and every project chosen, most chosen first. The
-        page, its downloads and the API's `reports/popularity/` all read this."""
+        page, its downloads and the API's `reports/popularity/` all read this. `summary`: the filters
+        (summary_filters) when `qs` is every application filtered at most by those, so that the
+        database's selection summary gives the counts instead of a million selections."""
+        if summary is None:
+            remembered = getattr(self, "_summarised", None)
+            summary = remembered[1] if remembered is not None and remembered[0] is qs else None
         applicants = qs.count()
-        chosen = Selection.objects.filter(application__in=qs.values("pk"))
-        stats = {
-            row["project_id"]: row
-            for row in chosen.values("project_id").annotate(
-                n=Count("application_id", distinct=True), total=Sum("amount")
-            )
-        }
+        if summary is not None:
+            stats = _summary_stats(summary)
+        else:
+            # One row per (application, project) (a unique constraint): counting rows counts applicants.
+            chosen = Selection.objects.filter(application__in=qs.values("pk"))
+            stats = {
+                row["project_id"]: (row["n"], row["total"])
+                for row in chosen.order_by().values("project_id").annotate(n=Count("pk"), total=Sum("amount"))
+            }
         listed = []
         for p in CatalogueProject.objects.select_related("category").order_by("code"):
             s = stats.get(p.pk)
             if s is None and not p.active:
                 continue
-            n, total = (s["n"], s["total"]) if s else (0, ZERO)
+            n, total = s if s else (0, ZERO)
             share = (Decimal(n) / applicants).quantize(Decimal("0.0001")) if applicants else ZERO
             listed.append((p, n, share, total))
         listed.sort(key=lambda r: (-r[1], r[0].code))
-        return applicants, listed, chosen.aggregate(s=Sum("amount"))["s"] or ZERO
+        return applicants, listed, sum((total for _n, total in stats.values()), ZERO)
 
     def build(self, qs):
         applicants, listed, amount = self.projects(qs)
@@ -142,8 +157,8 @@ class BudgetsReport(ListReport):
             key=lambda r: (r[0], r[6]),
         )
         rows = [r[:6] for r in rows]
-        agg = qs.aggregate(n=Count("pk"), s=Sum("budget"))
-        return rows, {"applications": agg["n"], "budget": agg["s"] or ZERO}
+        # The groups add up to the whole: no second pass over the applications.
+        return rows, {"applications": sum(r[4] for r in rows), "budget": sum((r[5] for r in rows), ZERO)}
 
     def commitment(self, fs):
         """The programme's committed (included) budget against its total, scoped like everything else."""
@@ -177,13 +192,39 @@ class BudgetsReport(ListReport):
         ]
 
 
+# The filters the selection summary is kept by (grants.models.SelectionSummary).
+SUMMARISED_FILTERS = {"status", "programme"}
+
+
+def summary_filters(user, fs) -> dict | None:
+    """The used filters of the ApplicationFilterSet `fs` when the selection summary can answer them:
+    on PostgreSQL (which keeps it), for a user who sees every application, filtered by nothing but
+    status and programme. None otherwise (the selections are counted)."""
+    if connections[fs.queryset.db].vendor != "postgresql" or not roles.is_staff_role(user):
+        return None
+    if not fs.is_valid():
+        return None
+    used = {name: value for name, value in fs.form.cleaned_data.items() if value not in (None, "", [], ())}
+    return used if set(used) <= SUMMARISED_FILTERS else None
+
+
+def _summary_stats(filters: dict) -> dict:
+    rows = SelectionSummary.objects.filter(applications__gt=0)
+    if filters.get("status"):
+        rows = rows.filter(status__in=filters["status"])
+    if filters.get("programme"):
+        rows = rows.filter(programme__code=filters["programme"])
+    grouped = rows.order_by().values("project_id").annotate(n=Sum("applications"), total=Sum("amount"))
+    return {row["project_id"]: (row["n"], row["total"]) for row in grouped}
+
+
 def _status(value):
     from django.db.models import Q
 
     return Q(status=value)
 
 
-class CapsReport(ListReport):
+class CapsReport(Report):
     """Per municipality: the cap and how it was derived, what its application commits to it and what
     remains (grants.models.committed_to_cap, the rule the admin's list shows too)."""
 
@@ -194,7 +235,7 @@ class CapsReport(ListReport):
     )
     filterset_class = CapsFilterSet
     columns = [
-        Column("elstat_code", gettext_lazy("ELSTAT code"), width=8),
+        Column("elstat_code", gettext_lazy("ELSTAT code"), width=14),
         Column("municipality", gettext_lazy("Municipality"), width=30),
         Column("population", gettext_lazy("Population"), kind=INT, width=10),
         Column("census_year", gettext_lazy("Census"), width=7),
@@ -222,51 +263,80 @@ class CapsReport(ListReport):
         self.programme = chosen or Programme.objects.order_by("pk").first()
         return fs
 
-    def build(self, qs):
-        programme = getattr(self, "programme", None) or Programme.objects.order_by("pk").first()
-        if programme is None:
-            return [], {}
-        overrides = {o.municipality_id: o for o in CapOverride.objects.filter(programme=programme)}
-        # At most one application per municipality and programme (a unique constraint).
+    def _programme(self):
+        if getattr(self, "programme", None) is None:
+            self.programme = Programme.objects.order_by("pk").first()
+        return self.programme
+
+    def _annotated(self, qs, programme):
+        # At most one application per municipality and programme (a unique constraint). Subqueries,
+        # not a join: with the page's limit they run for the rows shown only.
         application = Application.objects.filter(municipality=OuterRef("pk"), programme=programme)
-        municipalities = qs.annotate(
+        return qs.annotate(
             app_status=Subquery(application.values("status")[:1]),
             committed=Coalesce(
                 Subquery(application.values(c=committed_to_cap())[:1], output_field=MONEY_FIELD), Value(ZERO)
             ),
         )
+
+    def rows(self, qs, *, for_csv=False, limit=None):
+        """The rows in name order; a page's are read by the database in that order (an index) and only
+        they are computed, a download's are streamed a chunk at a time."""
+        programme = self._programme()
+        if programme is None:
+            return []
+        municipalities = self._annotated(qs, programme).order_by("name", "pk")
+        if limit is not None:
+            chosen = list(municipalities[:limit])
+            shown = CapOverride.objects.filter(programme=programme, municipality__in=[m.pk for m in chosen])
+            return list(self._rows(programme, chosen, {o.municipality_id: o for o in shown}))
+        overrides = {o.municipality_id: o for o in CapOverride.objects.filter(programme=programme)}
+        return self._rows(programme, municipalities.iterator(chunk_size=2000), overrides)
+
+    def _rows(self, programme, municipalities, overrides):
         statuses = dict(ApplicationStatus.choices)
-        rows = []
-        for m in municipalities.order_by("name"):
+        for m in municipalities:
             b = programme.cap_breakdown(m, override=overrides.get(m.pk))
-            rows.append(
-                (
-                    m.elstat_code,
-                    m.name,
-                    b.population,
-                    str(b.census_year),
-                    b.rate,
-                    b.raw,
-                    b.rounded,
-                    b.floor,
-                    b.rule_cap,
-                    b.override,
-                    b.override_reason,
-                    b.cap,
-                    str(statuses.get(m.app_status, "")),
-                    m.committed,
-                    b.cap - m.committed,
-                )
+            yield (
+                m.elstat_code,
+                m.name,
+                b.population,
+                str(b.census_year),
+                b.rate,
+                b.raw,
+                b.rounded,
+                b.floor,
+                b.rule_cap,
+                b.override,
+                b.override_reason,
+                b.cap,
+                str(statuses.get(m.app_status, "")),
+                m.committed,
+                b.cap - m.committed,
             )
-        totals = {
-            "cap": sum((r[11] for r in rows), ZERO),
-            "committed": sum((r[13] for r in rows), ZERO),
-            "remaining": sum((r[14] for r in rows), ZERO),
-        }
-        self.programme = programme
-        return rows, totals
+
+    def count(self, qs) -> int:
+        return qs.count() if self._programme() is not None else 0
+
+    def totals(self, qs) -> dict:
+        """Caps, commitments and what remains, added up by the database in one query (the caps by
+        Programme.cap_expression, the rule of cap_for)."""
+        programme = self._programme()
+        if programme is None:
+            return {}
+        applications = Application.objects.filter(programme=programme)
+        overrides = CapOverride.objects.filter(programme=programme)
+        if qs.query.where:  # filtered: only these municipalities' (unfiltered: every row, no IN list)
+            applications = applications.filter(municipality__in=qs.values("pk"))
+            overrides = overrides.filter(municipality__in=qs.values("pk"))
+        committed = applications.order_by().aggregate(s=Sum(committed_to_cap()))["s"] or ZERO
+        # Every cap by the rule, then the few overrides' differences from it: no subquery per row.
+        by_rule = qs.order_by().aggregate(s=Sum(programme.cap_expression(overrides=False)))["s"] or ZERO
+        rule = programme.cap_expression("municipality__", overrides=False)
+        overridden = overrides.order_by().aggregate(s=Sum(F("amount") - rule))["s"] or ZERO
+        cap = by_rule + overridden
+        return {"cap": cap, "committed": committed, "remaining": cap - committed}
 
     def summary(self, qs, fs):
-        self._cached(qs)
-        programme = getattr(self, "programme", None)
+        programme = self._programme()
         return [(_("Programme"), f"{programme.code} — {programme.title}")] if programme else []

@@ -6,9 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, CharField, Count, F, Sum, Value, When
+from django.db.models import Case, CharField, F, Sum, Value, When
 from django.db.models.functions import Concat, Left
 from django.db.models.lookups import In
+
+from grants.pagination import EstimatedCountPaginator
 
 from . import formats
 from .formats import FORMULA_PREFIXES, MONEY, TEXT
@@ -77,6 +79,9 @@ class Report:
     def count(self, qs) -> int:
         raise NotImplementedError
 
+    def page_count(self, qs) -> tuple[int, bool]:
+        return self.count(qs), False
+
     def totals(self, qs) -> dict:
         return {}
 
@@ -136,7 +141,15 @@ class QuerysetReport(Report):
 
     def totals(self, qs) -> dict:
         sums = {c.key: Sum(c.field) for c in self.columns if c.total}
-        return {k: v for k, v in qs.aggregate(**sums, _rows=Count("pk")).items() if not k.startswith("_")}
+        if not sums:  # nothing to add up (the audit trail): no pass over its millions of rows
+            return {}
+        return qs.aggregate(**sums)
+
+    def page_count(self, qs) -> tuple[int, bool]:
+        """(rows, estimated) for the HTML page, which shows the first rows and their number: exact up
+        to grants.pagination's limit, PostgreSQL's estimate beyond (downloads count exactly)."""
+        paginator = EstimatedCountPaginator(qs, 1)
+        return paginator.count, paginator.estimated
 
 
 class ListReport(Report):

@@ -3,14 +3,17 @@
 Every report starts from the scoping selectors (grants.selectors) and one FilterSet; rows, totals and
 every download come from that filtered queryset."""
 
-from django.db.models import Case, CharField, DecimalField, F, TextField, Value, When
+from decimal import Decimal
+
+from django.db import connections
+from django.db.models import Case, CharField, DecimalField, F, Sum, TextField, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 
 from grants import history, published, selectors
 from grants.filters import ApplicationFilterSet, AuditEventFilterSet, SelectionFilterSet
 from grants.imports.matching import MunicipalityIndex
-from grants.models import ApplicationStatus, Channel, RegionCategory
+from grants.models import ApplicationStatus, Channel, RegionCategory, SelectionSummary
 from grants.models.programme import COFINANCING_FIELDS
 from projects.models import Selection
 
@@ -33,7 +36,7 @@ def published_beneficiary(prefix="municipality"):
     """The beneficiary as the published lists name it (grants.imports.matching's rule, so that an
     export imports back): the registry name, qualified with «ΝΟΜΟΥ …» where another municipality
     shares it. Computed by the database like every other column, so the CSV still streams by COPY."""
-    qualified = MunicipalityIndex.load().published_names()
+    qualified = MunicipalityIndex.published_names_now()
     return Case(
         *[When(**{f"{prefix}_id": pk}, then=Value(name)) for pk, name in sorted(qualified.items())],
         default=F(f"{prefix}__name"),
@@ -49,7 +52,7 @@ class OperationsReport(QuerysetReport):
     ordering = ("municipality__name", "programme__code")
     for_municipalities = True
     columns = [
-        Column("elstat_code", _("ELSTAT code"), field="municipality__elstat_code", width=8),
+        Column("elstat_code", _("ELSTAT code"), field="municipality__elstat_code", width=14),
         Column("beneficiary", _("Beneficiary"), field="municipality__name", width=34),
         Column("region", _("Region"), field=f"{REGION}__name", width=22),
         Column("nuts2", _("NUTS2"), field=f"{REGION}__code", width=7),
@@ -135,7 +138,7 @@ class SelectionsReport(QuerysetReport):
     for_municipalities = True
     chunk_size = 5000
     columns = [
-        Column("elstat_code", _("ELSTAT code"), field="application__municipality__elstat_code", width=8),
+        Column("elstat_code", _("ELSTAT code"), field="application__municipality__elstat_code", width=14),
         Column("beneficiary", _("Beneficiary"), field="application__municipality__name", width=34),
         Column(
             "status",
@@ -152,6 +155,13 @@ class SelectionsReport(QuerysetReport):
 
     def scoped(self, user):
         return selectors.selections_for(user)
+
+    def totals(self, qs) -> dict:
+        # Every selection (a staff user, no filter): the database's selection summary holds their sum
+        # (grants.models.SelectionSummary), a few hundred rows instead of a million.
+        if not qs.query.where and connections[qs.db].vendor == "postgresql":
+            return {"amount": SelectionSummary.objects.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")}
+        return super().totals(qs)
 
 
 class AuditTrailReport(QuerysetReport):
@@ -208,7 +218,7 @@ class OpenDataReport(QuerysetReport):
         Column("operation_code", _("Operation code (MIS)"), field="mis_code", width=10),
         Column("beneficiary", _("Beneficiary"), field="municipality__name", width=30),
         Column(
-            "beneficiary_code", _("Beneficiary code (ELSTAT)"), field="municipality__elstat_code", width=8
+            "beneficiary_code", _("Beneficiary code (ELSTAT)"), field="municipality__elstat_code", width=14
         ),
         Column(
             "operation_name",
@@ -258,9 +268,10 @@ class OpenDataReport(QuerysetReport):
         from .formats import escape_cell
 
         rows = super().rows(qs, for_csv=for_csv, limit=limit)
-        # One query for every operation's projects, not one per row.
+        # One query for every operation's projects, not one per row; a page's rows only for a page.
         purposes: dict[int, list[str]] = {}
-        chosen = Selection.objects.filter(application__in=qs.values("pk")).order_by("project__code")
+        shown = [row[self.PURPOSE] for row in rows] if limit is not None else qs.values("pk")
+        chosen = Selection.objects.filter(application__in=shown).order_by("project__code")
         for app_id, title in chosen.values_list("application_id", "project__title_el"):
             purposes.setdefault(app_id, []).append(title)
         for row in rows:

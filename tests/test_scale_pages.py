@@ -1,0 +1,136 @@
+"""What keeps pages fast at 100,000 municipalities, 1,000,000 selections and 5,000,000 audit events
+(bench/scale.py measures them) without changing what they show: counts exact up to a limit and
+PostgreSQL's estimate beyond, the audit trail's action filter and date drill-down found by index walks,
+an application with more selections than an inline can render listed read-only, in queries that do
+not grow with the rows."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection, models
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from grants import pagination, services
+from grants.admin.application import SELECTIONS_INLINE_MAX
+from grants.models import AuditEvent, Channel
+from projects.models import CatalogueProject, Category, Selection
+
+# -- counting ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_limit(monkeypatch):
+    monkeypatch.setattr(pagination, "EXACT_LIMIT", 5)
+
+
+def _events(n, start=None, step=datetime.timedelta(hours=7), action="test.event"):
+    start = start or timezone.make_aware(datetime.datetime(2024, 12, 30, 12, 0))
+    AuditEvent.objects.bulk_create(
+        AuditEvent(created_at=start + step * i, channel=Channel.CODE, action=action) for i in range(n)
+    )
+
+
+def test_lists_up_to_the_limit_are_counted_exactly(db, small_limit):
+    _events(5)
+    paginator = pagination.EstimatedCountPaginator(AuditEvent.objects.order_by("pk"), 2)
+    assert (paginator.count, paginator.estimated, paginator.num_pages) == (5, False, 3)
+
+
+def test_beyond_the_limit_the_count_is_postgresqls_estimate(db, small_limit):
+    _events(40)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE grants_auditevent")
+    unfiltered = pagination.EstimatedCountPaginator(AuditEvent.objects.order_by("pk"), 10)
+    assert unfiltered.count == 40 and unfiltered.estimated  # pg_class.reltuples after ANALYZE
+    filtered = pagination.EstimatedCountPaginator(AuditEvent.objects.filter(action="test.event"), 10)
+    assert filtered.count >= 6 and filtered.estimated  # the planner's estimate, never below the limit
+    with CaptureQueriesContext(connection) as queries:
+        assert pagination.EstimatedCountPaginator(AuditEvent.objects.all(), 10).count == 40
+    assert len(queries) == 2  # the capped count and the estimate: no COUNT(*) of the table
+
+
+# -- the audit trail -----------------------------------------------------------------------------
+
+
+def test_the_action_filter_walks_the_index_to_the_same_actions(db):
+    for action in ("workflow.submit", "selection.add", "workflow.include", "selection.add"):
+        _events(3, action=action)
+    expected = sorted(set(AuditEvent.objects.values_list("action", flat=True)))
+    with CaptureQueriesContext(connection) as queries:
+        assert AuditEvent.objects.recorded_actions() == expected
+    assert len(queries) == 1 and "RECURSIVE" in queries[0]["sql"]
+
+
+@pytest.mark.parametrize("kind", ["year", "month", "day"])
+def test_the_date_drill_down_finds_the_same_periods(db, kind):
+    _events(60, step=datetime.timedelta(hours=31))  # from 30/12/2024 across the new year, a few months
+    _events(3, start=timezone.make_aware(datetime.datetime(2026, 3, 3, 23, 30)))  # a gap, then more
+    ours = AuditEvent.objects.datetimes("created_at", kind)
+    django = list(models.QuerySet.datetimes(AuditEvent.objects.all(), "created_at", kind))
+    assert ours == django and len(ours) > 2
+    filtered = AuditEvent.objects.filter(created_at__year=2025)
+    assert filtered.datetimes("created_at", kind) == list(
+        models.QuerySet.datetimes(filtered, "created_at", kind)
+    )
+
+
+def test_the_audit_list_shows_estimated_counts_and_its_drill_down(client, auditor, small_limit):
+    _events(30)
+    client.force_login(auditor)
+    url = reverse("admin:grants_auditevent_changelist")
+    response = client.get(url)
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    assert cl.paginator.estimated and cl.result_count >= 6
+    response = client.get(url, {"created_at__year": "2025"})
+    assert response.status_code == 200 and len(response.context["cl"].result_list) > 0
+
+
+# -- an application with many selections ---------------------------------------------------------
+
+
+@pytest.fixture
+def large_catalogue(db):
+    category = Category.objects.create(order=90, title_el="Μεγάλος κατάλογος", title_en="Large")
+    return CatalogueProject.objects.bulk_create(
+        CatalogueProject(code=f"L{i:04d}", title_el=f"Έργο {i}", title_en=f"Project {i}", category=category)
+        for i in range(SELECTIONS_INLINE_MAX + 60)
+    )
+
+
+def _select(app, projects):
+    Selection.objects.bulk_create(
+        Selection(application=app, project=p, amount=Decimal("10.00")) for p in projects
+    )
+
+
+def _page(client, app):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:grants_application_change", args=[app.pk]))
+    assert response.status_code == 200
+    return len(queries), response
+
+
+def test_beyond_the_limit_the_selections_are_a_read_only_table(
+    client, officer, programme, kalamata, large_catalogue
+):
+    app, _ = services.application_get_or_create(programme=programme, municipality=kalamata)
+    client.force_login(officer)
+    _select(app, large_catalogue[:SELECTIONS_INLINE_MAX])
+    _count, response = _page(client, app)
+    assert response.context["inline_admin_formsets"]  # up to the limit: the editable inline
+
+    _select(app, large_catalogue[SELECTIONS_INLINE_MAX : SELECTIONS_INLINE_MAX + 1])
+    few, response = _page(client, app)
+    assert not response.context["inline_admin_formsets"]
+    body = response.content.decode()
+    assert (
+        "/api/v1/applications/" in body and "L0100" in body and "<select" not in body.split("sc-history")[1]
+    )
+    _select(app, large_catalogue[SELECTIONS_INLINE_MAX + 1 :])
+    many, response = _page(client, app)
+    assert many == few, f"{few} queries with {SELECTIONS_INLINE_MAX + 1} selections, {many} with more"
+    assert "L0159" in response.content.decode()

@@ -259,6 +259,12 @@ def test_refused_on_a_second_run(programme):
     with override_settings(**SETTINGS), pytest.raises(CommandError, match="already has 312 applications"):
         call_command("simulate_programme", "--seed", "7")
     assert (AuditEvent.objects.count(), User.objects.count(), Selection.objects.count()) == before
+    # make simulate's second run: nothing done, and no failure.
+    out = StringIO()
+    with override_settings(**SETTINGS):
+        call_command("simulate_programme", "--skip-existing", stdout=out)
+    assert "nothing simulated" in out.getvalue()
+    assert (AuditEvent.objects.count(), User.objects.count(), Selection.objects.count()) == before
 
 
 def test_dates_are_datetimes_in_athens(programme):
@@ -266,3 +272,16 @@ def test_dates_are_datetimes_in_athens(programme):
     include = app.audit_events.get(action="workflow.include")
     assert isinstance(include.created_at, datetime)
     assert 8 <= timezone.localtime(include.created_at).hour <= 16
+
+
+def test_dashboard_and_popularity_tell_the_press_release(programme, client):
+    client.force_login(User.objects.get(username="auditor"))
+    dashboard = client.get("/reports/", HTTP_ACCEPT_LANGUAGE="el").content.decode()
+    assert "από 312 αιτούντες" in dashboard
+    popularity = client.get("/reports/popularity/", HTTP_ACCEPT_LANGUAGE="el").content.decode()
+    assert re.search(r"Αιτούντες στα επιλεγμένα κριτήρια\D*312", popularity)
+    for text in (dashboard, popularity):
+        positions = [text.index(title[:30]) for title, _n in TOP_FIVE]
+        assert positions == sorted(positions)  # ranked as the press release ranks them
+        for _title, n in TOP_FIVE:
+            assert f">{n}" in text or f"{n} (" in text

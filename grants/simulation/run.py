@@ -302,10 +302,10 @@ def _clock():
     return time_machine
 
 
-def simulate_programme(seed: int | None = None) -> Report:
+def simulate_programme(seed: int | None = None, *, skip_existing: bool = False) -> Report | None:
     """Build the whole programme of July 2024 (grants.simulation.plan) on a database with no
     applications of the programme yet. Refused unless DEBUG is on, and refused, changing nothing,
-    when the programme already has applications."""
+    when the programme already has applications (or, with `skip_existing`, None and nothing done)."""
     from .plan import SEED
 
     seed = SEED if seed is None else seed
@@ -314,6 +314,8 @@ def simulate_programme(seed: int | None = None) -> Report:
     clock = _clock()
     programme = Programme.objects.filter(code=PROGRAMME["code"]).first()
     if programme is not None and programme.applications.exists():
+        if skip_existing:
+            return None
         raise CommandError(
             f"The programme {programme.code} already has {programme.applications.count()} applications: "
             "the simulation needs a programme without any (use a new database)."

@@ -17,9 +17,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seed", type=int, default=SEED, help=f"the same seed, the same programme (default {SEED})"
         )
+        parser.add_argument(
+            "--skip-existing",
+            action="store_true",
+            help="when the programme already has applications, change nothing and succeed (make simulate)",
+        )
 
-    def handle(self, *args, seed, **options):
-        report = simulate_programme(seed)
+    def handle(self, *args, seed, skip_existing, **options):
+        report = simulate_programme(seed, skip_existing=skip_existing)
+        if report is None:
+            self.stdout.write("The programme already has applications: nothing simulated.")
+            return
         out = self.stdout.write
         out(
             f"Simulated programme as of {format_date(END)} "

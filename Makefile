@@ -6,7 +6,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/smartcities
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo simulate test lint format messages check serve clean
+.PHONY: install demo simulate test test-fast lint format messages check serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ serve: install
 TEST_SECRET_KEY := qr_hekhRZDpD_SrB7WG1vn4BeLrMTPiCiqnUsYKLV0sJoEkBMisvaeGV9bEf0oIe
 test: install
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SECRET_KEY=$(TEST_SECRET_KEY) $(BIN)/pytest $(PYTEST_ARGS)
+
+# The inner loop: everything but the browser tests and the long ones (marked `slow`: concurrency,
+# property-based, backups, the whole-programme simulation). CI runs `make test`, all of it.
+test-fast: install
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SECRET_KEY=$(TEST_SECRET_KEY) $(BIN)/pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -6,7 +6,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/smartcities
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo test lint format messages check serve clean
+.PHONY: install demo simulate test test-fast lint format messages check serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,28 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 
 # The demo runs on the embedded SQLite file unless DATABASE_URL says otherwise.
+# SIMULATE=1 make demo is make simulate.
 demo: install
+ifeq ($(SIMULATE),1)
+	$(MAKE) simulate
+else
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -v0 || true
 	DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py load_demo
 	DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+endif
+
+# The whole programme of July 2024 (manage.py simulate_programme: 312 applicants, the published figures),
+# on a SQLite file of its own unless DATABASE_URL says otherwise, served like the demo. Simulated once:
+# a second run serves what the first made. SEED=n draws another programme (with a new SIMULATE_DB).
+SIMULATE_DB ?= sqlite:///simulate.sqlite3
+SEED ?= 20240731
+simulate: install
+	export DEBUG=1 DATABASE_URL=$${DATABASE_URL:-$(SIMULATE_DB)} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}; \
+	$(BIN)/python manage.py migrate --noinput && \
+	{ $(BIN)/python manage.py compilemessages --ignore=.venv -v0 || true; } && \
+	$(BIN)/python manage.py simulate_programme --seed $(SEED) --skip-existing && \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The application as production runs it, in the foreground until Ctrl-C: checks, migrate (as
 # MIGRATE_DATABASE_URL), collectstatic, then gunicorn on 127.0.0.1:$(PORT), a Celery worker and beat.
@@ -36,6 +53,11 @@ serve: install
 TEST_SECRET_KEY := qr_hekhRZDpD_SrB7WG1vn4BeLrMTPiCiqnUsYKLV0sJoEkBMisvaeGV9bEf0oIe
 test: install
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SECRET_KEY=$(TEST_SECRET_KEY) $(BIN)/pytest $(PYTEST_ARGS)
+
+# The inner loop: everything but the browser tests and the long ones (marked `slow`: concurrency,
+# property-based, backups, the whole-programme simulation). CI runs `make test`, all of it.
+test-fast: install
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SECRET_KEY=$(TEST_SECRET_KEY) $(BIN)/pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

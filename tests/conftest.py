@@ -162,12 +162,59 @@ def _end_leftover_sessions(django_db_setup, django_db_blocker):
                 )
 
 
-@pytest.fixture
-def registry(db):
-    """The real reference data (332 municipalities, the programme, the catalogue) and its programme."""
+@pytest.fixture(scope="session")
+def _reference_rows(django_db_setup, django_db_blocker):
+    """The reference data loaded once for the whole run, kept as the rows of every table it filled
+    (COPY's text form, on PostgreSQL), then rolled back: `registry` copies them into each test's
+    transaction in a few milliseconds instead of reading, checking and loading the files each time."""
+    from django.apps import apps
+    from django.db import connection, transaction
+
     from grants.reference import load_reference_data
 
-    load_reference_data()
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    with django_db_blocker.unblock(), transaction.atomic():
+        models = [m for m in apps.get_models() if m._meta.managed and not m._meta.proxy]
+        empty = [m for m in models if not m._default_manager.exists()]
+        load_reference_data()
+        rows = []
+        with connection.cursor() as cursor:
+            for model in empty:
+                if not model._default_manager.exists():
+                    continue
+                table = connection.ops.quote_name(model._meta.db_table)
+                with cursor.cursor.copy(f"COPY {table} TO STDOUT") as copy:
+                    rows.append((model, b"".join(bytes(chunk) for chunk in copy)))
+        transaction.set_rollback(True)
+    yield rows
+
+
+@pytest.fixture
+def registry(db, _reference_rows):
+    """The real reference data (332 municipalities, the programme, the catalogue) and its programme."""
+    from django.db import connection
+
+    from grants.reference import load_reference_data
+
+    if _reference_rows is None:
+        load_reference_data()
+    else:
+        with connection.cursor() as cursor:
+            # Foreign keys are checked at commit (deferred), so the tables' order does not matter.
+            for model, data in _reference_rows:
+                table = connection.ops.quote_name(model._meta.db_table)
+                with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                    copy.write(data)
+            for model, _data in _reference_rows:
+                pk = model._meta.pk
+                if pk.get_internal_type() in ("AutoField", "BigAutoField"):
+                    column, table = (connection.ops.quote_name(n) for n in (pk.column, model._meta.db_table))
+                    cursor.execute(
+                        f"SELECT setval(pg_get_serial_sequence(%s, %s), (SELECT max({column}) FROM {table}))",
+                        [model._meta.db_table, pk.column],
+                    )
     return Programme.objects.get(code="SMART-CITIES")
 
 

@@ -16,7 +16,9 @@ from django.db import connection
 from grants import services
 from grants.backups import sha256_of
 
+# pg_dump, restores into scratch databases: long, so `slow` (CI runs it).
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(shutil.which("pg_dump") is None, reason="pg_dump is missing (postgresql-client)"),
 ]

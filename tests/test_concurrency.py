@@ -13,7 +13,8 @@ from grants.services import application_get_or_create
 from projects.models import Selection
 from projects.services import SelectionError, selection_add, selection_remove, selection_update
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Ten threads on committed data per test: long, so `slow` (make test-fast leaves it out; CI runs it).
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def run_at_once(n, work):

@@ -23,7 +23,8 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "pw-role-" + secrets.token_hex(8)
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Roles created and dropped, committed data, subprocesses: long, so `slow` (CI runs it).
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -94,6 +94,8 @@ def dashboard(request):
     flow_chart, flow_table = absorption_chart(apps, none_yet)
     context = {
         "reports": [REPORTS[n]() for n in REPORTS],
+        # The share of each popular project is of these (the popularity report's own count).
+        "applicants": popularity_report.applicants,
         "funnel": charts.hbar("funnel", _("Applications by status"), funnel),
         "popularity": charts.hbar(
             "popularity", _("Most chosen catalogue projects"), popularity, desc="" if popularity else none_yet

@@ -21,6 +21,9 @@ from config.wsgi import application as wsgi_app
 
 from .conftest import ROLES, client_for
 
+# Property-based, about 15 s per role: `slow` (make test-fast leaves it out; CI runs it).
+pytestmark = pytest.mark.slow
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 NEGATIVE_CHECKS = [not_a_server_error, content_type_conformance]
 EXAMPLES = 4

@@ -16,7 +16,14 @@ from grants import workflow
 from grants.amounts import AmountField
 from grants.models import Channel
 
-DATE_INPUTS = ["%d/%m/%Y", "%Y-%m-%d"]
+DATE_INPUTS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+def date_widget():
+    """The browser's own date picker (it shows dd/mm/yyyy in a Greek browser and sends ISO dates);
+    a date typed as «02/07/2024» is still understood."""
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
 
 FIELDS = {
     # Typed as people type amounts («695.800,00» in Greek), read by the portal's and the importer's parser.
@@ -25,13 +32,13 @@ FIELDS = {
         label=_("inclusion date"),
         required=required,
         input_formats=DATE_INPUTS,
-        widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "size": 10}),
+        widget=date_widget(),
     ),
     "end_date": lambda required: forms.DateField(
         label=_("expected end date"),
         required=required,
         input_formats=DATE_INPUTS,
-        widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "size": 10}),
+        widget=date_widget(),
     ),
     "decision_ada": lambda required: forms.CharField(
         label=_("decision ΑΔΑ"),
@@ -136,7 +143,9 @@ class WorkflowAdminMixin:
         extra_context = dict(extra_context or {})
         obj = self.get_object(request, object_id)
         if obj is not None and request.method == "GET":
-            extra_context["workflow_panel"] = self.workflow_panel(request, obj)
+            panel = self.workflow_panel(request, obj)
+            extra_context["workflow_panel"] = panel
+            extra_context["workflow_unavailable"] = [item for item in panel if not item["allowed"]]
         return super().change_view(request, object_id, form_url, extra_context)
 
     def transition_view(self, request, object_id, action):

@@ -77,6 +77,15 @@ class Report:
     def count(self, qs) -> int:
         raise NotImplementedError
 
+    def page_columns(self) -> list[Column]:
+        """The columns of the HTML page: the downloads' own, unless a report reads better on screen
+        with fewer or friendlier ones (the audit trail's before → after in words, not JSON)."""
+        return self.columns
+
+    def page_rows(self, qs, *, limit):
+        """The HTML page's rows, in page_columns()' order."""
+        return self.rows(qs, limit=limit)
+
     def totals(self, qs) -> dict:
         return {}
 

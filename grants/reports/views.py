@@ -115,11 +115,12 @@ def report_page(request, name):
     fs = report.filterset(request.user, request.GET)
     valid = fs.is_valid()
     qs = fs.qs if valid else fs.queryset.none()
-    kinds = [c.kind for c in report.columns]
+    columns = report.page_columns()
+    kinds = [c.kind for c in columns]
     numeric = [k in (formats.MONEY, formats.INT, formats.PERCENT) for k in kinds]
     rows = [
         [(formats.display_value(k, v), n) for k, v, n in zip(kinds, row, numeric, strict=True)]
-        for row in report.rows(qs, limit=HTML_ROWS)
+        for row in report.page_rows(qs, limit=HTML_ROWS)
     ]
     count = report.count(qs)
     query = urlencode(_filter_params(request.GET), doseq=True)
@@ -127,11 +128,11 @@ def report_page(request, name):
     context = {
         "report": report,
         "filterset": fs,
-        "columns": report.columns,
+        "columns": columns,
         "rows": rows,
         "count": count,
         "truncated": count > len(rows),
-        "totals": list(zip([shown.get(c.key, "") for c in report.columns], numeric, strict=True)),
+        "totals": list(zip([shown.get(c.key, "") for c in columns], numeric, strict=True)),
         "summary": report.summary(qs, fs) if valid else [],
         "downloads": [
             (fmt.upper(), f"{request.path.rstrip('/')}.{fmt}" + (f"?{query}" if query else ""))

@@ -45,14 +45,21 @@ def test_application_page_shows_actions_as_forms_and_folds_the_reasons(
     assert "<details><summary>" not in body
 
 
-def test_include_form_accepts_the_date_pickers_iso_date(client, approver, officer, programme, kalamata, catalogue):
+def test_include_form_accepts_the_date_pickers_iso_date(
+    client, approver, officer, programme, kalamata, catalogue
+):
     app = _to_be_included(programme, kalamata, catalogue, officer)
     client.force_login(approver)
     url = reverse("admin:grants_application_transition", args=[app.pk, "include"])
     page = client.get(url).content.decode()
     assert "Πίσω στην αίτηση, χωρίς αλλαγές" in page and ">Επιστροφή<" not in page
     response = client.post(
-        url, {"include-inclusion_date": "2024-03-07", "include-decision_ada": "ΨΛ9Ξ46ΜΤΛΡ-ΑΒΓ", "include-note": ""}
+        url,
+        {
+            "include-inclusion_date": "2024-03-07",
+            "include-decision_ada": "ΨΛ9Ξ46ΜΤΛΡ-ΑΒΓ",
+            "include-note": "",
+        },
     )
     assert response.status_code == 302
     app.refresh_from_db()
@@ -74,7 +81,9 @@ def test_audit_list_is_newest_first_with_labels_objects_and_a_short_summary(
     assert "— → —" not in body
 
 
-def test_audit_list_filters_by_object_type_and_application(client, officer, programme, kalamata, pyli, catalogue):
+def test_audit_list_filters_by_object_type_and_application(
+    client, officer, programme, kalamata, pyli, catalogue
+):
     app = _to_be_included(programme, kalamata, catalogue, officer)
     other = services.application_get_or_create(programme=programme, municipality=pyli, actor=officer)[0]
     client.force_login(officer)
@@ -100,7 +109,9 @@ def test_audit_event_page_is_titled_in_words(client, officer, programme, kalamat
     assert " μμ" not in body and " πμ" not in body  # 24-hour times
 
 
-def test_html_audit_trail_report_reads_in_words_newest_first(client, auditor, officer, programme, kalamata, catalogue):
+def test_html_audit_trail_report_reads_in_words_newest_first(
+    client, auditor, officer, programme, kalamata, catalogue
+):
     _to_be_included(programme, kalamata, catalogue, officer)
     client.force_login(auditor)
     body = client.get("/reports/audit-trail/").content.decode()

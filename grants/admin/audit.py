@@ -4,8 +4,8 @@ admin from offering them."""
 
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.contenttypes.models import ContentType
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
@@ -90,7 +90,12 @@ class ActionFilter(admin.SimpleListFilter):
 
 def readable_name(event) -> str:
     """An event as a reader names it: when, who, what happened (in words), on what."""
-    parts = (datetime_gr(event.created_at), event.actor_name, history.action_label(event.action), event.object_repr)
+    parts = (
+        datetime_gr(event.created_at),
+        event.actor_name,
+        history.action_label(event.action),
+        event.object_repr,
+    )
     return " ".join(p for p in parts if p)
 
 
@@ -112,7 +117,9 @@ class ObjectTypeFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         models = [m for m in apps.get_models() if m._meta.app_label in ("grants", "projects", "auth")]
         types = ContentType.objects.get_for_models(*models)
-        return sorted(((str(ct.pk), capfirst(m._meta.verbose_name)) for m, ct in types.items()), key=lambda c: c[1])
+        return sorted(
+            ((str(ct.pk), capfirst(m._meta.verbose_name)) for m, ct in types.items()), key=lambda c: c[1]
+        )
 
     def queryset(self, request, queryset):
         return queryset.filter(content_type_id=self.value()) if self.value() else queryset

@@ -217,7 +217,9 @@ class AuditTrailReport(QuerysetReport):
                 history.action_label(e.action),
                 e.object_repr,
                 e.municipality.name if e.municipality_id else "",
-                "\n".join(f"{label}: {before} → {after}" for label, before, after in history.changes(e, names)),
+                "\n".join(
+                    f"{label}: {before} → {after}" for label, before, after in history.changes(e, names)
+                ),
                 e.note,
             )
             for e in events

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from grants import caps, roles, selectors
 from grants.exports import services as exports
-from grants.formatting import format_eur
+from grants.formatting import EXCEL_EL, format_eur
 from grants.models import ApplicationStatus, Channel, Programme
 
 from . import charts, exporting, filter_labels, formats
@@ -134,13 +134,23 @@ def report_page(request, name):
         "truncated": count > len(rows),
         "totals": list(zip([shown.get(c.key, "") for c in columns], numeric, strict=True)),
         "summary": report.summary(qs, fs) if valid else [],
-        "downloads": [
-            (fmt.upper(), f"{request.path.rstrip('/')}.{fmt}" + (f"?{query}" if query else ""))
-            for fmt in report.formats
-        ],
+        "downloads": _downloads(request, report, query),
         "reports": [REPORTS[n]() for n in REPORTS],
     }
     return render(request, "reports/report.html", context, status=200 if valid else 400)
+
+
+def _downloads(request, report, query) -> list[tuple[str, str]]:
+    """(label, URL) of each download of what the page shows; beside the CSV for machines, the same
+    CSV for Excel in a Greek locale (`?dialect=excel-el`)."""
+    base = request.path.rstrip("/")
+    out = []
+    for fmt in report.formats:
+        out.append((fmt.upper(), f"{base}.{fmt}" + (f"?{query}" if query else "")))
+        if fmt == "csv":
+            excel = f"{query}&dialect={EXCEL_EL}" if query else f"dialect={EXCEL_EL}"
+            out.append((_("CSV for Excel (Greek)"), f"{base}.csv?{excel}"))
+    return out
 
 
 @reports_access
@@ -148,6 +158,11 @@ def report_download(request, name, fmt):
     report = _report(name)
     if fmt not in report.formats:
         raise Http404(fmt)
+    dialect = request.GET.get("dialect", "")
+    if dialect not in ("", EXCEL_EL) or (dialect and fmt != "csv"):
+        return HttpResponseBadRequest(
+            _("Unknown dialect «%(d)s»: the CSV downloads know «%(ok)s».") % {"d": dialect, "ok": EXCEL_EL}
+        )
     fs = report.filterset(request.user, request.GET)
     if not fs.is_valid():
         # A silently ignored filter would export more than the auditor asked for.
@@ -181,7 +196,7 @@ def _export(request, report, fmt, fs, filters: dict, shown_filters, *, may_defer
         )
         return render(request, "exports/preparing.html", {"job": job, "report": report}, status=202)
     count = counted()
-    response = _export_response(report, fmt, fs, qs, count, shown_filters)
+    response = _export_response(report, fmt, fs, qs, count, shown_filters, filters)
     # Recorded once the response exists: an XLSX or PDF that failed to build is never recorded as
     # exported. CSV, TXT and JSON are generated lazily while they are sent, so for them this is
     # before their first byte: a download cut short is still recorded, never one that went unrecorded.
@@ -196,10 +211,11 @@ def _export(request, report, fmt, fs, filters: dict, shown_filters, *, may_defer
     return response
 
 
-def _export_response(report, fmt, fs, qs, count, shown_filters):
+def _export_response(report, fmt, fs, qs, count, shown_filters, filters):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"{report.name}-{stamp}.{fmt}"
-    content = exporting.body(report, fmt, fs, qs, count, shown_filters)
+    dialect = (filters.get("dialect") or [None])[0]
+    content = exporting.body(report, fmt, fs, qs, count, shown_filters, dialect=dialect)
     content_type = exporting.CONTENT_TYPES[fmt]
     if fmt == "xlsx":
         return FileResponse(content, as_attachment=True, filename=filename, content_type=content_type)

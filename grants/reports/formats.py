@@ -24,7 +24,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grants.formatting import (
-    EXCEL_EL_DELIMITER,
     excel_el,
     format_date,
     format_datetime,

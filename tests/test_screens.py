@@ -114,8 +114,22 @@ def test_html_audit_trail_report_reads_in_words_newest_first(
 ):
     _to_be_included(programme, kalamata, catalogue, officer)
     client.force_login(auditor)
-    body = client.get("/reports/audit-trail/").content.decode()
+    page = client.get("/reports/audit-trail/").content.decode()
+    body = page[page.index("<table") :]  # the filters' drop-down names the actions too
     assert "Κατάσταση: Σε αξιολόγηση → Προς ένταξη" in body
     assert "\\u" not in body and '{"status"' not in body and "&quot;status&quot;" not in body
     assert body.index("Ροή εργασιών: Πρόταση για ένταξη") < body.index("Δημιουργία αίτησης")
     assert "workflow.submit" not in body
+
+
+def test_report_filters_offer_codes_as_named_choices(client, auditor, programme, kalamata, catalogue):
+    client.force_login(auditor)
+    page = client.get("/reports/selections/").content.decode()
+    assert '<select name="region" id="id_region">' in page
+    assert f'<option value="{kalamata.elstat_code}">{kalamata.name} ({kalamata.elstat_code})</option>' in page
+    assert f'<option value="{catalogue[0].code}">{catalogue[0]}</option>' in page
+    # Labels say what the filter is, not the path it follows.
+    assert "Αίτηση δήμος" not in page and "Περιφέρεια (NUTS2)" in page
+    # A code typed by hand in a bookmarked address is kept, and filters as before.
+    page = client.get("/reports/operations/", {"municipality": "9999"}).content.decode()
+    assert '<option value="9999" selected>9999</option>' in page

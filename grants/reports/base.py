@@ -77,14 +77,26 @@ class Report:
     def count(self, qs) -> int:
         raise NotImplementedError
 
+    # The keys of the columns the HTML page shows, when a report has more than a 1366-pixel screen
+    # holds: the downloads keep every column.
+    page_keys: tuple[str, ...] = ()
+
     def page_columns(self) -> list[Column]:
         """The columns of the HTML page: the downloads' own, unless a report reads better on screen
         with fewer or friendlier ones (the audit trail's before → after in words, not JSON)."""
-        return self.columns
+        if not self.page_keys:
+            return self.columns
+        by_key = {c.key: c for c in self.columns}
+        return [by_key[k] for k in self.page_keys]
 
     def page_rows(self, qs, *, limit):
         """The HTML page's rows, in page_columns()' order."""
-        return self.rows(qs, limit=limit)
+        rows = self.rows(qs, limit=limit)
+        if not self.page_keys:
+            return rows
+        index = {c.key: i for i, c in enumerate(self.columns)}
+        picked = [index[k] for k in self.page_keys]
+        return [tuple(row[i] for i in picked) for row in rows]
 
     def totals(self, qs) -> dict:
         return {}

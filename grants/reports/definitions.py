@@ -236,6 +236,20 @@ class OpenDataReport(QuerysetReport):
     filterset_class = ApplicationFilterSet
     formats = ("csv", "xlsx", "json", "pdf")
     ordering = ("municipality__name", "programme__code")
+    # On screen what identifies and sizes each operation; the purpose, codes and country are in the
+    # downloads (the published open-data file).
+    page_keys = (
+        "operation_code",
+        "beneficiary",
+        "operation_name",
+        "start_date",
+        "end_date",
+        "total_cost",
+        "fund",
+        "cofinancing_rate",
+        "region",
+        "decision_ada",
+    )
     columns = [
         Column("operation_code", _("Operation code (MIS)"), field="mis_code", width=10),
         Column("beneficiary", _("Beneficiary"), field="municipality__name", width=30),

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET
 
 from grants import caps, roles, selectors
 from grants.exports import services as exports
-from grants.formatting import EXCEL_EL, format_eur
+from grants.formatting import EXCEL_EL, format_date, format_eur, format_int, format_percent
 from grants.models import ApplicationStatus, Channel, Programme
 
-from . import charts, exporting, filter_labels, formats
+from . import charts, exporting, filter_labels, filter_widgets, formats
 from .definitions import REPORTS
 
 HTML_ROWS = 500
@@ -55,13 +55,14 @@ def dashboard(request):
     apps = selectors.applications_for(request.user)
     by_status = dict(apps.order_by().values_list("status").annotate(n=Count("pk")))
     funnel = [
-        (str(label), by_status.get(value, 0), f"{by_status.get(value, 0):,}")
+        (str(label), by_status.get(value, 0), format_int(by_status.get(value, 0)))
         for value, label in ApplicationStatus.choices
     ]
 
     popularity_report = REPORTS["popularity"]()
     popular = popularity_report.rows(apps, limit=10)
-    popularity = [(f"{r[1]} {r[2]}"[:40], r[4], f"{r[4]} ({r[5] * 100:.0f}%)") for r in popular]
+    # The whole title: the chart wraps it at a word, the table beside it prints it in full.
+    popularity = [(f"{r[1]} {r[2]}", r[4], f"{format_int(r[4])} ({format_percent(r[5])})") for r in popular]
 
     included = apps.filter(status=caps.COMMITTED_STATUS)
     region_sums = (
@@ -85,34 +86,58 @@ def dashboard(request):
     running, commitment = Decimal(0), []
     for month in sorted(months):
         running += months[month]
-        commitment.append((month.strftime("%m/%Y"), running, format_eur(running)))
+        commitment.append((month, running, format_eur(running)))
     ceiling = Programme.objects.aggregate(s=Sum("total_budget"))["s"] or 0
     none_yet = _("Nothing to show yet.")
-    context = {
-        "reports": [REPORTS[n]() for n in REPORTS],
-        "funnel": charts.hbar("funnel", _("Applications by status"), funnel),
-        "popularity": charts.hbar(
-            "popularity", _("Most chosen catalogue projects"), popularity, desc="" if popularity else none_yet
-        ),
-        "regions": charts.hbar(
-            "regions", _("Included budget by region"), regions, desc="" if regions else none_yet
-        ),
-        "commitment": charts.line(
-            "commitment",
-            _("Committed budget over time"),
-            commitment,
-            ceiling=ceiling,
-            ceiling_label=_("Total %(t)s") % {"t": format_eur(ceiling)},
-            desc="" if commitment else none_yet,
-        ),
-    }
+    # Each chart with the table of its figures (label, value) beside it, for screen readers and print.
+    figures = [
+        {
+            "title": _("Applications by status"),
+            "svg": charts.hbar("funnel", _("Applications by status"), funnel),
+            "head": (_("Status"), _("Applications")),
+            "rows": [(label, shown) for label, _v, shown in funnel],
+        },
+        {
+            "title": _("Most chosen catalogue projects"),
+            "svg": charts.hbar(
+                "popularity",
+                _("Most chosen catalogue projects"),
+                popularity,
+                desc="" if popularity else none_yet,
+            ),
+            "head": (_("Catalogue project"), _("Applications choosing it")),
+            "rows": [(label, shown) for label, _v, shown in popularity],
+        },
+        {
+            "title": _("Included budget by region"),
+            "svg": charts.hbar(
+                "regions", _("Included budget by region"), regions, desc="" if regions else none_yet
+            ),
+            "head": (_("Region"), _("Included budget")),
+            "rows": [(label, shown) for label, _v, shown in regions],
+        },
+        {
+            "title": _("Committed budget over time"),
+            "svg": charts.line(
+                "commitment",
+                _("Committed budget over time"),
+                commitment,
+                ceiling=ceiling,
+                ceiling_label=_("Total %(t)s") % {"t": format_eur(ceiling)},
+                desc="" if commitment else none_yet,
+            ),
+            "head": (_("Month"), _("Committed by the end of the month")),
+            "rows": [(format_date(month)[3:], shown) for month, _v, shown in commitment],
+        },
+    ]
+    context = {"reports": [REPORTS[n]() for n in REPORTS], "figures": figures}
     return render(request, "reports/dashboard.html", context)
 
 
 @reports_access
 def report_page(request, name):
     report = _report(name)
-    fs = report.filterset(request.user, request.GET)
+    fs = filter_widgets.as_selects(report.filterset(request.user, request.GET))
     valid = fs.is_valid()
     qs = fs.qs if valid else fs.queryset.none()
     columns = report.page_columns()
@@ -129,6 +154,7 @@ def report_page(request, name):
         "report": report,
         "filterset": fs,
         "columns": columns,
+        "headings": list(zip(columns, numeric, strict=True)),
         "rows": rows,
         "count": count,
         "truncated": count > len(rows),

@@ -68,7 +68,8 @@ def hbar(ident, title, items, *, desc="", label_width=300, width=760):
         parts.append(
             f"<g><title>{escape(label)}: {escape(shown)}</title>"
             f'<text font-size="{TEXT_SIZE}" text-anchor="end">{spans}</text>'
-            f'<rect x="{label_width}" y="{y + row / 2 - 8:.1f}" width="{w:.1f}" height="16" fill="{BAR}"></rect>'
+            f'<rect x="{label_width}" y="{y + row / 2 - 8:.1f}" width="{w:.1f}" height="16" '
+            f'fill="{BAR}"></rect>'
             f'<text x="{label_width + w + 6:.1f}" y="{y + row / 2 + 4:.1f}" font-size="{TEXT_SIZE}">'
             f"{escape(shown)}</text></g>"
         )
@@ -102,7 +103,8 @@ def line(ident, title, points, *, ceiling=None, ceiling_label="", desc="", width
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{MUTED}" '
             f'stroke-dasharray="6 4"></line>'
-            f'<text x="{left + plot_w + 6}" y="{y + 4:.1f}" font-size="{SMALL_SIZE}">{escape(ceiling_label)}</text>'
+            f'<text x="{left + plot_w + 6}" y="{y + 4:.1f}" font-size="{SMALL_SIZE}">'
+            f"{escape(ceiling_label)}</text>"
         )
     if points:
         first, last = points[0][0], points[-1][0]
@@ -133,7 +135,8 @@ def line(ident, title, points, *, ceiling=None, ceiling_label="", desc="", width
                 previous = x
         for x, day in ticks:
             parts.append(
-                f'<line x1="{x:.1f}" y1="{top + plot_h}" x2="{x:.1f}" y2="{top + plot_h + 4}" stroke="#555"></line>'
+                f'<line x1="{x:.1f}" y1="{top + plot_h}" x2="{x:.1f}" y2="{top + plot_h + 4}" '
+                'stroke="#555"></line>'
                 f'<text x="{x:.1f}" y="{top + plot_h + 18}" font-size="{SMALL_SIZE}" text-anchor="middle">'
                 f"{escape(_month_label(day))}</text>"
             )

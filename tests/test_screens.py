@@ -4,6 +4,8 @@ page's workflow forms, the audit trail newest first and in words, in the admin a
 import datetime
 import re
 
+import pytest
+
 from django.urls import reverse
 
 from grants import services
@@ -133,3 +135,13 @@ def test_report_filters_offer_codes_as_named_choices(client, auditor, programme,
     # A code typed by hand in a bookmarked address is kept, and filters as before.
     page = client.get("/reports/operations/", {"municipality": "9999"}).content.decode()
     assert '<option value="9999" selected>9999</option>' in page
+
+
+@pytest.mark.parametrize("lang,expect", [(None, "Δε βρέθηκε."), ("el", "Δε βρέθηκε."), ("en", "Not found.")])
+def test_api_404_in_the_requests_language_on_every_path(client, kalamata_user, lang, expect):
+    headers = {"HTTP_ACCEPT_LANGUAGE": lang} if lang else {}
+    assert client.get("/api/v1/nonexistent/", **headers).json()["detail"] == expect
+    client.force_login(kalamata_user)
+    answer = client.get("/api/v1/applications/999999/", **headers)
+    assert answer.status_code == 404
+    assert answer.json() == {"detail": expect, "code": "not_found"}

@@ -9,6 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +67,8 @@ def action_form_class(action, *, bulk=False) -> type[forms.Form]:
     for name in action.optional_fields:
         if not (bulk and name in PER_APPLICATION):
             attrs[name] = FIELDS[name](False)
+    for field in attrs.values():
+        field.label = capfirst(field.label)  # «Σημείωση», not «σημείωση»: labels in sentence case
     return type(f"{action.name.title()}Form", (forms.Form,), attrs)
 
 

@@ -5,7 +5,6 @@ import datetime
 import re
 
 import pytest
-
 from django.urls import reverse
 
 from grants import services

@@ -144,3 +144,59 @@ def test_api_404_in_the_requests_language_on_every_path(client, kalamata_user, l
     answer = client.get("/api/v1/applications/999999/", **headers)
     assert answer.status_code == 404
     assert answer.json() == {"detail": expect, "code": "not_found"}
+
+
+def test_the_api_requires_the_justification_the_portal_form_asks_for(
+    client, kalamata_user, programme, catalogue
+):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(kalamata_user)
+    app = services.application_get_or_create(
+        programme=programme, municipality=kalamata_user.municipality_account.municipality
+    )[0]
+    url = reverse("api:selection-list", kwargs={"application_pk": app.pk})
+    refused = api.post(url, {"project": catalogue[0].code, "amount": "1000.00"}, format="json")
+    assert refused.status_code == 400 and "justification" in refused.data
+    blank = api.post(
+        url, {"project": catalogue[0].code, "amount": "1000.00", "justification": "  "}, format="json"
+    )
+    assert blank.status_code == 400 and "justification" in blank.data
+    made = api.post(
+        url, {"project": catalogue[0].code, "amount": "1000.00", "justification": "Ανάγκη"}, format="json"
+    )
+    assert made.status_code == 201
+    detail = reverse("api:selection-detail", kwargs={"application_pk": app.pk, "pk": made.data["id"]})
+    version = api.get(reverse("api:application-detail", args=[app.pk])).data["version"]
+    wiped = api.patch(detail, {"justification": ""}, format="json", HTTP_IF_MATCH=f'"{version}"')
+    assert wiped.status_code == 400 and "justification" in wiped.data
+
+
+NOTE = "Ενδεικτική καταχώριση, όχι επίσημος τίτλος της πρόσκλησης."
+
+
+def test_officers_notes_in_the_catalogue_are_not_shown_to_municipalities(
+    client, kalamata_user, officer, programme, catalogue
+):
+    from rest_framework.test import APIClient
+
+    from projects.catalogue_text import for_municipalities
+
+    project = catalogue[0]
+    project.description = f"{NOTE} Αισθητήρες κατάληψης θέσεων."
+    project.save()
+    assert for_municipalities(project.description) == "Αισθητήρες κατάληψης θέσεων."
+    api = APIClient()
+    api.force_authenticate(kalamata_user)
+    entry = api.get(reverse("api:catalogue-detail", args=[project.pk])).data
+    assert entry["description"] == "Αισθητήρες κατάληψης θέσεων."
+    api.force_authenticate(officer)
+    assert api.get(reverse("api:catalogue-detail", args=[project.pk])).data["description"].startswith(NOTE)
+    client.force_login(kalamata_user)
+    app = services.application_get_or_create(
+        programme=programme, municipality=kalamata_user.municipality_account.municipality
+    )[0]
+    page = client.get(reverse("portal:selection_add", args=[app.pk, project.pk])).content.decode()
+    assert "Αισθητήρες κατάληψης θέσεων." in page and NOTE not in page
+    assert app.pk

@@ -200,3 +200,26 @@ def test_officers_notes_in_the_catalogue_are_not_shown_to_municipalities(
     page = client.get(reverse("portal:selection_add", args=[app.pk, project.pk])).content.decode()
     assert "Αισθητήρες κατάληψης θέσεων." in page and NOTE not in page
     assert app.pk
+
+
+def test_global_search_groups_by_kind_and_follows_the_role(
+    client, officer, auditor, kalamata_user, programme, kalamata, pyli, catalogue
+):
+    app = _to_be_included(programme, kalamata, catalogue, officer)
+    client.force_login(auditor)
+    page = client.get("/reports/search/", {"q": "καλαματα"}).content.decode()  # accents and case ignored
+    assert f'href="/admin/grants/application/{app.pk}/change/"' in page
+    assert 'id="sc-results-municipalities"' in page and kalamata.name in page and pyli.name not in page
+    page = client.get("/reports/search/", {"q": app.tracking_number}).content.decode()
+    assert 'id="sc-results-applications"' in page and app.tracking_number in page
+    page = client.get("/reports/search/", {"q": catalogue[0].code}).content.decode()
+    assert 'id="sc-results-catalogue"' in page
+    page = client.get("/reports/search/", {"q": officer.username}).content.decode()
+    assert 'id="sc-results-users"' in page
+    # In the admin's header too.
+    assert 'id="sc-admin-search"' in client.get("/admin/").content.decode()
+    # Municipalities never reach it.
+    client.force_login(kalamata_user)
+    assert client.get("/reports/search/", {"q": "καλαματα"}).status_code == 403
+    client.logout()
+    assert client.get("/reports/search/", {"q": "x"}).status_code == 302

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from grants import caps, roles, selectors
+from grants import caps, roles, search, selectors
 from grants.exports import services as exports
 from grants.formatting import EXCEL_EL, format_date, format_eur, format_int, format_percent
 from grants.models import ApplicationStatus, Channel, Programme
@@ -132,6 +132,18 @@ def dashboard(request):
     ]
     context = {"reports": [REPORTS[n]() for n in REPORTS], "figures": figures}
     return render(request, "reports/dashboard.html", context)
+
+
+@reports_access
+def search_page(request):
+    """The staff's search across the system (grants.search), from the admin's header and the reports'."""
+    term = request.GET.get("q", "").strip()[:200]
+    groups = search.search(request.user, term)
+    return render(
+        request,
+        "reports/search.html",
+        {"term": term, "groups": groups, "reports": [REPORTS[n]() for n in REPORTS]},
+    )
 
 
 @reports_access

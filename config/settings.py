@@ -196,6 +196,8 @@ LANGUAGES = [("el", _("Greek")), ("en", _("English"))]
 # Ours first, so it wins; then Greek for what Django's and the apps' own Greek catalogues lack
 # (see locale_django/el/LC_MESSAGES/django.po).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_django"]
+# dd/mm/yyyy and 24-hour times in every language (config/formats), as grants/formatting.py writes them.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Europe/Athens"
 USE_I18N = True
 USE_TZ = True

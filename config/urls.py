@@ -1,13 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from django.views.generic import RedirectView
 
 from grants import accounts, health
 from grants.admin import inbox as admin_inbox
 from grants.imports import admin_views as import_views
 
-admin.site.site_header = "Smart Cities Grants"
-admin.site.site_title = "Smart Cities Grants"
+# The product's name in the page's language («Χρηματοδοτήσεις Έξυπνων Πόλεων» in Greek).
+admin.site.site_header = gettext_lazy("Smart Cities grants")
+admin.site.site_title = gettext_lazy("Smart Cities grants")
 
 # An unhandled error: the 500 page with the request id, or JSON under /api/; 503 when the database is down.
 handler500 = "grants.errors.server_error"

@@ -130,10 +130,14 @@ class SelectionFilterSet(SearchMixin, df.FilterSet):
     status = df.MultipleChoiceFilter(
         field_name="application__status", choices=ApplicationStatus.choices, label=_("Status"), distinct=False
     )
-    region = df.CharFilter(field_name="application__municipality__regional_unit__region__code")
-    municipality = df.CharFilter(field_name="application__municipality__elstat_code")
-    project = df.CharFilter(field_name="project__code")
-    category = df.NumberFilter(field_name="project__category__order")
+    region = df.CharFilter(
+        field_name="application__municipality__regional_unit__region__code", label=_("Region (NUTS2)")
+    )
+    municipality = df.CharFilter(
+        field_name="application__municipality__elstat_code", label=_("Municipality (ELSTAT code)")
+    )
+    project = df.CharFilter(field_name="project__code", label=_("Catalogue project (code)"))
+    category = df.NumberFilter(field_name="project__category__order", label=_("Category"))
 
     class Meta:
         model = Selection

@@ -108,7 +108,17 @@ VALUE_LABELS = {
     "new_selections": gettext_lazy("New selections"),
     "new_end_date": gettext_lazy("New expected end date"),
     "decision_version": gettext_lazy("Version of the decision"),
+    "keys": gettext_lazy("Codes"),
+    "count": gettext_lazy("Number of records"),
+    "model": gettext_lazy("Kind of data"),
+    "report": gettext_lazy("Report"),
+    "format": gettext_lazy("Format"),
+    "filters": gettext_lazy("Filters"),
+    "sha256": gettext_lazy("SHA-256 fingerprint"),
+    "groups": gettext_lazy("Groups"),
 }
+# A list longer than this (the 332 municipalities' codes of a reference-data load) is cut short.
+LIST_ITEMS = 12
 # Of those, the amounts (stored as «877800.00»), shown as money.
 AMOUNT_VALUES = {"total_budget", "new_budget"}
 _BY_MODEL = {
@@ -152,6 +162,14 @@ def _model_named(model_name: str):
         if model._meta.model_name == model_name:
             return model
     return None
+
+
+def _model_by_label(label: str):
+    """The model of a stored «app_label.model_name», or None."""
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
 
 
 def model_of(event):
@@ -230,12 +248,21 @@ def value(model, key, raw, names: Names, missing=None) -> str:
     field = _field(model, key)
     if isinstance(raw, list):
         # A list of selections as decided ([{"project", "amount"}]) reads as «T01 1.000,00 €».
-        return ", ".join(
+        items = [
             f"{item['project']} {eur(item['amount'])}"
             if isinstance(item, dict) and "project" in item
             else str(item)
             for item in raw
-        )
+        ]
+        shown = ", ".join(items[:LIST_ITEMS])
+        more = len(items) - LIST_ITEMS
+        return shown if more <= 0 else gettext("%(items)s and %(n)d more") % {"items": shown, "n": more}
+    if isinstance(raw, dict):
+        # An export's filters: «region: EL65; status: included».
+        return "; ".join(f"{k}: {value(None, k, v, names)}" for k, v in raw.items()) or EMPTY
+    if field is None and key == "model":
+        named = _model_by_label(str(raw))
+        return capfirst(named._meta.verbose_name_plural) if named is not None else str(raw)
     if field is None:
         return eur(raw) if key in AMOUNT_VALUES else str(raw)
     if _is_reference(field):
@@ -261,7 +288,9 @@ def changes(event, names: Names) -> list[tuple[str, str, str]]:
     model = model_of(event)
     before, after = event.before or {}, event.after or {}
     keys = list(before) + [k for k in after if k not in before]
-    return [
+    rows = [
         (label(model, k), value(model, k, before.get(k), names), value(model, k, after.get(k), names))
         for k in keys
     ]
+    # «Justification: — → —» says nothing: a value that reads the same before and after is left out.
+    return [row for row in rows if row[1] != row[2]]

@@ -37,6 +37,17 @@ def _lock(application) -> Application:
     )
 
 
+# Where a municipality chooses projects itself: there the justification its forms ask for is required,
+# whichever of them it uses (the portal's form, the API).
+MUNICIPALITY_CHANNELS = (Channel.PORTAL, Channel.API)
+
+
+def _check_justification(justification, actor, channel):
+    blank = not (justification or "").strip()
+    if blank and channel in MUNICIPALITY_CHANNELS and roles.municipality_of(actor) is not None:
+        raise SelectionError({"justification": _("Give a short justification for this project.")})
+
+
 def _check_may_edit(app: Application, actor):
     if actor is not None and getattr(actor, "is_authenticated", False):
         own = roles.municipality_of(actor)
@@ -100,6 +111,7 @@ def selection_add(
             raise SelectionError({"project": _("This project is already selected.")})
         new_total = _total_without(app) + amount
         _check_cap(app, new_total)
+        _check_justification(justification, actor, channel)
         selection = Selection.objects.create(
             application=app, project=project, amount=amount, justification=justification
         )
@@ -135,6 +147,8 @@ def selection_update(
             current.justification = justification
         new_total = others + current.amount
         _check_cap(app, new_total, old_total=old_total)
+        if justification is not None:  # an amount alone keeps the justification it had
+            _check_justification(justification, actor, channel)
         old, new = audit.changed(before, audit.snapshot(current, SELECTION_AUDITED))
         if not new:
             return current

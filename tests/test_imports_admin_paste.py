@@ -29,7 +29,7 @@ def test_pasting_more_than_django_reads_shows_the_form_with_a_clear_error(regist
     page = response.content.decode()
     assert "Pasted text is limited to 2.5\xa0MB; upload it as a file instead." in page
     assert response.context["form"].errors["text"]
-    assert "Smart Cities Grants" in page and 'name="file"' in page  # the admin's frame and the form
+    assert "Smart Cities grants" in page and 'name="file"' in page  # the admin's frame and the form
     assert AuditEvent.objects.count() == before
 
 

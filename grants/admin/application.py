@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -76,10 +77,11 @@ class ApplicationAdmin(
     FoldedSearchMixin,
     admin.ModelAdmin,
 ):
+    # Columns that fit beside the filters on a 1366-pixel laptop; the region is a filter, the rest is
+    # on the application's page.
     list_display = (
         "municipality",
         "status_col",
-        "region",
         "budget_col",
         "cap_col",
         "remaining_col",
@@ -154,7 +156,7 @@ class ApplicationAdmin(
         ),
         (_("Record"), {"fields": ("submitted_at_col", "deadlines_col", "version", "is_demo")}),
         (_("After inclusion"), {"fields": ("decision_history",)}),
-        (_("History"), {"fields": ("history",), "classes": ("collapse-open",)}),
+        (_("History"), {"fields": ("history",)}),
     )
     add_fieldsets = ((None, {"fields": ("programme", "municipality")}),)
 
@@ -222,7 +224,7 @@ class ApplicationAdmin(
     def cap_col(self, obj):
         return eur(cap_of(obj))
 
-    @admin.display(description=_("remaining"))
+    @admin.display(description=_("remaining under the cap"))
     def remaining_col(self, obj):
         # The same rule as the caps report: a rejected, withdrawn or de-included budget holds nothing.
         return eur(cap_of(obj) - obj.committed)
@@ -332,6 +334,8 @@ class ApplicationAdmin(
     # -- list totals --------------------------------------------------------------------------
 
     def changelist_view(self, request, extra_context=None):
+        # «Applications», not Django's «Select application to change».
+        extra_context = {"title": capfirst(self.opts.verbose_name_plural), **(extra_context or {})}
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
         cl = context.get("cl") if context else None
@@ -372,6 +376,11 @@ class ApplicationAdmin(
             request._sc_save_refused = True
             messages.error(request, " ".join(exc.messages))
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # An application is one per programme and municipality: «save and add another» leads nowhere.
+        context["show_save_and_add_another"] = False
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def response_change(self, request, obj):
         if getattr(request, "_sc_save_refused", False):

@@ -62,6 +62,20 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class _NamedAutocompleteSelect(AutocompleteSelect):
+    """The admin's autocomplete with a placeholder (Django always writes an empty one): the empty box
+    then says what it filters by, which is also its combobox's accessible name."""
+
+    def __init__(self, *args, placeholder="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.placeholder = placeholder
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-placeholder"] = str(self.placeholder)
+        return attrs
+
+
 class AutocompleteFilter(admin.FieldListFilter):
     """A foreign-key filter that offers its choices as the officer types (the admin's own autocomplete
     view, searched by the related admin's search rule) instead of listing every related row in the
@@ -84,18 +98,24 @@ class AutocompleteFilter(admin.FieldListFilter):
 
     @classmethod
     def widget_media(cls, model, field_name, admin_site):
-        return AutocompleteSelect(model._meta.get_field(field_name), admin_site).media
+        widget = AutocompleteSelect(model._meta.get_field(field_name), admin_site)
+        return widget.media + forms.Media(js=["grants/autocomplete_filter.js"])
 
     def choices(self, changelist):
         value = self.used_parameters.get(self.lookup_kwarg) or [""]
         field = forms.ModelChoiceField(
             queryset=self.field.related_model._default_manager.all(),
-            widget=AutocompleteSelect(self.field, self.admin_site),
+            widget=_NamedAutocompleteSelect(
+                self.field, self.admin_site, placeholder=capfirst(self.field.verbose_name)
+            ),
             required=False,
         )
         # Rendering names only the chosen object: one query when the filter is in use, none otherwise.
+        # The placeholder names the empty box, so its combobox has an accessible name before a choice.
         widget = field.widget.render(
-            self.lookup_kwarg, value[-1], attrs={"id": f"sc-filter-{self.field_path}"}
+            self.lookup_kwarg,
+            value[-1],
+            attrs={"id": f"sc-filter-{self.field_path}"},
         )
         kept = [
             (key, item)

@@ -9,6 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,14 @@ from grants import workflow
 from grants.amounts import AmountField
 from grants.models import Channel
 
-DATE_INPUTS = ["%d/%m/%Y", "%Y-%m-%d"]
+DATE_INPUTS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+def date_widget():
+    """The browser's own date picker (it shows dd/mm/yyyy in a Greek browser and sends ISO dates);
+    a date typed as «02/07/2024» is still understood."""
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
 
 FIELDS = {
     # Typed as people type amounts («695.800,00» in Greek), read by the portal's and the importer's parser.
@@ -25,13 +33,13 @@ FIELDS = {
         label=_("inclusion date"),
         required=required,
         input_formats=DATE_INPUTS,
-        widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "size": 10}),
+        widget=date_widget(),
     ),
     "end_date": lambda required: forms.DateField(
         label=_("expected end date"),
         required=required,
         input_formats=DATE_INPUTS,
-        widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "size": 10}),
+        widget=date_widget(),
     ),
     "decision_ada": lambda required: forms.CharField(
         label=_("decision ΑΔΑ"),
@@ -79,6 +87,8 @@ def action_form_class(action, *, bulk=False) -> type[forms.Form]:
     for name in action.optional_fields:
         if not (bulk and name in PER_APPLICATION):
             attrs[name] = FIELDS[name](False)
+    for field in attrs.values():
+        field.label = capfirst(field.label)  # «Σημείωση», not «σημείωση»: labels in sentence case
     return type(f"{action.name.title()}Form", (forms.Form,), attrs)
 
 
@@ -156,7 +166,9 @@ class WorkflowAdminMixin:
         extra_context = dict(extra_context or {})
         obj = self.get_object(request, object_id)
         if obj is not None and request.method == "GET":
-            extra_context["workflow_panel"] = self.workflow_panel(request, obj)
+            panel = self.workflow_panel(request, obj)
+            extra_context["workflow_panel"] = panel
+            extra_context["workflow_unavailable"] = [item for item in panel if not item["allowed"]]
         return super().change_view(request, object_id, form_url, extra_context)
 
     def transition_view(self, request, object_id, action):

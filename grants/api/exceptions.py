@@ -14,7 +14,7 @@ import logging
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
@@ -80,6 +80,10 @@ def to_api_exception(exc):
         return Conflict(_("The change conflicts with existing data; reload and try again."))
     if isinstance(exc, DataError):
         return exceptions.ValidationError({"non_field_errors": [_("A value is out of range.")]})
+    if isinstance(exc, Http404):
+        # get_object_or_404's message is English and names the model («No Application matches the
+        # given query.»): the answer is the same «not found» in the request's language on every path.
+        return exceptions.NotFound()
     return exc
 
 

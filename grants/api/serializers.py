@@ -6,11 +6,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from grants import amounts
+from grants import amounts, roles
 from grants.models import Application, AuditEvent, Municipality, Programme
 from grants.models.programme import MONEY
 from grants.services import PROGRAMME_AUDITED
 from grants.workflow import ACTIONS
+from projects.catalogue_text import for_municipalities
 from projects.models import CatalogueProject, Category, Selection
 
 
@@ -78,6 +79,14 @@ class CatalogueProjectSerializer(serializers.ModelSerializer):
             "active",
             "source",
         ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and roles.municipality_of(request.user) is not None:
+            # Notes for officers (where the entry comes from) are not the municipality's reading.
+            data["description"] = for_municipalities(data["description"])
+        return data
 
 
 class ProgrammeSerializer(serializers.ModelSerializer):

@@ -204,7 +204,10 @@ def export_job_build(*, job_id: int) -> ExportJob | None:
             return export_job_fail(job_id=job.pk, error=gettext_lazy("The filters are no longer valid."))
         qs = fs.qs
         count = report.count(qs)
-        content = exporting.body(report, job.format, fs, qs, count, filter_labels.applied(fs))
+        dialect = (job.filters.get("dialect") or [None])[0]  # CSV for Greek Excel, as asked
+        content = exporting.body(
+            report, job.format, fs, qs, count, filter_labels.applied(fs), dialect=dialect
+        )
         digest, size = hashlib.sha256(), 0
         with tempfile.TemporaryFile() as tmp:
             _write(content, tmp)

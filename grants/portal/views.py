@@ -22,6 +22,7 @@ from grants.text import fold
 from grants.version_check import StaleVersion, application_at_version
 from grants.workflow import TransitionError, available_actions, submission_is_current, transition
 from projects import services as selection_services
+from projects.catalogue_text import for_municipalities
 from projects.models import CatalogueProject, Category
 from projects.services import SelectionError
 
@@ -161,6 +162,7 @@ def _selection_form_page(request, application, form, *, project, selection=None)
         {
             "application": application,
             "project": project,
+            "description": for_municipalities(project.description),
             "selection": selection,
             "form": form,
             "bar": _bar(application, selections),

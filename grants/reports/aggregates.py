@@ -234,6 +234,19 @@ class CapsReport(Report):
         "Each municipality's cap, how it was derived, what is committed to it and what remains."
     )
     filterset_class = CapsFilterSet
+    # On screen the cap and what is left of it; the derivation (rate, rounding, minimum) is in the
+    # downloads and on the municipality's page.
+    page_keys = (
+        "elstat_code",
+        "municipality",
+        "population",
+        "rule_cap",
+        "override",
+        "cap",
+        "status",
+        "committed",
+        "remaining",
+    )
     columns = [
         Column("elstat_code", gettext_lazy("ELSTAT code"), width=14),
         Column("municipality", gettext_lazy("Municipality"), width=30),

@@ -82,6 +82,27 @@ class Report:
     def page_count(self, qs) -> tuple[int, bool]:
         return self.count(qs), False
 
+    # The keys of the columns the HTML page shows, when a report has more than a 1366-pixel screen
+    # holds: the downloads keep every column.
+    page_keys: tuple[str, ...] = ()
+
+    def page_columns(self) -> list[Column]:
+        """The columns of the HTML page: the downloads' own, unless a report reads better on screen
+        with fewer or friendlier ones (the audit trail's before → after in words, not JSON)."""
+        if not self.page_keys:
+            return self.columns
+        by_key = {c.key: c for c in self.columns}
+        return [by_key[k] for k in self.page_keys]
+
+    def page_rows(self, qs, *, limit):
+        """The HTML page's rows, in page_columns()' order."""
+        rows = self.rows(qs, limit=limit)
+        if not self.page_keys:
+            return rows
+        index = {c.key: i for i, c in enumerate(self.columns)}
+        picked = [index[k] for k in self.page_keys]
+        return [tuple(row[i] for i in picked) for row in rows]
+
     def totals(self, qs) -> dict:
         return {}
 

@@ -203,6 +203,38 @@ class AuditTrailReport(QuerysetReport):
     def scoped(self, user):
         return selectors.audit_events_for(user)
 
+    def page_columns(self):
+        cols = {c.key: c for c in self.columns}
+        return [
+            cols["time"],
+            cols["actor"],
+            cols["action_label"],
+            cols["object"],
+            cols["municipality"],
+            Column("changes", _("Before → after"), width=40),
+            cols["note"],
+        ]
+
+    def page_rows(self, qs, *, limit):
+        """Newest first, as people read a trail, with the before → after in words (grants.history:
+        the admin's rule), one change a line; the downloads keep the stored values for machines."""
+        events = list(qs.order_by("-created_at", "-id")[:limit])
+        names = history.names_for(events)
+        return [
+            (
+                e.created_at,
+                e.actor_name,
+                history.action_label(e.action),
+                e.object_repr,
+                e.municipality.name if e.municipality_id else "",
+                "\n".join(
+                    f"{label}: {before} → {after}" for label, before, after in history.changes(e, names)
+                ),
+                e.note,
+            )
+            for e in events
+        ]
+
 
 class OpenDataReport(QuerysetReport):
     """The list of operations an EU managing authority publishes (Regulation (EU) 2021/1060,
@@ -214,6 +246,20 @@ class OpenDataReport(QuerysetReport):
     filterset_class = ApplicationFilterSet
     formats = ("csv", "xlsx", "json", "pdf")
     ordering = ("municipality__name", "programme__code")
+    # On screen what identifies and sizes each operation; the purpose, codes and country are in the
+    # downloads (the published open-data file).
+    page_keys = (
+        "operation_code",
+        "beneficiary",
+        "operation_name",
+        "start_date",
+        "end_date",
+        "total_cost",
+        "fund",
+        "cofinancing_rate",
+        "region",
+        "decision_ada",
+    )
     columns = [
         Column("operation_code", _("Operation code (MIS)"), field="mis_code", width=10),
         Column("beneficiary", _("Beneficiary"), field="municipality__name", width=30),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grants import audit
+from grants.formatting import EXCEL_EL, EXCEL_EL_DELIMITER
 
 from . import formats
 from .definitions import stream_published_text
@@ -25,9 +26,13 @@ def rows_written(report, fmt, count) -> int:
     return min(count, report.pdf_rows) if fmt == "pdf" else count
 
 
-def body(report, fmt, fs, qs, count, shown_filters):
+def body(report, fmt, fs, qs, count, shown_filters, *, dialect=None):
     """The file's content: an iterator of bytes (CSV, TXT, JSON: streamed as built), an open binary
-    file positioned at 0 (XLSX) or bytes (PDF)."""
+    file positioned at 0 (XLSX) or bytes (PDF). `dialect` EXCEL_EL: the CSV Greek Excel reads."""
+    if fmt == "csv" and dialect == EXCEL_EL:
+        convs = formats.excel_el_converters(report.columns, escape=not report.escapes_in_sql)
+        rows = report.rows(qs, for_csv=True)
+        return formats.stream_csv(report.columns, rows, converters=convs, delimiter=EXCEL_EL_DELIMITER)
     if fmt == "csv":
         stream = report.csv_stream(qs) if hasattr(report, "csv_stream") else None
         if stream is None:

@@ -23,7 +23,14 @@ from pathlib import Path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grants.formatting import format_date, format_datetime, format_eur, format_int, format_percent
+from grants.formatting import (
+    excel_el,
+    format_date,
+    format_datetime,
+    format_eur,
+    format_int,
+    format_percent,
+)
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
@@ -77,11 +84,30 @@ def csv_converters(columns, *, escape: bool):
     return convs
 
 
-def stream_csv(columns, rows, *, converters=None, chunk_rows=2000):
+def excel_el_converters(columns, *, escape: bool):
+    """Per-column converters for the CSV Greek Excel reads (grants.formatting.excel_el): a column's
+    own converter (the published list's amounts) wins, text is escaped as in the plain CSV, and every
+    other cell (amounts, counts, dates, times) is written the Greek way."""
+
+    def escaped(value):
+        return excel_el(escape_cell(value))
+
+    convs = []
+    for col in columns:
+        if col.csv is not None:
+            convs.append(col.csv)
+        elif col.kind == TEXT:
+            convs.append(escaped if escape else excel_el)
+        else:
+            convs.append(excel_el)
+    return convs
+
+
+def stream_csv(columns, rows, *, converters=None, chunk_rows=2000, delimiter=","):
     """Yield the CSV as UTF-8 bytes (BOM first, so Excel reads Greek) in chunks of `chunk_rows`
     rows: memory holds one chunk, whatever the row count."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=CSV_LINE_END)
+    writer = csv.writer(buffer, lineterminator=CSV_LINE_END, delimiter=delimiter)
     writer.writerow([str(c.label) for c in columns])
     yield (BOM + buffer.getvalue()).encode()
     buffer.seek(0)

@@ -12,18 +12,20 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
-from grants import caps, roles, selectors
+from grants import caps, roles, search, selectors
 from grants.exports import services as exports
-from grants.formatting import format_eur
+from grants.formatting import EXCEL_EL, format_date, format_eur, format_int, format_percent
 from grants.models import ApplicationStatus, Channel, Programme
 
-from . import charts, exporting, filter_labels, formats
+from . import charts, exporting, filter_labels, filter_widgets, formats
 from .definitions import REPORTS
 
 HTML_ROWS = 500
@@ -57,14 +59,15 @@ def dashboard(request):
     apps = selectors.applications_for(request.user)
     by_status = dict(apps.order_by().values_list("status").annotate(n=Count("pk")))
     funnel = [
-        (str(label), by_status.get(value, 0), f"{by_status.get(value, 0):,}")
+        (str(label), by_status.get(value, 0), format_int(by_status.get(value, 0)))
         for value, label in ApplicationStatus.choices
     ]
 
     popularity_report = REPORTS["popularity"]()
     # Through its FilterSet, unfiltered: the report then reads the database's selection summary.
     popular = popularity_report.rows(popularity_report.filterset(request.user, {}).qs, limit=10)
-    popularity = [(f"{r[1]} {r[2]}"[:40], r[4], f"{r[4]} ({r[5] * 100:.0f}%)") for r in popular]
+    # The whole title: the chart wraps it at a word, the table beside it prints it in full.
+    popularity = [(f"{r[1]} {r[2]}", r[4], f"{format_int(r[4])} ({format_percent(r[5])})") for r in popular]
 
     included = apps.filter(status__in=caps.COMMITTED_STATUSES)
     region_sums = (
@@ -88,29 +91,60 @@ def dashboard(request):
     running, commitment = Decimal(0), []
     for month in sorted(months):
         running += months[month]
-        commitment.append((month.strftime("%m/%Y"), running, format_eur(running)))
+        commitment.append((month, running, format_eur(running)))
     ceiling = Programme.objects.aggregate(s=Sum("total_budget"))["s"] or 0
     none_yet = _("Nothing to show yet.")
     flow_chart, flow_table = absorption_chart(apps, none_yet)
+    # Each chart with the table of its figures (label, value) beside it, for screen readers and print.
+    figures = [
+        {
+            "title": _("Applications by status"),
+            "svg": charts.hbar("funnel", _("Applications by status"), funnel),
+            "head": (_("Status"), _("Applications")),
+            "rows": [(label, shown) for label, _v, shown in funnel],
+        },
+        {
+            # The share of each popular project is of these (the popularity report's own count).
+            "title": "{} ({})".format(
+                _("Most chosen catalogue projects"),
+                ngettext("of %(n)s applicant", "of %(n)s applicants", popularity_report.applicants)
+                % {"n": format_int(popularity_report.applicants)},
+            ),
+            "svg": charts.hbar(
+                "popularity",
+                _("Most chosen catalogue projects"),
+                popularity,
+                desc="" if popularity else none_yet,
+            ),
+            "head": (_("Catalogue project"), _("Applications choosing it")),
+            "rows": [(label, shown) for label, _v, shown in popularity],
+        },
+        {
+            "title": _("Included budget by region"),
+            "svg": charts.hbar(
+                "regions", _("Included budget by region"), regions, desc="" if regions else none_yet
+            ),
+            "head": (_("Region"), _("Included budget")),
+            "rows": [(label, shown) for label, _v, shown in regions],
+        },
+        {
+            "title": _("Committed budget over time"),
+            "svg": charts.line(
+                "commitment",
+                _("Committed budget over time"),
+                commitment,
+                ceiling=ceiling,
+                ceiling_label=_("Total %(t)s") % {"t": format_eur(ceiling)},
+                desc="" if commitment else none_yet,
+            ),
+            "head": (_("Month"), _("Committed by the end of the month")),
+            "rows": [(format_date(month)[3:], shown) for month, _v, shown in commitment],
+        },
+    ]
     context = {
         "reports": [REPORTS[n]() for n in REPORTS],
-        # The share of each popular project is of these (the popularity report's own count).
+        "figures": figures,
         "applicants": popularity_report.applicants,
-        "funnel": charts.hbar("funnel", _("Applications by status"), funnel),
-        "popularity": charts.hbar(
-            "popularity", _("Most chosen catalogue projects"), popularity, desc="" if popularity else none_yet
-        ),
-        "regions": charts.hbar(
-            "regions", _("Included budget by region"), regions, desc="" if regions else none_yet
-        ),
-        "commitment": charts.line(
-            "commitment",
-            _("Committed budget over time"),
-            commitment,
-            ceiling=ceiling,
-            ceiling_label=_("Total %(t)s") % {"t": format_eur(ceiling)},
-            desc="" if commitment else none_yet,
-        ),
         "absorption": flow_chart,
         "absorption_table": flow_table,
     }
@@ -144,16 +178,29 @@ def absorption_chart(apps, none_yet):
 
 
 @reports_access
+def search_page(request):
+    """The staff's search across the system (grants.search), from the admin's header and the reports'."""
+    term = request.GET.get("q", "").strip()[:200]
+    groups = search.search(request.user, term)
+    return render(
+        request,
+        "reports/search.html",
+        {"term": term, "groups": groups, "reports": [REPORTS[n]() for n in REPORTS]},
+    )
+
+
+@reports_access
 def report_page(request, name):
     report = _report(name)
-    fs = report.filterset(request.user, request.GET)
+    fs = filter_widgets.as_selects(report.filterset(request.user, request.GET))
     valid = fs.is_valid()
     qs = fs.qs if valid else fs.queryset.none()
-    kinds = [c.kind for c in report.columns]
+    columns = report.page_columns()
+    kinds = [c.kind for c in columns]
     numeric = [k in (formats.MONEY, formats.INT, formats.PERCENT) for k in kinds]
     rows = [
         [(formats.display_value(k, v), n) for k, v, n in zip(kinds, row, numeric, strict=True)]
-        for row in report.rows(qs, limit=HTML_ROWS)
+        for row in report.page_rows(qs, limit=HTML_ROWS)
     ]
     # The table's rows as HTML in one pass (a template loop over 500 rows × 15 cells took most of the
     # page's time); escaped like the template would.
@@ -162,7 +209,11 @@ def report_page(request, name):
         "\n",
         "<tr>{}</tr>",
         (
-            (format_html_join("", "<td{}>{}</td>", ((numeric_class if n else "", v) for v, n in row)),)
+            (
+                format_html_join(
+                    "", "<td{}>{}</td>", ((numeric_class if n else "", linebreaksbr(v)) for v, n in row)
+                ),
+            )
             for row in rows
         ),
     )
@@ -172,21 +223,32 @@ def report_page(request, name):
     context = {
         "report": report,
         "filterset": fs,
-        "columns": report.columns,
+        "columns": columns,
+        "headings": list(zip(columns, numeric, strict=True)),
         "rows": rows,
         "rows_html": rows_html,
         "count": count,
         "count_estimated": estimated,
         "truncated": count > len(rows),
-        "totals": list(zip([shown.get(c.key, "") for c in report.columns], numeric, strict=True)),
+        "totals": list(zip([shown.get(c.key, "") for c in columns], numeric, strict=True)),
         "summary": report.summary(qs, fs) if valid else [],
-        "downloads": [
-            (fmt.upper(), f"{request.path.rstrip('/')}.{fmt}" + (f"?{query}" if query else ""))
-            for fmt in report.formats
-        ],
+        "downloads": _downloads(request, report, query),
         "reports": [REPORTS[n]() for n in REPORTS],
     }
     return render(request, "reports/report.html", context, status=200 if valid else 400)
+
+
+def _downloads(request, report, query) -> list[tuple[str, str]]:
+    """(label, URL) of each download of what the page shows; beside the CSV for machines, the same
+    CSV for Excel in a Greek locale (`?dialect=excel-el`)."""
+    base = request.path.rstrip("/")
+    out = []
+    for fmt in report.formats:
+        out.append((fmt.upper(), f"{base}.{fmt}" + (f"?{query}" if query else "")))
+        if fmt == "csv":
+            excel = f"{query}&dialect={EXCEL_EL}" if query else f"dialect={EXCEL_EL}"
+            out.append((_("CSV for Excel (Greek)"), f"{base}.csv?{excel}"))
+    return out
 
 
 @reports_access
@@ -194,6 +256,11 @@ def report_download(request, name, fmt):
     report = _report(name)
     if fmt not in report.formats:
         raise Http404(fmt)
+    dialect = request.GET.get("dialect", "")
+    if dialect not in ("", EXCEL_EL) or (dialect and fmt != "csv"):
+        return HttpResponseBadRequest(
+            _("Unknown dialect «%(d)s»: the CSV downloads know «%(ok)s».") % {"d": dialect, "ok": EXCEL_EL}
+        )
     fs = report.filterset(request.user, request.GET)
     if not fs.is_valid():
         # A silently ignored filter would export more than the auditor asked for.
@@ -227,7 +294,7 @@ def _export(request, report, fmt, fs, filters: dict, shown_filters, *, may_defer
         )
         return render(request, "exports/preparing.html", {"job": job, "report": report}, status=202)
     count = counted()
-    response = _export_response(report, fmt, fs, qs, count, shown_filters)
+    response = _export_response(report, fmt, fs, qs, count, shown_filters, filters)
     # Recorded once the response exists: an XLSX or PDF that failed to build is never recorded as
     # exported. CSV, TXT and JSON are generated lazily while they are sent, so for them this is
     # before their first byte: a download cut short is still recorded, never one that went unrecorded.
@@ -242,10 +309,11 @@ def _export(request, report, fmt, fs, filters: dict, shown_filters, *, may_defer
     return response
 
 
-def _export_response(report, fmt, fs, qs, count, shown_filters):
+def _export_response(report, fmt, fs, qs, count, shown_filters, filters):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"{report.name}-{stamp}.{fmt}"
-    content = exporting.body(report, fmt, fs, qs, count, shown_filters)
+    dialect = (filters.get("dialect") or [None])[0]
+    content = exporting.body(report, fmt, fs, qs, count, shown_filters, dialect=dialect)
     content_type = exporting.CONTENT_TYPES[fmt]
     if fmt == "xlsx":
         return FileResponse(content, as_attachment=True, filename=filename, content_type=content_type)

@@ -77,7 +77,7 @@ EXPECTED = {
     ("selection-list", "GET"): (A_ONLY_READ, None),
     ("selection-list", "POST"): (
         status(401, 201, 404, 201, 403, 403),
-        {"project": "T02", "amount": "1000.00"},
+        {"project": "T02", "amount": "1000.00", "justification": "Αιτιολόγηση"},
     ),
     ("selection-detail", "GET"): (A_ONLY_READ, None),
     ("selection-detail", "PUT"): (SELECTION_WRITE, {"amount": "2000.00", "justification": "Αιτιολόγηση"}),

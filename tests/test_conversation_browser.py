@@ -34,7 +34,13 @@ def sign_in(page, user, path, *, admin=False):  # noqa: F811
     """A fresh session for `user` (the previous person signed out), in English, landing on `path`."""
     page.context.clear_cookies()
     page.context.add_cookies(
-        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": "/".join(page.url.split("/")[:3]) + "/"}]
+        [
+            {
+                "name": settings.LANGUAGE_COOKIE_NAME,
+                "value": "en",
+                "url": "/".join(page.url.split("/")[:3]) + "/",
+            }
+        ]
     )
     page.goto(f"/admin/login/?next={path}" if admin else path)
     page.fill("#id_username", user.get_username())
@@ -46,7 +52,9 @@ def sign_in(page, user, path, *, admin=False):  # noqa: F811
 
 def attach(page, kind_label, name, content):  # noqa: F811
     page.get_by_label("Document type").select_option(label=kind_label)
-    page.get_by_label("File").set_input_files({"name": name, "mimeType": "application/pdf", "buffer": content})
+    page.get_by_label("File").set_input_files(
+        {"name": name, "mimeType": "application/pdf", "buffer": content}
+    )
     page.get_by_role("button", name="Attach").click()
     page.wait_for_load_state("load")
 

@@ -103,6 +103,10 @@ def test_the_officers_desk(client, world, officer):
     assert [m.body for m in desk.messages] == ["Ερώτηση για το έργο"]
     body = response.content.decode()
     assert 'id="sc-desk"' in body and "(overdue)" in body
+    # A recent message links to the application's thread, where the officer answers it.
+    thread = reverse("admin:grants_application_thread", args=[world["r1"].pk])
+    assert f'href="{thread}"' in body.split('id="sc-desk-messages"')[1]
+    assert client.get(thread).status_code == 200
     # Every count links to the list filtered by the same rule: same number of rows.
     for queue in desk.queues:
         assert queue.url in body
@@ -209,6 +213,12 @@ def test_the_portal_home_lists_the_municipalitys_todos(
     assert any("The managing authority wrote to you" in t for t in texts)
     body = response.content.decode()
     assert "Waiting for you" in body and "Council decision" in body
+    # Each to-do links to where it is done: the documents page, the thread.
+    todos = body.split('class="notice notice--warning todos"')[1].split("</div>")[0]
+    for name in ("portal:documents", "portal:messages"):
+        url = reverse(name, args=[app.pk])
+        assert f'href="{url}"' in todos, name
+        assert portal_client.get(url).status_code == 200, name
     # Answered: the question is no longer waiting.
     Message.objects.create(
         application=app, side=MessageSide.MUNICIPALITY, author_name="δήμος", body="Επισυνάφθηκε"

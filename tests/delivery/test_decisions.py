@@ -126,7 +126,7 @@ def test_the_backfill_migration_writes_version_one(included):
     from django.apps import apps
 
     DecisionVersion.objects.all().delete()
-    migration = importlib.import_module("grants.migrations.0013_backfill_decision_versions")
+    migration = importlib.import_module("grants.migrations.0016_backfill_decision_versions")
     migration.backfill(apps, None)
     version = DecisionVersion.objects.get(application=included)
     assert (version.version, version.kind, version.budget, version.decision_ada) == (

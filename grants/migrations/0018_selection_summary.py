@@ -96,7 +96,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("grants", "0011_municipality_code_lau"),
+        ("grants", "0017_municipality_code_lau"),
         ("projects", "0001_initial"),
     ]
 

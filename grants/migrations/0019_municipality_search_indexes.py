@@ -38,5 +38,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("grants", "0012_selection_summary")]
+    dependencies = [("grants", "0018_selection_summary")]
     operations = [migrations.RunPython(forwards, backwards)]

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('grants', '0011_documents_and_messages'),
+        ('grants', '0012_documents_and_messages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -24,7 +24,7 @@ def reviewers_from_history(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0012_notifications_and_review_target'),
+        ('grants', '0013_notifications_and_review_target'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -42,7 +42,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("grants", "0012_amendments_progress_indicators_completion"),
+        ("grants", "0015_amendments_progress_indicators_completion"),
         ("projects", "0001_initial"),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0013_backfill_decision_versions'),
+        ('grants', '0016_backfill_decision_versions'),
     ]
 
     operations = [

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from grants import audit, checklist, published, roles
-from grants.demo_money import build_money
+from grants.demo_money import build_completed, build_indicators, build_money
 from grants.documents import document_types_of, document_upload
 from grants.models import Application, Channel, DocumentScope, Municipality, Programme
 from grants.models import ApplicationStatus as S
@@ -83,6 +83,7 @@ DEMO_STATUSES = [
     (S.REJECTED, 2),
     (S.WITHDRAWN, 2),
     (S.DEINCLUDED, 2),
+    (S.COMPLETED, 1),
 ]
 # The workflow path to each status (after the draft is filled in).
 PATHS = {
@@ -95,6 +96,9 @@ PATHS = {
     S.REJECTED: ["submit", "start_review", "reject"],
     S.WITHDRAWN: ["submit", "withdraw"],
     S.DEINCLUDED: ["submit", "start_review", "propose_inclusion", "include", "deinclude"],
+    # Included, then carried through its projects, expenditure and payment to `complete`
+    # (grants.demo_money.build_completed).
+    S.COMPLETED: ["submit", "start_review", "propose_inclusion", "include"],
 }
 NOTES = {
     "return": "Λείπει η τεκμηρίωση κόστους για δύο έργα· παρακαλούμε συμπληρώστε. (demo)",
@@ -247,11 +251,21 @@ def _build(item: Planned, programme, municipality, catalogue, staff, *, report):
         elif action == "propose_inclusion":
             _answer_checklist(app, actor)
         transition(app, action, actor=actor, note=NOTES.get(action, ""), channel=Channel.COMMAND, **fields)
-    if item.status == S.INCLUDED:
+    if item.status in (S.INCLUDED, S.COMPLETED):
         # Money at a different stage for each operation (0 nothing … 4 paid).
         rng = random.Random(f"{SEED}-{item.code}")
         clerk = _municipality_user(f"demo-{municipality.elstat_code}", municipality)
         app.refresh_from_db()
+        if item.status == S.COMPLETED:
+            build_completed(
+                app,
+                clerk=clerk,
+                officer=staff["officer"],
+                approver=staff["approver"],
+                rng=rng,
+                ada=item.deinclusion_ada,
+            )
+            return
         build_money(
             app,
             clerk=clerk,
@@ -260,6 +274,7 @@ def _build(item: Planned, programme, municipality, catalogue, staff, *, report):
             stage=item.money_stage,
             rng=rng,
         )
+        build_indicators(app, clerk=clerk, officer=staff["officer"], rng=rng, reported=item.money_stage >= 3)
 
 
 def split_exact(total: Decimal, weights: list[int]) -> list[Decimal]:

@@ -124,3 +124,108 @@ def build_money(app, *, clerk, officer, approver, stage: int, rng: random.Random
                 actor=officer,
                 channel=Channel.COMMAND,
             )
+
+
+def build_indicators(app, *, clerk, officer, rng: random.Random, reported: bool):
+    """The call's two ERDF indicators for the included operation `app`: the officer's targets, and,
+    when `reported`, the municipality's achieved values with their evidence."""
+    from grants.delivery import indicators
+
+    users = rng.randint(2, 40) * 500
+    indicators.indicator_target_set(
+        application=app, code="RCO14", target=1, actor=officer, channel=Channel.COMMAND
+    )
+    indicators.indicator_target_set(
+        application=app, code="RCR11", target=users, actor=officer, channel=Channel.COMMAND
+    )
+    if not reported:
+        return
+    measured = timezone.localdate() - timedelta(days=rng.randint(10, 60))
+    indicators.indicator_report(
+        application=app,
+        code="RCO14",
+        achieved=1,
+        measured_on=measured,
+        evidence="Βεβαίωση παραλαβής των ψηφιακών υπηρεσιών (demo)",
+        actor=clerk,
+        channel=Channel.COMMAND,
+    )
+    indicators.indicator_report(
+        application=app,
+        code="RCR11",
+        achieved=int(users * rng.randint(40, 90) / 100),
+        measured_on=measured,
+        evidence="Στατιστικά χρήσης της πλατφόρμας του δήμου (demo)",
+        actor=clerk,
+        channel=Channel.COMMAND,
+    )
+
+
+def build_completed(app, *, clerk, officer, approver, rng: random.Random, ada: str):
+    """An included operation carried to «Ολοκληρωμένη» as people would: every project procured,
+    contracted, implemented and completed; one contract whose final invoice is verified and paid; the
+    indicators reported; then the approver's `complete`."""
+    from grants.delivery import progress
+    from grants.workflow import transition
+
+    today = timezone.localdate()
+    start = (app.inclusion_date or date(2024, 1, 1)) + timedelta(days=30)
+    selections = list(app.selections.select_related("project").order_by("project__code"))
+    for selection in selections:
+        day = start
+        for stage in ("procurement", "contracted", "in_implementation", "completed"):
+            day = min(day + timedelta(days=rng.randint(30, 90)), today)
+            progress.progress_set(
+                application=app,
+                project=selection.project.code,
+                stage=stage,
+                date=day,
+                actor=clerk,
+                channel=Channel.COMMAND,
+            )
+    first = selections[0]
+    signed = min(start + timedelta(days=60), today - timedelta(days=30))
+    contract = contracts.contract_create(
+        application=app,
+        project=first.project,
+        contractor_name=rng.choice(CONTRACTORS),
+        contractor_afm=demo_afm(rng),
+        amount=_part(first.amount, 95),
+        signed_on=signed,
+        adam=f"{signed:%y}SYMV{rng.randint(10_000_000, 999_999_999):09d}",
+        procedure=ProcurementProcedure.OPEN,
+        actor=clerk,
+        channel=Channel.COMMAND,
+    )
+    line = declarations.declaration_create(
+        application=app,
+        contract=contract,
+        invoice_number=f"ΤΠΥ-{contract.pk}-Τ",
+        invoice_date=min(signed + timedelta(days=20), today),
+        amount=contract.amount,
+        is_final=True,
+        actor=clerk,
+        channel=Channel.COMMAND,
+    )
+    declarations.declaration_act(
+        declaration=line, action="verify", actor=officer, accepted_amount=line.amount, channel=Channel.COMMAND
+    )
+    payment = payments.payment_prepare(
+        application=app,
+        amount=payments.payable(app.pk),
+        reference=f"ΕΝΤ-{app.pk:04d}-Τ",
+        actor=officer,
+        channel=Channel.COMMAND,
+    )
+    payments.payment_act(
+        payment=payment, action="authorise", actor=approver, paid_on=today, channel=Channel.COMMAND
+    )
+    build_indicators(app, clerk=clerk, officer=officer, rng=rng, reported=True)
+    transition(
+        app,
+        "complete",
+        actor=approver,
+        channel=Channel.COMMAND,
+        decision_ada=ada,
+        decision_date=today,
+    )

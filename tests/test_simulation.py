@@ -245,6 +245,8 @@ def test_summary_printed(simulated):
     for _title, n in TOP_FIVE:
         assert f" {n}  " in simulated
     assert "demo-pass-for-tests" in simulated and "i.michailidou" in simulated
+    assert re.search(r"Review: [\d.]+ documents, \d+ checklist answers, \d+ returns", simulated)
+    assert re.search(r"Delivery: \d+ contracts on \d+ operations .*\d+ payments authorised", simulated)
 
 
 def test_the_same_seed_gives_the_same_programme(programme):

@@ -28,14 +28,32 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import CommandError
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 
 from grants import caps, checklist, roles, services
 from grants.conversation import post_message
 from grants.demo import MUNICIPALITY_ACCOUNTS, STAFF_ACCOUNTS, demo_pdf, read_published
 from grants.demo import PUBLISHED_CODES as DEMO_PUBLISHED_CODES
 from grants.documents import document_types_of, document_upload
-from grants.models import Application, CapOverride, Channel, DocumentScope, Municipality, Programme
+from grants.models import (
+    Application,
+    CapOverride,
+    Channel,
+    ChecklistAnswer,
+    Contract,
+    DeclarationState,
+    Document,
+    DocumentScope,
+    ExpenditureDeclaration,
+    Message,
+    MessageKind,
+    MessageSide,
+    Municipality,
+    Payment,
+    PaymentState,
+    Programme,
+    ProjectProgress,
+)
 from grants.models import ApplicationStatus as S
 from grants.reference import PROGRAMME, load_reference_data
 from grants.reference_files import CONFIRMED_FILE, GRANTS_DATA
@@ -72,6 +90,8 @@ class Report:
     top: list = field(default_factory=list)  # (code, title, applicants)
     accounts: list = field(default_factory=list)  # (username, role)
     steps: int = 0
+    # What issues 13 and 14 added: name → count or amount (see summarise()).
+    records: dict = field(default_factory=dict)
 
 
 def read_registry(programme: Programme) -> Registry:
@@ -415,7 +435,36 @@ def summarise(programme: Programme, seed: int) -> Report:
     report.included_budget = apps.aggregate(s=caps.committed_sum())["s"] or Decimal("0")
     _applicants, listed, _amount = PopularityReport().projects(apps)
     report.top = [(p.code, p.title_el, n) for p, n, _share, _total in listed[:5]]
+    report.records = records_of(apps)
     return report
+
+
+def records_of(apps) -> dict:
+    """The documents, checklist answers and messages of `apps`, and their delivery: contracts,
+    declarations, payments and project progress, counted (amounts summed) for the summary."""
+    lines = ExpenditureDeclaration.objects.filter(application__in=apps)
+    paid = Payment.objects.filter(application__in=apps)
+    contracts = Contract.objects.filter(application__in=apps)
+    messages = Message.objects.filter(application__in=apps)
+    verified = lines.filter(state=DeclarationState.VERIFIED)
+    authorised = paid.filter(state=PaymentState.AUTHORISED)
+    return {
+        "documents": Document.objects.filter(application__in=apps).count(),
+        "checklist_answers": ChecklistAnswer.objects.filter(application__in=apps).count(),
+        "returns": messages.filter(kind=MessageKind.RETURN).count(),
+        "replies": messages.filter(side=MessageSide.MUNICIPALITY).count(),
+        "contracts": contracts.count(),
+        "contracted_operations": contracts.values("application").distinct().count(),
+        "contracted": contracts.aggregate(s=Sum("amount"))["s"] or Decimal("0"),
+        "declarations": lines.count(),
+        "declared": lines.aggregate(s=Sum("amount"))["s"] or Decimal("0"),
+        "verified_lines": verified.count(),
+        "verified": verified.aggregate(s=Sum("accepted_amount"))["s"] or Decimal("0"),
+        "payments_prepared": paid.filter(state=PaymentState.PREPARED).count(),
+        "payments_authorised": authorised.count(),
+        "paid": authorised.aggregate(s=Sum("amount"))["s"] or Decimal("0"),
+        "progress": ProjectProgress.objects.filter(application__in=apps).count(),
+    }
 
 
 def status_lines(report: Report) -> list[tuple[str, str, int]]:

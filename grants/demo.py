@@ -317,7 +317,7 @@ def _build_pyli(row: Published, programme, municipality, catalogue, staff, clerk
     build_money(app, clerk=clerk, officer=officer, approver=approver, stage=4, rng=rng)
 
 
-def _demo_pdf() -> bytes:
+def demo_pdf() -> bytes:
     """A one-page PDF standing for a document the call asks for (the demo's files are illustrative)."""
     from reportlab.pdfgen import canvas
 
@@ -339,7 +339,7 @@ def _answer_checklist(app, officer):
 
 def _attach_required_documents(app):
     """Every required document of the programme, so that the demo's applications can be submitted."""
-    content = _demo_pdf()
+    content = demo_pdf()
     selected = [s.project for s in app.selections.select_related("project")]
     for kind in document_types_of(app.programme):
         if not kind.required:

@@ -17,8 +17,20 @@ from django.db.models import Count, Min, Sum
 from django.test import override_settings
 from django.utils import timezone
 
-from grants import audit, roles
-from grants.models import Application, AuditEvent, Municipality, Programme
+from grants import audit, checklist, documents, roles
+from grants.models import (
+    Application,
+    AuditEvent,
+    ChecklistAnswer,
+    Contract,
+    Document,
+    ExpenditureDeclaration,
+    Message,
+    Municipality,
+    Payment,
+    Programme,
+    ProjectProgress,
+)
 from grants.models import ApplicationStatus as S
 from grants.reports.aggregates import PopularityReport
 from grants.simulation import extensions
@@ -233,6 +245,8 @@ def test_summary_printed(simulated):
     for _title, n in TOP_FIVE:
         assert f" {n}  " in simulated
     assert "demo-pass-for-tests" in simulated and "i.michailidou" in simulated
+    assert re.search(r"Review: [\d.]+ documents, \d+ checklist answers, \d+ returns", simulated)
+    assert re.search(r"Delivery: \d+ contracts on \d+ operations .*\d+ payments authorised", simulated)
 
 
 def test_the_same_seed_gives_the_same_programme(programme):
@@ -285,3 +299,82 @@ def test_dashboard_and_popularity_tell_the_press_release(programme, client):
         assert positions == sorted(positions)  # ranked as the press release ranks them
         for _title, n in TOP_FIVE:
             assert f">{n}" in text or f"{n} (" in text
+
+
+# --- what issues 13 and 14 added: documents, checklist, thread; contracts, declarations, payments ---
+
+
+def test_submitted_with_the_required_documents_by_the_municipality(programme):
+    apps = Application.objects.filter(programme=programme).select_related("municipality")
+    missing = documents.missing_documents_of(apps)
+    assert all(not m for m in missing.values())
+    required = [k for k in documents.document_types_of(programme) if k.required]
+    assert required and Document.objects.filter(application__programme=programme).count() >= 312 * len(
+        required
+    )
+    for document in Document.objects.filter(application__programme=programme).select_related("application")[
+        :50
+    ]:
+        assert roles.municipality_of(document.uploaded_by) == document.application.municipality
+        assert document.format == "pdf"
+
+
+def test_the_checklist_answered_before_every_proposal_and_rejection(programme):
+    proposed = Application.objects.filter(programme=programme, proposed_by__isnull=False)
+    assert proposed.count() == 52
+    for app in proposed:
+        answers = ChecklistAnswer.objects.filter(application=app, review_round=app.review_round)
+        assert answers.count() == len(checklist.criteria_of(programme.pk))
+        assert not answers.filter(answer="no").exists()
+        proposal = app.audit_events.get(action="workflow.propose_inclusion")
+        assert all(a.answered_at < proposal.created_at and roles.is_officer(a.answered_by) for a in answers)
+    for app in Application.objects.filter(programme=programme, status=S.REJECTED):
+        refused = ChecklistAnswer.objects.get(application=app, answer="no")
+        assert refused.comment in app.audit_events.get(action="workflow.reject").note
+
+
+def test_returns_ask_for_items_and_the_municipality_answers_before_resubmitting(programme):
+    returns = Message.objects.filter(application__programme=programme, kind="return")
+    assert (
+        returns.count()
+        == AuditEvent.objects.filter(application__programme=programme, action="workflow.return").count()
+    )
+    assert all(m.requested_items and m.response_due and m.side == "authority" for m in returns)
+    for app in Application.objects.filter(messages__kind="return").distinct():
+        submits = list(app.audit_events.filter(action="workflow.submit").order_by("id"))
+        if len(submits) < 2:
+            continue
+        returned = app.messages.filter(kind="return").order_by("id").first()
+        reply = app.messages.filter(side="municipality").order_by("id").first()
+        assert returned.created_at < reply.created_at < submits[-1].created_at
+        assert roles.municipality_of(reply.author) == app.municipality
+
+
+def test_delivery_after_inclusion_through_the_services(programme):
+    included = Application.objects.filter(programme=programme, status=S.INCLUDED)
+    contracts = Contract.objects.filter(application__programme=programme).select_related("application")
+    assert contracts.count() >= 10 and set(contracts.values_list("application__status", flat=True)) == {
+        S.INCLUDED
+    }
+    for contract in contracts:
+        assert contract.application.inclusion_date < contract.signed_on <= END
+        assert roles.municipality_of(contract.created_by) == contract.application.municipality
+    lines = ExpenditureDeclaration.objects.filter(application__programme=programme)
+    assert lines.filter(state="verified").exists() and lines.filter(state="submitted").exists()
+    assert all(roles.is_officer(d.verified_by) for d in lines.filter(state="verified"))
+    paid = Payment.objects.filter(application__programme=programme)
+    assert paid.filter(state="authorised").exists() and paid.filter(state="prepared").exists()
+    for payment in paid.filter(state="authorised"):
+        assert payment.authorised_by != payment.prepared_by and roles.is_approver(payment.authorised_by)
+        assert payment.paid_on <= END
+    # Stages differ: some operations have only started, some are paid, most have nothing yet.
+    with_contracts = set(contracts.values_list("application", flat=True))
+    assert 0 < len(with_contracts) < included.count()
+    assert (
+        ProjectProgress.objects.filter(application__programme=programme).values("stage").distinct().count()
+        >= 3
+    )
+    # Nothing is paid beyond what was verified.
+    for app in included:
+        verified = lines.filter(application=app, state="verified").aggregate(s=Sum("accepted_amount"))["s"]
+        assert (paid.filter(application=app).aggregate(s=Sum("amount"))["s"] or 0) <= (verified or 0)

@@ -435,6 +435,8 @@ def _timeline(app: ApplicationPlan, registry: Registry, rng):
                 fields={"project": project, "amount": amount, "justification": text},
             )
         )
+    # The documents the call requires, attached once the selections are in (the submission checks them).
+    steps.append(Step(steps[-1].at + timedelta(minutes=2), app.code, "documents"))
     actions = _actions_after_submission(app, rng)
     if "edit" in actions:
         # After the selections above were planned with the amounts first submitted.
@@ -495,7 +497,10 @@ def _step(app: ApplicationPlan, action: str, at: datetime, rng) -> list[Step]:
     if action == "start_review":
         return [Step(at, app.code, action, officer)]
     if action == "return":
-        return [Step(at, app.code, action, officer, note=rng.choice(people.RETURN_NOTES))]
+        note = rng.choice(people.RETURN_NOTES)
+        # The items asked for follow from the note (no draw: the plan's figures stay those published).
+        items = list(people.REQUESTED_ITEMS[note])
+        return [Step(at, app.code, action, officer, fields={"requested_items": items}, note=note)]
     if action == "edit":
         out = [
             Step(
@@ -516,11 +521,17 @@ def _step(app: ApplicationPlan, action: str, at: datetime, rng) -> list[Step]:
                 },
             )
         )
+        # The municipality answers the return in the thread before it submits again.
+        out.append(Step(at + timedelta(minutes=6), app.code, "reply", note=people.REPLY_NOTE))
         return out
     if action == "submit":
         return [Step(at, app.code, action)]
     if action == "propose_inclusion":
-        return [Step(at, app.code, action, officer, note=people.PROPOSE_NOTE)]
+        # The evaluation checklist answered, none «No», a few minutes before the proposal it allows.
+        return [
+            Step(at - timedelta(minutes=5), app.code, "checklist", officer),
+            Step(at, app.code, action, officer, note=people.PROPOSE_NOTE),
+        ]
     if action == "include":
         approver = rng.choice([a for a in people.APPROVERS if a != officer])
         fields = {
@@ -533,7 +544,12 @@ def _step(app: ApplicationPlan, action: str, at: datetime, rng) -> list[Step]:
         return [Step(at, app.code, action, approver, fields=fields, note=people.INCLUDE_NOTE)]
     if action == "reject":
         who = officer if rng.random() < 0.7 else rng.choice([a for a in people.APPROVERS if a != officer])
-        return [Step(at, app.code, action, who, note=rng.choice(people.REJECT_NOTES))]
+        note = rng.choice(people.REJECT_NOTES)
+        # The case officer's checklist says why: one criterion answered «No», with the reason.
+        return [
+            Step(at - timedelta(minutes=5), app.code, "checklist", officer, fields={"refused": note}),
+            Step(at, app.code, action, who, note=note),
+        ]
     if action == "withdraw":
         return [Step(at, app.code, action, note=rng.choice(people.WITHDRAW_NOTES))]
     raise ValueError(action)

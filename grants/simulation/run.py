@@ -25,14 +25,35 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.management.base import CommandError
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 
-from grants import caps, roles, services
-from grants.demo import MUNICIPALITY_ACCOUNTS, STAFF_ACCOUNTS, read_published
+from grants import caps, checklist, roles, services
+from grants.conversation import post_message
+from grants.demo import MUNICIPALITY_ACCOUNTS, STAFF_ACCOUNTS, demo_pdf, read_published
 from grants.demo import PUBLISHED_CODES as DEMO_PUBLISHED_CODES
-from grants.models import Application, CapOverride, Channel, Municipality, Programme
+from grants.documents import document_types_of, document_upload
+from grants.models import (
+    Application,
+    CapOverride,
+    Channel,
+    ChecklistAnswer,
+    Contract,
+    DeclarationState,
+    Document,
+    DocumentScope,
+    ExpenditureDeclaration,
+    Message,
+    MessageKind,
+    MessageSide,
+    Municipality,
+    Payment,
+    PaymentState,
+    Programme,
+    ProjectProgress,
+)
 from grants.models import ApplicationStatus as S
 from grants.reference import PROGRAMME, load_reference_data
 from grants.reference_files import CONFIRMED_FILE, GRANTS_DATA
@@ -41,7 +62,7 @@ from grants.workflow import transition
 from projects.models import CatalogueProject, Selection
 from projects.services import selection_add, selection_update
 
-from . import extensions, people
+from . import delivery, extensions, people  # noqa: F401 (delivery registers its extension)
 from .plan import (
     END,
     TZ,
@@ -69,6 +90,8 @@ class Report:
     top: list = field(default_factory=list)  # (code, title, applicants)
     accounts: list = field(default_factory=list)  # (username, role)
     steps: int = 0
+    # What issues 13 and 14 added: name → count or amount (see summarise()).
+    records: dict = field(default_factory=dict)
 
 
 def read_registry(programme: Programme) -> Registry:
@@ -132,6 +155,12 @@ class Simulation:
         self.selections = {}
         self.accounts = []
         self.groups = {}
+        # What extensions create and later steps act on (a contract, a declaration…), by their own keys.
+        self.records = {}
+        # The required documents, read once, and one small valid PDF stored for each of them.
+        self.required_documents = [kind for kind in document_types_of(programme) if kind.required]
+        self.document_content = demo_pdf()
+        self.criteria = [c.code for c in checklist.criteria_of(programme.pk)]
         # The demo password is hashed once for every account that has it (PBKDF2 costs most of a second
         # on these machines, by design): it is printed for all to read, so a shared salt hides nothing.
         self.demo_password = make_password(settings.DEMO_PASSWORD)
@@ -231,6 +260,12 @@ class Simulation:
                 actor=actor,
                 channel=CHANNEL,
             )
+        elif step.action == "documents":
+            self.attach_documents(self.applications[code], actor)
+        elif step.action == "checklist":
+            self.answer_checklist(self.applications[code], actor, refused=step.fields.get("refused"))
+        elif step.action == "reply":
+            post_message(application=self.applications[code], author=actor, body=step.note, channel=CHANNEL)
         elif step.action == "edit":
             fields = dict(step.fields)
             selection = self.selections[(code, fields.pop("project"))]
@@ -246,6 +281,37 @@ class Simulation:
                 channel=CHANNEL,
                 **step.fields,
             )
+
+    def attach_documents(self, app, actor):
+        """Every required document of the call, uploaded by the municipality (the same small PDF:
+        the simulation's files stand for documents, they are not read)."""
+        projects = None
+        for kind in self.required_documents:
+            if kind.scope == DocumentScope.PROJECT:
+                if projects is None:
+                    projects = [s.project for s in app.selections.select_related("project")]
+                targets = projects
+            else:
+                targets = [None]
+            for project in targets:
+                suffix = f"-{project.code}" if project else ""
+                document_upload(
+                    application=app,
+                    document_type=kind,
+                    file=ContentFile(self.document_content, name=f"{kind.code}{suffix}.pdf"),
+                    project=project,
+                    actor=actor,
+                    channel=CHANNEL,
+                )
+
+    def answer_checklist(self, app, officer, *, refused=None):
+        """The case officer's evaluation checklist for the current round: every criterion «Yes», or,
+        before a rejection, the last one «No» with the reason (`refused`)."""
+        answers = [{"criterion": code, "answer": "yes", "comment": ""} for code in self.criteria]
+        if refused and answers:
+            answers[-1] = {"criterion": self.criteria[-1], "answer": "no", "comment": refused}
+        app.refresh_from_db()
+        checklist.checklist_answer(application=app, answers=answers, actor=officer, channel=CHANNEL)
 
 
 def _progress(total: int):
@@ -369,7 +435,36 @@ def summarise(programme: Programme, seed: int) -> Report:
     report.included_budget = apps.aggregate(s=caps.committed_sum())["s"] or Decimal("0")
     _applicants, listed, _amount = PopularityReport().projects(apps)
     report.top = [(p.code, p.title_el, n) for p, n, _share, _total in listed[:5]]
+    report.records = records_of(apps)
     return report
+
+
+def records_of(apps) -> dict:
+    """The documents, checklist answers and messages of `apps`, and their delivery: contracts,
+    declarations, payments and project progress, counted (amounts summed) for the summary."""
+    lines = ExpenditureDeclaration.objects.filter(application__in=apps)
+    paid = Payment.objects.filter(application__in=apps)
+    contracts = Contract.objects.filter(application__in=apps)
+    messages = Message.objects.filter(application__in=apps)
+    verified = lines.filter(state=DeclarationState.VERIFIED)
+    authorised = paid.filter(state=PaymentState.AUTHORISED)
+    return {
+        "documents": Document.objects.filter(application__in=apps).count(),
+        "checklist_answers": ChecklistAnswer.objects.filter(application__in=apps).count(),
+        "returns": messages.filter(kind=MessageKind.RETURN).count(),
+        "replies": messages.filter(side=MessageSide.MUNICIPALITY).count(),
+        "contracts": contracts.count(),
+        "contracted_operations": contracts.values("application").distinct().count(),
+        "contracted": contracts.aggregate(s=Sum("amount"))["s"] or Decimal("0"),
+        "declarations": lines.count(),
+        "declared": lines.aggregate(s=Sum("amount"))["s"] or Decimal("0"),
+        "verified_lines": verified.count(),
+        "verified": verified.aggregate(s=Sum("accepted_amount"))["s"] or Decimal("0"),
+        "payments_prepared": paid.filter(state=PaymentState.PREPARED).count(),
+        "payments_authorised": authorised.count(),
+        "paid": authorised.aggregate(s=Sum("amount"))["s"] or Decimal("0"),
+        "progress": ProjectProgress.objects.filter(application__in=apps).count(),
+    }
 
 
 def status_lines(report: Report) -> list[tuple[str, str, int]]:

@@ -43,6 +43,19 @@ class Command(BaseCommand):
             out(f"  {value:<15} {label:<30} {n:>4}")
         included = report.by_status.get("included", 0)
         out(f"Included budget: {format_eur(report.included_budget)} ({included} operations)")
+        r = report.records
+        out(
+            f"Review: {format_int(r['documents'])} documents, {format_int(r['checklist_answers'])} "
+            f"checklist answers, {r['returns']} returns with requested items, "
+            f"{r['replies']} answers from municipalities"
+        )
+        out(
+            f"Delivery: {r['contracts']} contracts on {r['contracted_operations']} operations "
+            f"({format_eur(r['contracted'])}); {r['declarations']} invoices declared "
+            f"({format_eur(r['declared'])}), {r['verified_lines']} verified ({format_eur(r['verified'])}); "
+            f"{r['payments_authorised']} payments authorised ({format_eur(r['paid'])}), "
+            f"{r['payments_prepared']} prepared; {r['progress']} project progress records"
+        )
         out("Most chosen catalogue projects (applicants who chose them):")
         for rank, (code, title, n) in enumerate(report.top, start=1):
             out(f"  {rank}. {code} {n:>4}  {title}")

@@ -209,7 +209,8 @@ def test_the_whole_conversation(
     # tool's, not the page's.
     del page.csp_violations[:]
     page.goto(f"/admin/grants/application/{app.pk}/transition/include/")
-    page.locator("input[name$=inclusion_date]").fill("01/12/2026")
+    # A date picker (an HTML date input) takes the ISO form.
+    page.locator("input[name$=inclusion_date]").fill("2026-11-27")
     page.locator("input[name$=decision_ada]").fill("ΕΨΚ446ΜΤΛ6-ΡΞΥ")
     page.locator("input[type=submit].default").click()
     page.wait_for_load_state("load")

@@ -202,7 +202,8 @@ def test_municipality_chooses_submits_is_returned_and_resubmits(
     expect(page.locator("main")).to_contain_text("Returned for corrections")
     steps.check("home-returned")
 
-    page.get_by_role("link", name="Open the application").click()
+    # The card's button (the to-dos above it may link to the same page).
+    page.locator("a.button", has_text="Open the application").click()
     page.get_by_role("link", name="Change T01").click()
     page.fill("#id_amount", "140000")
     page.get_by_role("button", name="Save").click()

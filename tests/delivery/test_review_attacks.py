@@ -1,0 +1,430 @@
+"""An independent review of issue 14 as an attacker and as an auditor: another municipality's
+records through every URL, four eyes on payments and amendments, sums overshot, auditors writing,
+bad input, and the absorption report's totals against the records."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from grants.delivery import amendments, payments
+from grants.models import Contract, ExpenditureDeclaration, Payment, PaymentState
+from tests.api.conftest import client_for
+
+from .conftest import make_contract, make_declaration, next_adam, valid_afm
+
+pytestmark = pytest.mark.django_db
+
+PAST = "2025-11-01"
+
+
+def _api(app):
+    return f"/api/v1/applications/{app.pk}/"
+
+
+def _record_urls(money):
+    app = money["application"]
+    base = _api(app)
+    return [
+        f"{base}contracts/",
+        f"{base}contracts/{money['contract'].pk}/",
+        f"{base}contracts/{money['contract'].pk}/transitions/",
+        f"{base}declarations/",
+        f"{base}declarations/{money['pending'].pk}/",
+        f"{base}declarations/{money['pending'].pk}/transitions/",
+        f"{base}payments/",
+        f"{base}payments/{money['prepared'].pk}/",
+        f"{base}payments/{money['prepared'].pk}/transitions/",
+        f"{base}decisions/",
+        f"{base}amendments/",
+        f"{base}progress/",
+        f"{base}indicators/",
+    ]
+
+
+# --- (a) another municipality ---------------------------------------------------------------------
+
+
+def test_other_municipality_gets_404_on_every_api_url(money_a, pyli_user):
+    client = client_for(pyli_user)
+    for url in _record_urls(money_a):
+        assert client.get(url).status_code == 404, url
+        if not url.endswith("decisions/"):  # read-only: 405 whatever the id, which reveals nothing
+            assert client.post(url, {}, format="json").status_code == 404, url
+    for url in _record_urls(money_a)[1::3][:2]:
+        assert client.patch(url, {"amount": "1.00"}, format="json").status_code == 404, url
+    assert Contract.objects.get(pk=money_a["contract"].pk).amount == Decimal("30000.00")
+
+
+def test_other_municipality_gets_404_on_every_portal_url(money_a, pyli_user):
+    client = Client()
+    client.force_login(pyli_user)
+    pk = money_a["application"].pk
+    for tail in (
+        "money/",
+        "contracts/new/",
+        "declarations/new/",
+        "operation/",
+        "amendments/new/",
+        "progress/",
+        "indicators/report/",
+    ):
+        url = f"/portal/applications/{pk}/{tail}"
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {"amount": "1"}).status_code == 404, url
+    assert Contract.objects.filter(application_id=pk).count() == 1
+
+
+def test_other_municipalitys_contract_cannot_be_declared_against(money_a, included_b, pyli_user):
+    client = client_for(pyli_user)
+    response = client.post(
+        f"{_api(included_b)}declarations/",
+        {
+            "contract": money_a["contract"].pk,
+            "invoice_number": "Χ-1",
+            "invoice_date": PAST,
+            "amount": "10.00",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "contract" in response.json()
+
+
+# --- (b) four eyes --------------------------------------------------------------------------------
+
+
+def test_payment_preparer_cannot_authorise_it_through_the_api(money_a, officer_approver):
+    app = money_a["application"]
+    client = client_for(officer_approver)
+    # free: verified 9000 − paid 4000 − prepared 2000 = 3000
+    created = client.post(f"{_api(app)}payments/", {"amount": "1000.00", "reference": "Ρ-1"}, format="json")
+    assert created.status_code == 201, created.content
+    pid = created.json()["id"]
+    response = client.post(
+        f"{_api(app)}payments/{pid}/transitions/", {"action": "authorise", "paid_on": PAST}, format="json"
+    )
+    assert response.status_code == 409
+    assert Payment.objects.get(pk=pid).state == PaymentState.PREPARED
+
+
+def test_amendment_proposer_cannot_approve_it_through_the_api(included_a, officer_approver, kalamata_user):
+    app = included_a
+    client = client_for(officer_approver)
+    created = client.post(
+        f"{_api(app)}amendments/", {"justification": "Νέο τέλος", "end_date": "2027-06-30"}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    aid = created.json()["id"]
+    url = f"{_api(app)}amendments/{aid}/transitions/"
+    assert client.post(url, {"action": "propose"}, format="json").status_code == 200
+    response = client.post(
+        url,
+        {"action": "approve", "decision_ada": "ΨΞΤΡ46ΜΤΛ6-ΑΒΓ", "decision_date": PAST},
+        format="json",
+    )
+    assert response.status_code == 409
+    app.refresh_from_db()
+    assert app.end_date != datetime.date(2027, 6, 30)
+
+
+# --- (c) sums -------------------------------------------------------------------------------------
+
+
+def test_contracts_cannot_exceed_the_selection(included_a, kalamata_user):
+    client = client_for(kalamata_user)
+    body = {
+        "project": "T01",
+        "contractor_name": "Α",
+        "contractor_afm": valid_afm(),
+        "amount": "60000.01",
+        "signed_on": PAST,
+        "adam": next_adam(),
+        "procedure": "open",
+    }
+    response = client.post(f"{_api(included_a)}contracts/", body, format="json")
+    assert response.status_code == 400 and "amount" in response.json()
+    assert not Contract.objects.exists()
+
+
+def test_declarations_cannot_exceed_the_contract(money_a, kalamata_user):
+    # contract 30000: declared 10000 + 5000 pending (1000 rejected) → 15000 free
+    body = {"contract": money_a["contract"].pk, "invoice_number": "Ν-1", "invoice_date": PAST}
+    client = client_for(kalamata_user)
+    url = f"{_api(money_a['application'])}declarations/"
+    response = client.post(url, {**body, "amount": "15000.01"}, format="json")
+    assert response.status_code == 400 and "amount" in response.json()
+    assert client.post(url, {**body, "amount": "15000.00"}, format="json").status_code == 201
+
+
+def test_two_prepared_payments_cannot_both_be_authorised_above_verified(money_a, officer, officer2, approver):
+    app = money_a["application"]
+    # free 3000: two preparations of 2000 — the second must be refused at preparation
+    payments.payment_prepare(application=app, amount="2000.00", reference="Α", actor=officer)
+    response = client_for(officer2).post(
+        f"{_api(app)}payments/", {"amount": "2000.00", "reference": "Β"}, format="json"
+    )
+    assert response.status_code == 400 and "amount" in response.json()
+    paid = Payment.objects.filter(application=app).exclude(state=PaymentState.CANCELLED)
+    assert sum(p.amount for p in paid) <= payments.verified_total(app.pk)
+
+
+def test_amendment_cannot_lower_a_project_below_its_contracts(money_a, kalamata_user):
+    app = money_a["application"]
+    response = client_for(kalamata_user).post(
+        f"{_api(app)}amendments/",
+        {
+            "justification": "Μείωση",
+            "selections": [
+                {"project": "T01", "amount": "29999.99"},
+                {"project": "T02", "amount": "40000.00"},
+            ],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "selections" in response.json()
+
+
+def test_amendment_cannot_lower_the_budget_below_contracts(money_a, kalamata_user):
+    response = client_for(kalamata_user).post(
+        f"{_api(money_a['application'])}amendments/",
+        {"justification": "Μείωση", "budget": "29999.99"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "budget" in response.json()
+
+
+# --- (d) auditors read, never write ---------------------------------------------------------------
+
+
+def test_auditor_cannot_write_through_the_api(money_a, auditor):
+    client = client_for(auditor)
+    base = _api(money_a["application"])
+    writes = [
+        ("post", f"{base}contracts/", {"project": "T01", "amount": "1.00"}),
+        ("patch", f"{base}contracts/{money_a['contract'].pk}/", {"amount": "1.00"}),
+        ("post", f"{base}contracts/{money_a['contract'].pk}/transitions/", {"action": "check"}),
+        ("post", f"{base}declarations/", {"amount": "1.00"}),
+        ("patch", f"{base}declarations/{money_a['pending'].pk}/", {"amount": "1.00"}),
+        (
+            "post",
+            f"{base}declarations/{money_a['pending'].pk}/transitions/",
+            {"action": "verify", "accepted_amount": "5000.00"},
+        ),
+        ("post", f"{base}payments/", {"amount": "1.00", "reference": "Χ"}),
+        ("post", f"{base}payments/{money_a['prepared'].pk}/transitions/", {"action": "cancel"}),
+        ("post", f"{base}amendments/", {"justification": "x", "end_date": "2027-01-01"}),
+        ("post", f"{base}progress/", {"project": "T01", "stage": "procurement", "date": PAST}),
+        ("post", f"{base}indicators/", {"code": "RCO14", "target": 5}),
+    ]
+    for method, url, body in writes:
+        response = getattr(client, method)(url, body, format="json")
+        assert response.status_code in (403, 405), (url, response.status_code)
+    assert client.get(f"{base}contracts/").status_code == 200
+    assert ExpenditureDeclaration.objects.get(pk=money_a["pending"].pk).state == "submitted"
+    assert Payment.objects.get(pk=money_a["prepared"].pk).state == PaymentState.PREPARED
+
+
+def test_auditor_cannot_write_through_the_admin(money_a, auditor):
+    client = Client()
+    client.force_login(auditor)
+    contract = money_a["contract"]
+    for model in ("contract", "expendituredeclaration", "payment", "amendment"):
+        add = client.post(f"/admin/grants/{model}/add/", {})
+        assert add.status_code in (302, 403), (model, add.status_code)
+    response = client.post(f"/admin/grants/contract/{contract.pk}/change/", {"amount": "1.00"})
+    assert response.status_code in (302, 403)
+    assert Contract.objects.get(pk=contract.pk).amount == Decimal("30000.00")
+
+
+# --- (e) bad input --------------------------------------------------------------------------------
+
+CONTRACT_OK = {
+    "project": "T02",
+    "contractor_name": "ΨΗΦΙΑΚΑ Α.Ε.",
+    "amount": "100.00",
+    "signed_on": PAST,
+    "procedure": "open",
+}
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("contractor_afm", "123456789"),
+        ("contractor_afm", "abc"),
+        ("adam", "24XXXX014588301"),
+        ("adam", "ΑΔΑΜ"),
+        ("amount", "-5.00"),
+        ("amount", "0"),
+        ("amount", "1e30"),
+        ("amount", "999999999999999999.00"),
+        ("amount", "πολλά"),
+        ("amount", "10.001"),
+        ("signed_on", "2099-01-01"),
+        ("signed_on", "χθες"),
+        ("procedure", "secret"),
+        ("project", "NOPE"),
+    ],
+)
+def test_bad_contract_input_is_a_400_naming_the_field(included_a, kalamata_user, field, value):
+    body = {**CONTRACT_OK, "contractor_afm": valid_afm(), "adam": next_adam(), field: value}
+    response = client_for(kalamata_user).post(f"{_api(included_a)}contracts/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json(), response.json()
+    assert not Contract.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("amount", "-1"),
+        ("amount", "1e30"),
+        ("amount", "πολλά"),
+        ("invoice_date", "2099-01-01"),
+        ("invoice_date", "2020-01-01"),  # before the contract's signature
+        ("invoice_date", "όχι"),
+        ("contract", "abc"),
+        ("contract", 999999),
+    ],
+)
+def test_bad_declaration_input_is_a_400_naming_the_field(money_a, kalamata_user, field, value):
+    before = ExpenditureDeclaration.objects.count()
+    body = {
+        "contract": money_a["contract"].pk,
+        "invoice_number": "Κ-1",
+        "invoice_date": PAST,
+        "amount": "10.00",
+        field: value,
+    }
+    response = client_for(kalamata_user).post(
+        f"{_api(money_a['application'])}declarations/", body, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert field in response.json(), response.json()
+    assert ExpenditureDeclaration.objects.count() == before
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "1e30", "πολλά", "3000.01"])
+def test_bad_payment_amount_is_a_400(money_a, officer2, value):
+    before = Payment.objects.count()
+    response = client_for(officer2).post(
+        f"{_api(money_a['application'])}payments/", {"amount": value, "reference": "Ρ"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "amount" in response.json()
+    assert Payment.objects.count() == before
+
+
+@pytest.mark.parametrize("value", ["2099-01-01", "όχι"])
+def test_bad_paid_on_is_a_400(money_a, approver, value):
+    prepared = money_a["prepared"]
+    response = client_for(approver).post(
+        f"{_api(money_a['application'])}payments/{prepared.pk}/transitions/",
+        {"action": "authorise", "paid_on": value},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "paid_on" in response.json()
+    assert Payment.objects.get(pk=prepared.pk).state == PaymentState.PREPARED
+
+
+@pytest.mark.parametrize("field,value", [("target", -1), ("target", "πολλοί")])
+def test_bad_indicator_input_is_a_400(included_a, officer, field, value):
+    response = client_for(officer).post(
+        f"{_api(included_a)}indicators/", {"code": "RCO14", field: value}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+
+
+@pytest.mark.parametrize("value", [-1, "πολλοί"])
+def test_bad_achieved_value_is_a_400(included_a, kalamata_user, value):
+    response = client_for(kalamata_user).post(
+        f"{_api(included_a)}indicators/",
+        {"code": "RCR11", "achieved": value, "measured_on": PAST, "evidence": "Στατιστικά"},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "achieved" in response.json()
+
+
+def test_achieved_value_measured_in_the_future_is_a_400(included_a, kalamata_user):
+    response = client_for(kalamata_user).post(
+        f"{_api(included_a)}indicators/",
+        {"code": "RCR11", "achieved": 10, "measured_on": "2099-01-01", "evidence": "Στατιστικά"},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "measured_on" in response.json()
+
+
+def test_progress_dated_in_the_future_is_a_400(included_a, kalamata_user):
+    response = client_for(kalamata_user).post(
+        f"{_api(included_a)}progress/",
+        {"project": "T01", "stage": "procurement", "date": "2099-01-01"},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "date" in response.json()
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [("budget", "-1"), ("budget", "1e30"), ("budget", "πολλά"), ("selections", [{"project": "T01"}])],
+)
+def test_bad_amendment_input_is_a_400(included_a, kalamata_user, field, value):
+    response = client_for(kalamata_user).post(
+        f"{_api(included_a)}amendments/", {"justification": "x", field: value}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("decision_ada", "όχι-αδα"),
+        ("decision_date", "2099-01-01"),  # was accepted: a decision dated in the future
+        ("decision_date", "2024-01-01"),  # was accepted: before the inclusion of 2025-06-01
+        ("decision_date", "χ"),
+    ],
+)
+def test_bad_amendment_approval_is_a_400(included_a, kalamata_user, officer, approver, field, value):
+    amendment = amendments.amendment_request(
+        application=included_a, justification="Παράταση", end_date="2027-06-30", actor=kalamata_user
+    )
+    amendments.amendment_transition(amendment, "propose", actor=officer)
+    body = {"action": "approve", "decision_ada": "ΨΞΤΡ46ΜΤΛ6-ΑΒΓ", "decision_date": PAST, field: value}
+    response = client_for(approver).post(
+        f"{_api(included_a)}amendments/{amendment.pk}/transitions/", body, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    included_a.refresh_from_db()
+    assert included_a.end_date != datetime.date(2027, 6, 30)
+
+
+# --- (f) the absorption report --------------------------------------------------------------------
+
+
+def test_absorption_totals_equal_the_records_scoped_for_a_municipality(
+    money_a, included_b, kalamata_user, pyli_user
+):
+    contract_b = make_contract(included_b, pyli_user, project="T03", amount="5000.00")
+    make_declaration(contract_b, pyli_user, "700.00")
+    for user, app, expect in (
+        (kalamata_user, money_a["application"], ("30000.00", "15000.00", "9000.00", "4000.00")),
+        (pyli_user, included_b, ("5000.00", "700.00", "0.00", "0.00")),
+    ):
+        response = client_for(user).get("/api/v1/reports/absorption/?group=operation")
+        assert response.status_code == 200
+        rows = response.json()
+        rows = rows.get("results", rows) if isinstance(rows, dict) else rows
+        assert len(rows) == 1, rows
+        row = rows[0]
+        assert (row["contracted"], row["declared"], row["verified"], row["paid"]) == expect
+        assert row["current_budget"] == f"{app.budget:.2f}"

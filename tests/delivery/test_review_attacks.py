@@ -428,3 +428,83 @@ def test_absorption_totals_equal_the_records_scoped_for_a_municipality(
         row = rows[0]
         assert (row["contracted"], row["declared"], row["verified"], row["paid"]) == expect
         assert row["current_budget"] == f"{app.budget:.2f}"
+
+
+# --- round two: the admin's four eyes, changes after the fact, verification input ------------------
+
+
+def test_payment_preparer_cannot_authorise_it_in_the_admin(money_a, officer_approver):
+    client = Client()
+    client.force_login(officer_approver)
+    app = money_a["application"]
+    response = client.post(
+        "/admin/grants/payment/prepare/",
+        {"application": app.pk, "amount": "1000.00", "reference": "Α-1", "note": ""},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    payment = Payment.objects.get(reference="Α-1")
+    client.post(f"/admin/grants/payment/{payment.pk}/act/authorise/", {"paid_on": PAST, "note": ""})
+    assert Payment.objects.get(pk=payment.pk).state == PaymentState.PREPARED
+
+
+def test_amendment_proposer_cannot_approve_it_in_the_admin(included_a, kalamata_user, officer_approver):
+    amendment = amendments.amendment_request(
+        application=included_a, justification="Παράταση", end_date="2027-06-30", actor=kalamata_user
+    )
+    client = Client()
+    client.force_login(officer_approver)
+    url = f"/admin/grants/amendment/{amendment.pk}/action/"
+    client.post(f"{url}propose/", {"propose-note": ""})
+    amendment.refresh_from_db()
+    assert amendment.proposed_by_id == officer_approver.pk
+    client.post(
+        f"{url}approve/",
+        {"approve-decision_ada": "ΨΞΤΡ46ΜΤΛ6-ΑΒΓ", "approve-decision_date": PAST, "approve-note": ""},
+    )
+    amendment.refresh_from_db()
+    assert amendment.state != "approved"
+    included_a.refresh_from_db()
+    assert included_a.end_date != datetime.date(2027, 6, 30)
+
+
+@pytest.mark.parametrize("value", ["-1", "πολλά", "1e30", "10000.01"])
+def test_bad_accepted_amount_is_a_400(money_a, officer, value):
+    pending = money_a["pending"]
+    response = client_for(officer).post(
+        f"{_api(money_a['application'])}declarations/{pending.pk}/transitions/",
+        {"action": "verify", "accepted_amount": value, "note": "περικοπή"},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "accepted_amount" in response.json()
+    assert ExpenditureDeclaration.objects.get(pk=pending.pk).state == "submitted"
+
+
+def test_municipality_cannot_set_its_own_indicator_target(included_a, kalamata_user):
+    response = client_for(kalamata_user).post(
+        f"{_api(included_a)}indicators/", {"code": "RCO14", "target": 1}, format="json"
+    )
+    assert response.status_code in (403, 409), response.content
+    rows = client_for(kalamata_user).get(f"{_api(included_a)}indicators/").json()
+    assert all(r["target"] is None for r in rows)
+
+
+def test_contract_signature_cannot_move_after_its_invoices(money_a, kalamata_user):
+    # The invoices against it are dated 2025-10-01: the contract cannot be signed after them.
+    contract = money_a["contract"]
+    response = client_for(kalamata_user).patch(
+        f"{_api(money_a['application'])}contracts/{contract.pk}/", {"signed_on": "2025-11-01"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "signed_on" in response.json()
+    assert Contract.objects.get(pk=contract.pk).signed_on == datetime.date(2025, 9, 1)
+
+
+@pytest.mark.parametrize("group", ["municipality", "region", "programme"])
+def test_absorption_groups_are_scoped_for_a_municipality(money_a, included_b, pyli_user, group):
+    make_contract(included_b, pyli_user, project="T03", amount="5000.00")
+    response = client_for(pyli_user).get(f"/api/v1/reports/absorption/?group={group}")
+    assert response.status_code == 200
+    rows = response.json()
+    rows = rows.get("results", rows) if isinstance(rows, dict) else rows
+    assert [(r["contracted"], r["paid"]) for r in rows] == [("5000.00", "0.00")]

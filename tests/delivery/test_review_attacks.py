@@ -459,7 +459,7 @@ def test_amendment_proposer_cannot_approve_it_in_the_admin(included_a, kalamata_
     assert amendment.proposed_by_id == officer_approver.pk
     client.post(
         f"{url}approve/",
-        {"approve-decision_ada": "ΨΞΤΡ46ΜΤΛ6-ΑΒΓ", "approve-decision_date": PAST, "approve-note": ""},
+        {"approve-decision_ada": "ΨΞΤΡ46ΜΤΛ6-ΑΒΓ", "approve-decision_date": "01/11/2025", "approve-note": ""},
     )
     amendment.refresh_from_db()
     assert amendment.state != "approved"
@@ -508,3 +508,92 @@ def test_absorption_groups_are_scoped_for_a_municipality(money_a, included_b, py
     rows = response.json()
     rows = rows.get("results", rows) if isinstance(rows, dict) else rows
     assert [(r["contracted"], r["paid"]) for r in rows] == [("5000.00", "0.00")]
+
+
+# --- round three: side doors ----------------------------------------------------------------------
+
+
+def test_selections_of_an_included_operation_cannot_be_changed_outside_an_amendment(
+    money_a, kalamata_user, officer
+):
+    app = money_a["application"]
+    selection = app.selections.get(project__code="T01")
+    for user in (kalamata_user, officer):
+        client = client_for(user)
+        url = f"{_api(app)}selections/{selection.pk}/"
+        assert client.patch(url, {"amount": "1.00"}, format="json").status_code in (400, 403, 405, 409)
+        assert client.delete(url).status_code in (400, 403, 405, 409)
+    selection.refresh_from_db()
+    assert selection.amount == Decimal("60000.00")
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("contractor_afm", "123456789"),
+        ("adam", "24XXXX014588301"),
+        ("amount", "-5"),
+        ("amount", "πολλά"),
+        ("signed_on", "01/01/2099"),
+    ],
+)
+def test_bad_contract_input_in_the_portal_changes_nothing(included_a, kalamata_user, field, value):
+    client = Client()
+    client.force_login(kalamata_user)
+    body = {
+        "project": "T01",
+        "contractor_name": "ΨΗΦΙΑΚΑ Α.Ε.",
+        "contractor_afm": valid_afm(),
+        "amount": "100,00",
+        "signed_on": "01/11/2025",
+        "adam": next_adam(),
+        "procedure": "open",
+        field: value,
+    }
+    response = client.post(f"/portal/applications/{included_a.pk}/contracts/new/", body)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors, response.context["form"].errors
+    assert not Contract.objects.exists()
+
+
+def test_records_are_reached_only_under_their_own_operation(money_a, included_b, pyli_user, officer):
+    contract_b = make_contract(included_b, pyli_user, project="T03", amount="5000.00")
+    declaration_b = make_declaration(contract_b, pyli_user, "700.00")
+    base_a = _api(money_a["application"])
+    client = client_for(officer)
+    assert client.get(f"{base_a}contracts/{contract_b.pk}/").status_code == 404
+    response = client.post(
+        f"{base_a}declarations/{declaration_b.pk}/transitions/",
+        {"action": "verify", "accepted_amount": "700.00"},
+        format="json",
+    )
+    assert response.status_code == 404
+    assert ExpenditureDeclaration.objects.get(pk=declaration_b.pk).state == "submitted"
+
+
+def test_huge_ids_are_refused_not_a_server_error(money_a, kalamata_user):
+    client = client_for(kalamata_user)
+    base = _api(money_a["application"])
+    response = client.post(
+        f"{base}declarations/",
+        {"contract": 10**20, "invoice_number": "Χ", "invoice_date": PAST, "amount": "1.00"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "contract" in response.json()
+    assert client.get(f"{base}contracts/{10**20}/").status_code == 404
+    assert client.get(f"/api/v1/applications/{10**20}/contracts/").status_code == 404
+
+
+def test_auditor_cannot_act_in_the_admin(money_a, auditor):
+    client = Client()
+    client.force_login(auditor)
+    prepared, pending = money_a["prepared"], money_a["pending"]
+    client.post(f"/admin/grants/payment/{prepared.pk}/act/authorise/", {"paid_on": PAST, "note": ""})
+    client.post(f"/admin/grants/payment/{prepared.pk}/act/cancel/", {"note": "x"})
+    client.post(
+        f"/admin/grants/expendituredeclaration/{pending.pk}/act/verify/",
+        {"accepted_amount": "5000,00", "note": ""},
+    )
+    assert Payment.objects.get(pk=prepared.pk).state == PaymentState.PREPARED
+    assert ExpenditureDeclaration.objects.get(pk=pending.pk).state == "submitted"

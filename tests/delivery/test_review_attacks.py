@@ -597,3 +597,16 @@ def test_auditor_cannot_act_in_the_admin(money_a, auditor):
     )
     assert Payment.objects.get(pk=prepared.pk).state == PaymentState.PREPARED
     assert ExpenditureDeclaration.objects.get(pk=pending.pk).state == "submitted"
+
+
+def test_payment_cannot_be_dated_before_the_inclusion(money_a, approver):
+    # The operation was included on 2025-06-01: nothing can have been paid for it before.
+    prepared = money_a["prepared"]
+    response = client_for(approver).post(
+        f"{_api(money_a['application'])}payments/{prepared.pk}/transitions/",
+        {"action": "authorise", "paid_on": "2020-01-01"},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "paid_on" in response.json()
+    assert Payment.objects.get(pk=prepared.pk).state == PaymentState.PREPARED

@@ -610,3 +610,32 @@ def test_payment_cannot_be_dated_before_the_inclusion(money_a, approver):
     assert response.status_code == 400, response.content
     assert "paid_on" in response.json()
     assert Payment.objects.get(pk=prepared.pk).state == PaymentState.PREPARED
+
+
+def test_amendment_approval_rechecks_contracts_signed_after_the_request(
+    included_a, kalamata_user, officer, approver
+):
+    # Requested while T01 had no contract; a contract of 40,000 then signed; approving 35,000 for T01
+    # would leave the project below its contracts: a 409, and nothing changes.
+    app = included_a
+    client = client_for(kalamata_user)
+    created = client.post(
+        f"{_api(app)}amendments/",
+        {
+            "justification": "Μείωση",
+            "selections": [
+                {"project": "T01", "amount": "35000.00"},
+                {"project": "T02", "amount": "40000.00"},
+            ],
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    url = f"{_api(app)}amendments/{created.json()['id']}/transitions/"
+    assert client_for(officer).post(url, {"action": "propose"}, format="json").status_code == 200
+    make_contract(app, kalamata_user, project="T01", amount="40000.00")
+    response = client_for(approver).post(
+        url, {"action": "approve", "decision_ada": "ΨΞΤΡ46ΜΤΛ6-ΑΒΓ", "decision_date": PAST}, format="json"
+    )
+    assert response.status_code == 409, response.content
+    assert app.selections.get(project__code="T01").amount == Decimal("60000.00")

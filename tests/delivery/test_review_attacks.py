@@ -639,3 +639,19 @@ def test_amendment_approval_rechecks_contracts_signed_after_the_request(
     )
     assert response.status_code == 409, response.content
     assert app.selections.get(project__code="T01").amount == Decimal("60000.00")
+
+
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"project": "T03", "stage": "procurement", "date": PAST}, "project"),  # not selected here
+        ({"project": "T01", "stage": "flying", "date": PAST}, "stage"),
+        ({"project": "T01", "stage": "procurement", "date": "όχι"}, "date"),
+    ],
+)
+def test_bad_progress_input_is_a_400(included_a, kalamata_user, body, field):
+    response = client_for(kalamata_user).post(f"{_api(included_a)}progress/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    rows = client_for(kalamata_user).get(f"{_api(included_a)}progress/").json()
+    assert all(r["procurement_on"] is None for r in rows)

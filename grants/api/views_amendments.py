@@ -211,6 +211,13 @@ class ApplicationScoped:
     def application(self):
         return scoped_application(self.request, self.kwargs["application_pk"])
 
+    def check_permissions(self, request):
+        # Another municipality's operation is a 404 whatever the method and body, before the body is
+        # read or the role weighed (as the money endpoints do).
+        if request.user.is_authenticated and not getattr(self, "swagger_fake_view", False):
+            self.application  # noqa: B018
+        super().check_permissions(request)
+
 
 @extend_schema(parameters=[APPLICATION_PK])
 class DecisionsView(ApiView, ApplicationScoped, generics.ListAPIView):

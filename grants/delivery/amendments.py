@@ -304,6 +304,10 @@ def _refuse(amendment, app, user, fields):
 def _approve(amendment, app, user, fields):
     ada = normalize_ada(fields["decision_ada"])
     decision_date = _date(fields["decision_date"], "decision_date")
+    if decision_date > timezone.localdate():
+        raise AmendmentError({"decision_date": _("The date cannot be in the future.")})
+    if app.inclusion_date is not None and decision_date < app.inclusion_date:
+        raise AmendmentError({"decision_date": _("The amendment cannot be dated before the inclusion.")})
     new = _recheck(app, amendment)
     budget = new["effective_budget"]
     committed = caps.programme_committed(app.programme_id, excluding=app.pk) + budget

@@ -121,6 +121,29 @@ def _check_adam_free(adam: str, excluding=None):
         raise DeliveryError({"adam": _("A contract with the ΑΔΑΜ %(a)s is already recorded.") % {"a": adam}})
 
 
+def _check_signed_before_invoices(contract: Contract):
+    """A contract is signed before the invoices declared against it (declarations check the same
+    from their side), so a changed signature date may not pass the earliest of them."""
+    first = (
+        ExpenditureDeclaration.objects.filter(contract_id=contract.pk)
+        .exclude(state=DeclarationState.REJECTED)
+        .order_by("invoice_date")
+        .values_list("invoice_date", flat=True)
+        .first()
+    )
+    if first is not None and contract.signed_on > first:
+        from grants.formatting import format_date
+
+        raise DeliveryError(
+            {
+                "signed_on": _(
+                    "An invoice against this contract is dated %(d)s; the contract cannot be signed after it."
+                )
+                % {"d": format_date(first)}
+            }
+        )
+
+
 def _clean(data: dict) -> dict:
     cleaned = {}
     if "contractor_name" in data:
@@ -226,6 +249,8 @@ def contract_update(*, contract, actor=None, channel=Channel.CODE, **changes) ->
                         % {"d": format_eur(declared)}
                     }
                 )
+        if "signed_on" in data:
+            _check_signed_before_invoices(locked)
         if "adam" in data:
             _check_adam_free(locked.adam, excluding=locked.pk)
         old, new = audit.changed(before, audit.snapshot(locked, CONTRACT_AUDITED + ["checked_by"]))

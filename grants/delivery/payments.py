@@ -141,6 +141,8 @@ def payment_act(*, payment, action, actor=None, channel=Channel.CODE, note="", p
         if action == "authorise":
             common.check_included(app, _("Payments are authorised"), PAYABLE)
             locked.paid_on = common.a_date(paid_on, "paid_on")
+            if app.inclusion_date is not None and locked.paid_on < app.inclusion_date:
+                raise DeliveryError({"paid_on": _("A payment cannot be dated before the inclusion.")})
             over = _over(app.pk, locked.amount, excluding=locked.pk)
             if over:
                 raise DeliveryError(over)

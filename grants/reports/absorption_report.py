@@ -29,6 +29,7 @@ def _columns():
     columns = [Column("key", gettext_lazy("Code"), width=10), Column("name", gettext_lazy("Name"), width=30)]
     for figure, label in FIGURE_LABELS.items():
         columns.append(Column(figure, label, kind=MONEY, width=15))
+        # xgettext:no-python-format
         columns.append(Column(f"{figure}_share", gettext_lazy("% of programme"), kind=PERCENT, width=8))
     return columns
 

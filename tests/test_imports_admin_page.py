@@ -105,3 +105,11 @@ def test_the_preview_shows_before_and_after_for_a_changed_row(client, registry, 
     page = preview.content.decode()
     changes = re.search(r'<span class="sc-changes">(.*?)</span>', page, re.S).group(1)
     assert changes == "To be included → Included; 1.000.000,00 € → 1.200.000,00 €; — → 02/07/2024"
+
+
+def test_the_format_is_explained_in_greek(client, registry, officer):
+    client.force_login(officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "el"
+    with translation.override("el"):
+        page = client.get(URL).content.decode()
+    assert "Αναμενόμενη μορφή" in page and "Λήψη υποδείγματος:" in page

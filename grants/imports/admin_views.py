@@ -8,11 +8,16 @@ other than the preparer, from the list of imports waiting for confirmation; one 
 Hooked in config/urls.py under admin/grants/import-inclusions/ (see `urls()`).
 """
 
+import csv
+import datetime
+import io
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import path
@@ -20,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from grants import published
 from grants.imports.prepared import (
     ImportRefused,
     cancel_refusal,
@@ -75,13 +81,64 @@ class ImportForm(forms.Form):
         return form
 
 
+# The example shown on the page and written in the downloadable templates: the published lists' own
+# words (grants.published), so that the template imports as it is.
+EXAMPLE_ROWS = (
+    (published.STATUS["included"], "ΔΗΜΟΣ ΠΥΛΗΣ", Decimal("1200000.00"), datetime.date(2024, 7, 2)),
+    (published.STATUS["to_be_included"], "ΔΗΜΟΣ ΜΥΤΙΛΗΝΗΣ", Decimal("399916.12"), None),
+)
+TEMPLATE_NAME = "inclusions-template"
+
+
+def example_text() -> str:
+    """The example as a list published as text: the header line, then one line per operation."""
+    lines = [published.TEXT_HEADER] + [published.text_line(*row) for row in EXAMPLE_ROWS]
+    return "\n".join(lines)
+
+
+def _template_cells():
+    yield list(published.HEADINGS.values())
+    for status, beneficiary, budget, when in EXAMPLE_ROWS[:1]:
+        yield [status, beneficiary, published.amount(budget), published.date(when)]
+
+
+def template_view(request, fmt):
+    """A template to fill in: the header row and one example row, as CSV (UTF-8 with a BOM, which
+    Greek Excel opens as it should) or XLSX."""
+    _check_permission(request)
+    if fmt == "csv":
+        out = io.StringIO()
+        csv.writer(out, delimiter=";").writerows(_template_cells())
+        response = HttpResponse(("\ufeff" + out.getvalue()).encode(), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        for cells in _template_cells():
+            book.active.append(cells)
+        out = io.BytesIO()
+        book.save(out)
+        response = HttpResponse(
+            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{TEMPLATE_NAME}.{fmt}"'
+    return response
+
+
 def _check_permission(request):
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
 
 
 def _context(request):
-    return {**admin.site.each_context(request), "title": _("Import a published list of decisions")}
+    return {
+        **admin.site.each_context(request),
+        "title": _("Import a published list of decisions"),
+        "example": example_text(),
+        "columns": list(published.HEADINGS.values()),
+    }
 
 
 # Django reads the body when request.POST is first used and refuses pasted text over
@@ -194,6 +251,11 @@ def urls():
     base = "admin/grants/import-inclusions/"
     return [
         path(base, admin.site.admin_view(import_inclusions_view), name="admin-grants-import-inclusions"),
+        path(
+            f"{base}template.<str:fmt>",
+            admin.site.admin_view(template_view),
+            name="admin-grants-import-inclusions-template",
+        ),
         path(
             f"{base}prepared/",
             admin.site.admin_view(prepared_list_view),

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from grants import audit, roles
+from grants.formatting import EMPTY, date_gr, eur
 from grants.imports.inclusions import InclusionReport, import_inclusions
 from grants.models import Application, Channel, PreparedImport, Programme
 from grants.models import ApplicationStatus as S
@@ -56,7 +57,22 @@ class Preview:
     # municipality id → the application's version before: any change in between (a budget, a date, a
     # selection) makes the confirmed import differ from the prepared one, not only a change of status.
     versions: dict = field(default_factory=dict)
+    # municipality id → (status, budget, inclusion date) before: what an updated row's changes are read
+    # against. Shown only, not digested (the version already covers any change of them).
+    before: dict = field(default_factory=dict)
     digest: str = ""
+
+    def changes(self, row) -> list[str]:
+        """An updated row's «before → after» for its status, budget and date, as officers read them."""
+        if row.outcome != "updated" or row.municipality.pk not in self.before:
+            return []
+        status, budget, when = self.before[row.municipality.pk]
+        pairs = (
+            (S(status).label if status in S.values else EMPTY, row.status_label),
+            (eur(budget), eur(row.budget)),
+            (date_gr(when), date_gr(row.inclusion_date)),
+        )
+        return [f"{old} → {new}" for old, new in pairs if str(old) != str(new)]
 
     def previous_status(self, row):
         return self.previous.get(row.municipality.pk)
@@ -75,10 +91,11 @@ class Preview:
 
     @property
     def rows(self):
-        """(row, status before as a label, needs an approver) for the template."""
+        """(row, status before as a label, needs an approver, changes) for the template."""
         for row in self.report.rows:
             before = self.previous_status(row)
-            yield row, S(before).label if before in S.values else "–", self.needs_approval(row)
+            label = S(before).label if before in S.values else "–"
+            yield row, label, self.needs_approval(row), self.changes(row)
 
     def summary(self) -> dict:
         report = self.report
@@ -125,14 +142,15 @@ def _run(content: bytes, *, fmt, programme, source, actor, dry_run) -> Preview:
     with transaction.atomic():
         programme = Programme.objects.select_for_update().get(pk=programme.pk)
         current = Application.objects.filter(programme=programme).values_list(
-            "municipality_id", "status", "version"
+            "municipality_id", "status", "version", "budget", "inclusion_date"
         )
-        previous = {municipality: status for municipality, status, _version in current}
-        versions = {municipality: version for municipality, _status, version in current}
+        previous = {row[0]: row[1] for row in current}
+        versions = {row[0]: row[2] for row in current}
+        before = {row[0]: (row[1], row[3], row[4]) for row in current}
         report = import_inclusions(
             content, fmt=fmt, programme=programme, actor=actor, dry_run=dry_run, source=source
         )
-    preview = Preview(report=report, previous=previous, versions=versions)
+    preview = Preview(report=report, previous=previous, versions=versions, before=before)
     if report.ok:
         preview.digest = _digest(programme, content_hash(content), preview)
     return preview

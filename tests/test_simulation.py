@@ -294,7 +294,11 @@ def test_dashboard_and_popularity_tell_the_press_release(programme, client):
     assert "από 312 αιτούντες" in dashboard
     popularity = client.get("/reports/popularity/", HTTP_ACCEPT_LANGUAGE="el").content.decode()
     assert re.search(r"Αιτούντες στα επιλεγμένα κριτήρια\D*312", popularity)
-    for text in (dashboard, popularity):
+    # The dashboard's chart wraps long titles at words; its table beside the chart holds them whole.
+    dashboard_table = dashboard[dashboard.index('<th scope="row">', dashboard.index("από 312 αιτούντες")) :]
+    # The report's filters name every catalogue entry in a select; the ranking is the table's.
+    popularity_table = popularity[popularity.index("<tbody") :]
+    for text in (dashboard_table, popularity_table):
         positions = [text.index(title[:30]) for title, _n in TOP_FIVE]
         assert positions == sorted(positions)  # ranked as the press release ranks them
         for _title, n in TOP_FIVE:

@@ -78,18 +78,6 @@ DOCUMENT_TYPES = [
         "order": 3,
     },
 ]
-DOCUMENT_TYPE_AUDITED = [
-    "programme",
-    "code",
-    "title_el",
-    "title_en",
-    "required",
-    "scope",
-    "formats",
-    "max_size",
-    "order",
-    "official",
-]
 # The evaluation checklist of the call: ILLUSTRATIVE DEFAULTS, the checks an officer makes on every
 # proposal, to be confirmed against the call's evaluation annex by the managing authority (officers edit
 # them in the admin). (code, Greek, English), asked in this order.

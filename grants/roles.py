@@ -56,3 +56,20 @@ def _has_account(user) -> bool:
     except MunicipalityAccount.DoesNotExist:
         return False
     return True
+
+
+def held_on(application, user) -> set[str]:
+    """The roles `user` holds on `application`: its own municipality, officer, approver (several at
+    once for an officer-approver); SYSTEM for a command acting with no user. The workflow's transition
+    table and the after-inclusion action tables both check their roles against this."""
+    if user is None:
+        return {SYSTEM}
+    found = set()
+    own = municipality_of(user)
+    if own is not None and own.pk == application.municipality_id:
+        found.add(MUNICIPALITY)
+    if is_officer(user):
+        found.add(OFFICER)
+    if is_approver(user):
+        found.add(APPROVER)
+    return found

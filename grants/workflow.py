@@ -110,20 +110,6 @@ def _date(value, name) -> datetime.date:
 # --- guards -------------------------------------------------------------------------------------
 
 
-def _actor_roles(app: Application, user) -> set[str]:
-    if user is None:
-        return {SYSTEM}
-    found = set()
-    own = roles.municipality_of(user)
-    if own is not None and own.pk == app.municipality_id:
-        found.add(MUNICIPALITY)
-    if roles.is_officer(user):
-        found.add(OFFICER)
-    if roles.is_approver(user):
-        found.add(APPROVER)
-    return found
-
-
 def _selection_stats(app: Application) -> dict:
     return app.selections.aggregate(n=Count("id"), total=Sum("amount"), smallest=Min("amount"))
 
@@ -133,7 +119,7 @@ def _check_role(action: Action, app: Application, user, channel):
         raise TransitionError(_("Log in to take this action."))
     if user is not None and not user.is_active:
         raise TransitionError(_("This account is deactivated."))
-    held = _actor_roles(app, user)
+    held = roles.held_on(app, user)
     if not held.intersection(action.roles):
         if roles.municipality_of(user) is not None and MUNICIPALITY not in held:
             raise TransitionError(_("This application belongs to another municipality."))

@@ -75,20 +75,6 @@ def lock_application(application_id) -> Application:
     )
 
 
-def actor_roles(app: Application, user) -> set[str]:
-    if user is None:
-        return {SYSTEM}
-    found = set()
-    own = roles.municipality_of(user)
-    if own is not None and own.pk == app.municipality_id:
-        found.add(MUNICIPALITY)
-    if roles.is_officer(user):
-        found.add(OFFICER)
-    if roles.is_approver(user):
-        found.add(APPROVER)
-    return found
-
-
 def role_names() -> dict:
     return {MUNICIPALITY: _("the municipality"), OFFICER: _("an officer"), APPROVER: _("an approver")}
 
@@ -100,7 +86,7 @@ def check_role(app: Application, user, allowed: tuple, what) -> None:
         raise DeliveryError(_("Log in to take this action."))
     if user is not None and not user.is_active:
         raise DeliveryError(_("This account is deactivated."))
-    held = actor_roles(app, user)
+    held = roles.held_on(app, user)
     if SYSTEM in held or held.intersection(allowed):
         return
     if roles.municipality_of(user) is not None and MUNICIPALITY not in held:

@@ -105,17 +105,7 @@ def _documents_table(documents, body, cell) -> list:
             ]
         )
     table = Table(rows, colWidths=[45 * mm, 18 * mm, 45 * mm, 66 * mm], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), FONT, 9),
-                ("FONT", (0, 0), (-1, 0), FONT_BOLD, 9),
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
-            ]
-        )
-    )
+    table.setStyle(_grid_style())
     return [Spacer(1, 5 * mm), Paragraph(_("Documents"), body), Spacer(1, 2 * mm), table]
 
 
@@ -135,15 +125,18 @@ def _checklist(rows, body, cell) -> list:
             ]
         )
     table = Table(data, colWidths=[82 * mm, 28 * mm, 64 * mm], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), FONT, 9),
-                ("FONT", (0, 0), (-1, 0), FONT_BOLD, 9),
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
-            ]
-        )
-    )
+    table.setStyle(_grid_style())
     return [Spacer(1, 6 * mm), Paragraph(_("Evaluation checklist"), heading), Spacer(1, 2 * mm), table]
+
+
+def _grid_style() -> TableStyle:
+    """The look of every table in the application's PDF: a bold header row on a pale band, a grid."""
+    return TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), FONT, 9),
+            ("FONT", (0, 0), (-1, 0), FONT_BOLD, 9),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
+        ]
+    )

@@ -235,12 +235,13 @@ def build(args):
                     f"{rng.randrange(16**4):04X}46ΜΤΛ6-{rng.randrange(1000):03d}" if decided else "",
                     "", "", officer if proposed else None, now if status != "draft" else None,
                     secrets.token_hex(32) if status != "draft" else "", 1, False, now, now,
+                    0 if status in ("draft", "submitted") else 1, "",
                 )  # fmt: skip
 
         columns = [
             "programme_id", "municipality_id", "status", "budget", "inclusion_date", "decision_ada",
             "mis_code", "deinclusion_ada", "proposed_by_id", "submitted_at", "submission_hash", "version",
-            "is_demo", "created_at", "updated_at",
+            "is_demo", "created_at", "updated_at", "review_round", "completion_ada",
         ]  # fmt: skip
         copy_rows(cur, "grants_application", columns, applications())
         log(f"{len(municipality_rows):,} applications", t)
@@ -298,8 +299,8 @@ def build(args):
         cur.execute(
             """INSERT INTO grants_application (programme_id, municipality_id, status, budget, decision_ada,
                    mis_code, deinclusion_ada, submission_hash, version, is_demo, created_at, updated_at,
-                   submitted_at)
-               SELECT %s, id, 'under_review', 0, '', '', '', '', 1, false, now(), now(), now()
+                   submitted_at, review_round, completion_ada)
+               SELECT %s, id, 'under_review', 0, '', '', '', '', 1, false, now(), now(), now(), 1, ''
                FROM grants_municipality WHERE name = 'ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ' RETURNING id""",
             [large.pk],
         )

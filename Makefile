@@ -51,13 +51,18 @@ serve: install
 # Tests run on PostgreSQL, the production database (DATABASE_URL overrides), with DEBUG off as in
 # production: the key must pass the production rule (grants/secret_key.py); it signs nothing real.
 TEST_SECRET_KEY := qr_hekhRZDpD_SrB7WG1vn4BeLrMTPiCiqnUsYKLV0sJoEkBMisvaeGV9bEf0oIe
+# One worker more than the cores: a test spends much of its time waiting on PostgreSQL, Chromium or a
+# subprocess. Each file stays on one worker (module fixtures, fixed ports); TEST_WORKERS=0 runs in one
+# process, for a single test.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+XDIST := -n $(TEST_WORKERS) --dist loadfile
 test: install
-	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SECRET_KEY=$(TEST_SECRET_KEY) $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SECRET_KEY=$(TEST_SECRET_KEY) $(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 # The inner loop: everything but the browser tests and the long ones (marked `slow`: concurrency,
 # property-based, backups, the whole-programme simulation). CI runs `make test`, all of it.
 test-fast: install
-	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SECRET_KEY=$(TEST_SECRET_KEY) $(BIN)/pytest -m "not browser and not slow" $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SECRET_KEY=$(TEST_SECRET_KEY) $(BIN)/pytest $(XDIST) -m "not browser and not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

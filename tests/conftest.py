@@ -162,33 +162,56 @@ def _end_leftover_sessions(django_db_setup, django_db_blocker):
                 )
 
 
-@pytest.fixture(scope="session")
-def _reference_rows(django_db_setup, django_db_blocker):
-    """The reference data loaded once for the whole run, kept as the rows of every table it filled
-    (COPY's text form, on PostgreSQL), then rolled back: `registry` copies them into each test's
-    transaction in a few milliseconds instead of reading, checking and loading the files each time."""
+def _content_types_fingerprint(cursor):
+    cursor.execute(
+        "SELECT coalesce(string_agg(id || app_label || model, ',' ORDER BY id), '') FROM django_content_type"
+    )
+    return cursor.fetchone()[0]
+
+
+def _capture_reference_rows(models=None):
+    """The reference data loaded, kept as the rows of every table it filled (COPY's text form), then
+    rolled back, with the content types they point at (the audit trail's foreign keys). Without
+    `models`, in the empty database at the start of a run; with them, inside a test's transaction,
+    on those tables emptied for the moment."""
     from django.apps import apps
     from django.db import connection, transaction
 
     from grants.reference import load_reference_data
 
-    if connection.vendor != "postgresql":
-        yield None
-        return
-    with django_db_blocker.unblock(), transaction.atomic():
-        models = [m for m in apps.get_models() if m._meta.managed and not m._meta.proxy]
-        empty = [m for m in models if not m._default_manager.exists()]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if models is None:
+            models = [m for m in apps.get_models() if m._meta.managed and not m._meta.proxy]
+            models = [m for m in models if not m._default_manager.exists()]
+        else:
+            tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+            cursor.execute(f"TRUNCATE {tables} CASCADE")
         load_reference_data()
+        fingerprint = _content_types_fingerprint(cursor)
         rows = []
-        with connection.cursor() as cursor:
-            for model in empty:
-                if not model._default_manager.exists():
-                    continue
-                table = connection.ops.quote_name(model._meta.db_table)
-                with cursor.cursor.copy(f"COPY {table} TO STDOUT") as copy:
-                    rows.append((model, b"".join(bytes(chunk) for chunk in copy)))
+        for model in models:
+            if not model._default_manager.exists():
+                continue
+            table = connection.ops.quote_name(model._meta.db_table)
+            with cursor.cursor.copy(f"COPY {table} TO STDOUT") as copy:
+                rows.append((model, b"".join(bytes(chunk) for chunk in copy)))
         transaction.set_rollback(True)
-    yield rows
+    return {"fingerprint": fingerprint, "rows": rows}
+
+
+@pytest.fixture(scope="session")
+def _reference_rows(django_db_setup, django_db_blocker):
+    """The reference data loaded once for the run (per xdist worker) in the empty database: `registry`
+    copies its rows into each test's transaction in a few milliseconds instead of reading, checking and
+    loading the files each time. A transactional test's flush recreates the content types the rows
+    point at under new ids (under xdist such tests are not all run last, as in a serial run), so
+    `registry` takes the rows again when they have changed."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with django_db_blocker.unblock():
+        return _capture_reference_rows()
 
 
 @pytest.fixture
@@ -200,21 +223,24 @@ def registry(db, _reference_rows):
 
     if _reference_rows is None:
         load_reference_data()
-    else:
-        with connection.cursor() as cursor:
-            # Foreign keys are checked at commit (deferred), so the tables' order does not matter.
-            for model, data in _reference_rows:
-                table = connection.ops.quote_name(model._meta.db_table)
-                with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
-                    copy.write(data)
-            for model, _data in _reference_rows:
-                pk = model._meta.pk
-                if pk.get_internal_type() in ("AutoField", "BigAutoField"):
-                    column, table = (connection.ops.quote_name(n) for n in (pk.column, model._meta.db_table))
-                    cursor.execute(
-                        f"SELECT setval(pg_get_serial_sequence(%s, %s), (SELECT max({column}) FROM {table}))",
-                        [model._meta.db_table, pk.column],
-                    )
+        return Programme.objects.get(code="SMART-CITIES")
+    with connection.cursor() as cursor:
+        if _reference_rows["fingerprint"] != _content_types_fingerprint(cursor):
+            models = [model for model, _data in _reference_rows["rows"]]
+            _reference_rows.update(_capture_reference_rows(models))
+        # Foreign keys are checked at commit (deferred), so the tables' order does not matter.
+        for model, data in _reference_rows["rows"]:
+            table = connection.ops.quote_name(model._meta.db_table)
+            with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                copy.write(data)
+        for model, _data in _reference_rows["rows"]:
+            pk = model._meta.pk
+            if pk.get_internal_type() in ("AutoField", "BigAutoField"):
+                column, table = (connection.ops.quote_name(n) for n in (pk.column, model._meta.db_table))
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence(%s, %s), (SELECT max({column}) FROM {table}))",
+                    [model._meta.db_table, pk.column],
+                )
     return Programme.objects.get(code="SMART-CITIES")
 
 
@@ -247,3 +273,13 @@ def document_types(programme):
     from grants.reference import DOCUMENT_TYPES
 
     return {row["code"]: DocumentType.objects.create(programme=programme, **row) for row in DOCUMENT_TYPES}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The long files first (browser, slow): under xdist (make test) each file goes to one worker, and
+    starting the longest at once lets the others fill the time around them instead of ending on them.
+    After pytest-django's own ordering; the sort keeps it within each group."""
+    items.sort(
+        key=lambda item: 0 if item.get_closest_marker("slow") or item.get_closest_marker("browser") else 1
+    )

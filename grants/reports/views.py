@@ -4,6 +4,7 @@ an AuditEvent once it is built (streamed ones: before their first byte leaves)."
 
 import datetime
 import functools
+import html
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -12,9 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
-from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -202,21 +201,7 @@ def report_page(request, name):
         [(formats.display_value(k, v), n) for k, v, n in zip(kinds, row, numeric, strict=True)]
         for row in report.page_rows(qs, limit=HTML_ROWS)
     ]
-    # The table's rows as HTML in one pass (a template loop over 500 rows × 15 cells took most of the
-    # page's time); escaped like the template would.
-    numeric_class = mark_safe(' class="num"')
-    rows_html = format_html_join(
-        "\n",
-        "<tr>{}</tr>",
-        (
-            (
-                format_html_join(
-                    "", "<td{}>{}</td>", ((numeric_class if n else "", linebreaksbr(v)) for v, n in row)
-                ),
-            )
-            for row in rows
-        ),
-    )
+    rows_html = _rows_html(rows)
     count, estimated = report.page_count(qs)
     query = urlencode(_filter_params(request.GET), doseq=True)
     shown = report.display_totals(report.totals(qs))
@@ -236,6 +221,27 @@ def report_page(request, name):
         "reports": [REPORTS[n]() for n in REPORTS],
     }
     return render(request, "reports/report.html", context, status=200 if valid else 400)
+
+
+def _cell(text: str) -> str:
+    """A cell's text as the template's `linebreaksbr` writes it (escaped, line ends as <br>)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = html.escape(text)
+    return text.replace("\n", "<br>") if "\n" in text else text
+
+
+def _rows_html(rows) -> str:
+    """The table's rows as HTML in one pass with the standard library's escape (Django's escape and
+    linebreaksbr, called per cell, took 0.1 ms each: most of a 500-row page's time)."""
+    return mark_safe(
+        "\n".join(
+            "<tr>"
+            + "".join(f'<td class="num">{_cell(v)}</td>' if n else f"<td>{_cell(v)}</td>" for v, n in row)
+            + "</tr>"
+            for row in rows
+        )
+    )
 
 
 def _downloads(request, report, query) -> list[tuple[str, str]]:

@@ -528,6 +528,8 @@ def pages(users):
     for name in REPORTS:
         result.append(("reports", reverse("reports:page", args=[name]), "auditor"))
     result.append(("reports", reverse("reports:page", args=["caps"]) + "?q=gemeinde", "auditor"))
+    result.append(("reports", reverse("reports:search") + "?q=gemeinde", "auditor"))
+    result.append(("reports", reverse("reports:search") + f"?q={kalamata.elstat_code}", "auditor"))
 
     programme = Programme.objects.get(code="SMART-CITIES")
     api = [
@@ -549,6 +551,7 @@ def pages(users):
         (f"/api/v1/applications/{typical.pk}/transitions/", "officer"),
         ("/api/v1/reports/popularity/", "officer"),
         ("/api/v1/reports/budgets/", "officer"),
+        ("/api/v1/reports/absorption/", "officer"),
         ("/api/v1/exports/", "officer"),
         ("/api/v1/applications/", "kalamata"),
         (f"/api/v1/applications/{own.pk}/", "kalamata"),

@@ -328,11 +328,21 @@ class CapsReport(Report):
                 b.cap - m.committed,
             )
 
+    def _counted(self, qs, programme):
+        """(municipalities, their caps by the rule) in one pass over them: the page's count and the
+        totals' caps read the same rows once."""
+        cached = getattr(self, "_counted_for", None)
+        if cached is None or cached[0] is not qs:
+            found = qs.order_by().aggregate(n=Count("pk"), s=Sum(programme.cap_expression(overrides=False)))
+            self._counted_for = (qs, found["n"], found["s"] or ZERO)
+        return self._counted_for[1:]
+
     def count(self, qs) -> int:
-        return qs.count() if self._programme() is not None else 0
+        programme = self._programme()
+        return self._counted(qs, programme)[0] if programme is not None else 0
 
     def totals(self, qs) -> dict:
-        """Caps, commitments and what remains, added up by the database in one query (the caps by
+        """Caps, commitments and what remains, added up by the database (the caps by
         Programme.cap_expression, the rule of cap_for)."""
         programme = self._programme()
         if programme is None:
@@ -344,7 +354,7 @@ class CapsReport(Report):
             overrides = overrides.filter(municipality__in=qs.values("pk"))
         committed = applications.order_by().aggregate(s=Sum(committed_to_cap()))["s"] or ZERO
         # Every cap by the rule, then the few overrides' differences from it: no subquery per row.
-        by_rule = qs.order_by().aggregate(s=Sum(programme.cap_expression(overrides=False)))["s"] or ZERO
+        by_rule = self._counted(qs, programme)[1]
         rule = programme.cap_expression("municipality__", overrides=False)
         overridden = overrides.order_by().aggregate(s=Sum(F("amount") - rule))["s"] or ZERO
         cap = by_rule + overridden

@@ -1,13 +1,21 @@
 """The search's exact-code branch over applications (`mis_code` or `decision_ada` iexact,
 grants.text.search_q: UPPER(x) = UPPER(term)) read every application, 100,000 at EU scale, and with
 the results ordered by municipality walked them all through the name index (3 s). An index on
-each UPPER() finds the one or two matches. PostgreSQL only, like 0019's."""
+each UPPER() finds the one or two matches.
+
+The reports' aggregates over applications by status (the dashboard's funnel and commitment by
+month, the budgets' commitment, absorption's operations) read the 36 MB table for five narrow
+columns; an index on status that includes them is read instead (a seventh of the size: the
+commitment by month went from 90 to 18 ms). PostgreSQL only, like 0019's."""
 
 from django.db import migrations
 
 INDEXES = {
     "grants_application_mis_upper_idx": "grants_application (UPPER(mis_code))",
     "grants_application_ada_upper_idx": "grants_application (UPPER(decision_ada))",
+    "grants_application_report_idx": (
+        "grants_application (status) INCLUDE (budget, municipality_id, inclusion_date, programme_id)"
+    ),
 }
 
 

@@ -110,3 +110,16 @@ def test_search_finds_applications_by_municipality_and_by_their_own_codes(
     assert found("ΔΗΜΟΣ ΔΟΚΙΜΗΣ") == list(
         Application.objects.order_by("municipality__name", "pk").values_list("pk", flat=True)
     )
+
+
+def test_the_inclusions_page_is_the_first_rows_of_the_download(
+    programme, regional_unit, catalogue, officer, approver, auditor
+):
+    """The page reads one status at a time; its rows are still the download's first, in order."""
+    _add(programme, regional_unit, officer, approver, 0, 7)
+    report = REPORTS["inclusions"]()
+    qs = report.filterset(auditor, {}).qs
+    every = list(report.rows(qs))
+    assert {row[0] for row in every} == {"Ενταγμένη", "Προς ένταξη"}
+    for limit in (1, 3, 4, 7, 50):
+        assert report.page_rows(qs, limit=limit) == every[:limit]

@@ -119,6 +119,16 @@ class InclusionsReport(QuerysetReport):
     def scoped(self, user):
         return selectors.applications_for(user).filter(status__in=list(PUBLISHED_STATUS))
 
+    def page_rows(self, qs, *, limit):
+        """The page's rows one status at a time, in the published order: each then reads the
+        municipalities in name order until it has enough, where ordering by status and name at once
+        joined and sorted every included operation (0.5 s at 100,000 applications)."""
+        rows = []
+        for status in sorted(PUBLISHED_STATUS):  # the order of ordering's "status"
+            if len(rows) < limit:
+                rows += self.rows(qs.filter(status=status), limit=limit - len(rows))
+        return rows
+
 
 def stream_published_text(rows):
     """«<status> <ΔΗΜΟΣ …> <1,234.56> <dd/mm/yyyy>» lines under the published heading, UTF-8."""

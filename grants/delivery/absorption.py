@@ -9,7 +9,8 @@ dashboard's chart and the API's `reports/absorption/`:
   amounts of verified declarations; paid: authorised payments (prepared ones are not paid yet).
 
 Operations count while «Ενταγμένη» or «Ολοκληρωμένη»; each figure is a database sum per operation
-(one query for every operation), added up per group here."""
+(one query for every operation), added up per group and ordered by the database too, so that a page
+reads only its rows; the totals sum each figure's own table over the operations (summed())."""
 
 import datetime
 from decimal import Decimal

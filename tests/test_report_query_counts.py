@@ -123,3 +123,19 @@ def test_the_inclusions_page_is_the_first_rows_of_the_download(
     assert {row[0] for row in every} == {"Ενταγμένη", "Προς ένταξη"}
     for limit in (1, 3, 4, 7, 50):
         assert report.page_rows(qs, limit=limit) == every[:limit]
+
+
+@pytest.mark.parametrize("params", [{}, {"programme": "SMART-CITIES"}, {"status": ["included"]}, {"q": "1"}])
+def test_the_budgets_commitment_is_the_same_read_from_the_page_groups_or_counted_apart(
+    programme, regional_unit, catalogue, officer, approver, auditor, params
+):
+    """Unfiltered (or by programme) the page's groups give the commitment; otherwise it is counted
+    over the programme's applications as before. Both ways give the same figures."""
+    _add(programme, regional_unit, officer, approver, 0, 5)
+    page = REPORTS["budgets"]()
+    fs = page.filterset(auditor, params)
+    page.rows(fs.qs)  # the page builds its groups first
+    apart = REPORTS["budgets"]()
+    apart_fs = apart.filterset(auditor, params)
+    assert page.commitment(fs) == apart.commitment(apart_fs)
+    assert page.commitment(fs)["committed"] > 0

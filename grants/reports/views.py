@@ -63,10 +63,16 @@ def dashboard(request):
     ]
 
     popularity_report = REPORTS["popularity"]()
-    # Through its FilterSet, unfiltered: the report then reads the database's selection summary.
-    popular = popularity_report.rows(popularity_report.filterset(request.user, {}).qs, limit=10)
+    # Through its FilterSet, unfiltered: the report then reads the database's selection summary. Its
+    # applicants are the funnel's applications (the same scope, unfiltered), counted once.
+    applicants, listed, _amount = popularity_report.projects(
+        popularity_report.filterset(request.user, {}).qs, applicants=sum(by_status.values())
+    )
     # The whole title: the chart wraps it at a word, the table beside it prints it in full.
-    popularity = [(f"{r[1]} {r[2]}", r[4], f"{format_int(r[4])} ({format_percent(r[5])})") for r in popular]
+    popularity = [
+        (f"{p.code} {p.title_el}", n, f"{format_int(n)} ({format_percent(share)})")
+        for p, n, share, _total in listed[:10]
+    ]
 
     included = apps.filter(status__in=caps.COMMITTED_STATUSES)
     region_sums = (
@@ -106,8 +112,8 @@ def dashboard(request):
             # The share of each popular project is of these (the popularity report's own count).
             "title": "{} ({})".format(
                 _("Most chosen catalogue projects"),
-                ngettext("of %(n)s applicant", "of %(n)s applicants", popularity_report.applicants)
-                % {"n": format_int(popularity_report.applicants)},
+                ngettext("of %(n)s applicant", "of %(n)s applicants", applicants)
+                % {"n": format_int(applicants)},
             ),
             "svg": charts.hbar(
                 "popularity",
@@ -143,7 +149,7 @@ def dashboard(request):
     context = {
         "reports": [REPORTS[n]() for n in REPORTS],
         "figures": figures,
-        "applicants": popularity_report.applicants,
+        "applicants": applicants,
         "absorption": flow_chart,
         "absorption_table": flow_table,
     }

@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from grants import caps, deadlines, services
@@ -21,7 +21,7 @@ from grants.models import Application, ApplicationStatus, AuditEvent, CapOverrid
 from .amendments import decision_panel
 from .audit import render_history
 from .checklist import ChecklistAdminMixin
-from .common import AutocompleteFilter, FastActionCheckboxMixin, FoldedSearchMixin
+from .common import AutocompleteFilter, FastActionCheckboxMixin, FoldedSearchMixin, html_rows
 from .desk import WorkQueueFilter
 from .documents import ConversationAdminMixin
 from .exports import export_actions
@@ -297,7 +297,15 @@ class ApplicationAdmin(
         return decision_panel(getattr(obj, "_viewer", None), obj)
 
     def get_object(self, request, object_id, from_field=None):
+        # The page's panels (workflow, checklist, documents) and the admin each ask for the object:
+        # on a GET, which changes nothing, it is read once.
+        key = (object_id, from_field)
+        read = getattr(request, "_sc_objects", None)
+        if request.method == "GET" and read is not None and key in read:
+            return read[key]
         obj = super().get_object(request, object_id, from_field)
+        if request.method == "GET":
+            request._sc_objects = {**(read or {}), key: obj}
         if obj is not None:
             obj._viewer = (
                 request  # decision_history's buttons depend on who looks (per request, not per admin)
@@ -306,15 +314,19 @@ class ApplicationAdmin(
 
     @admin.display(description=_("selections"))
     def selections_table(self, obj):
+        # Plain values, not model instances: this table is for the applications with the most rows.
+        title = "project__title_en" if (get_language() or "el").startswith("en") else "project__title_el"
         rows = [
-            (s.project.code, s.project.title, eur(s.amount), s.justification)
-            for s in obj.selections.select_related("project__category")
+            (code, project, eur(amount), justification)
+            for code, project, amount, justification in obj.selections.order_by(
+                "project__category__order", "project__code"
+            ).values_list("project__code", title, "amount", "justification")
         ]
         note = gettext(
             "%(n)s selections: shown read-only here; they are changed through the API "
             "(/api/v1/applications/%(id)s/selections/)."
         ) % {"n": format_int(len(rows)), "id": obj.pk}
-        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+        body = html_rows(rows)
         head = format_html(
             "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
             _("code"),

@@ -6,8 +6,8 @@ every download come from that filtered queryset."""
 from decimal import Decimal
 
 from django.db import connections
-from django.db.models import Case, CharField, DecimalField, F, Sum, TextField, Value, When
-from django.db.models.functions import Cast, Concat
+from django.db.models import Case, CharField, DecimalField, F, Func, Sum, TextField, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
 from grants import history, published, selectors
@@ -15,7 +15,7 @@ from grants.filters import ApplicationFilterSet, AuditEventFilterSet, SelectionF
 from grants.imports.matching import MunicipalityIndex
 from grants.models import ApplicationStatus, Channel, RegionCategory, SelectionSummary
 from grants.models.programme import COFINANCING_FIELDS
-from projects.models import Selection
+from projects.models import CatalogueProject, Selection
 
 from .base import Column, QuerysetReport, choice_label
 from .formats import DATE, DATETIME, INT, MONEY, PERCENT, TEXT
@@ -42,6 +42,26 @@ def published_beneficiary(prefix="municipality"):
         default=F(f"{prefix}__name"),
         output_field=CharField(),
     )
+
+
+class ChosenTitles(Func):
+    """The Greek titles of the projects an application chose, in code order, joined by «; » (null when
+    it chose none): the open-data list's purpose. Joined by the database, so that its CSV streams by
+    COPY like the other reports' instead of gathering a million titles in Python."""
+
+    output_field = CharField()
+    _selected = (
+        f"FROM {Selection._meta.db_table} s JOIN {CatalogueProject._meta.db_table} p ON p.id = s.project_id "
+        "WHERE s.application_id = %(expressions)s"
+    )
+    template = f"(SELECT string_agg(p.title_el, '; ' ORDER BY p.code) {_selected})"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # No ORDER BY inside an aggregate before SQLite 3.44: group_concat over rows already sorted.
+        ordered = f"SELECT p.title_el AS t {self._selected} ORDER BY p.code"
+        return self.as_sql(
+            compiler, connection, template=f"(SELECT group_concat(t, '; ') FROM ({ordered}))", **extra
+        )
 
 
 class OperationsReport(QuerysetReport):
@@ -274,7 +294,7 @@ class OpenDataReport(QuerysetReport):
             ),
             width=36,
         ),
-        Column("purpose", _("Purpose and achievements"), width=50),
+        Column("purpose", _("Purpose and achievements"), field=lambda: ChosenTitles("pk"), width=50),
         Column("start_date", _("Start date"), kind=DATE, field="inclusion_date", width=11),
         Column("end_date", _("Expected end date"), kind=DATE, field="end_date", width=11),
         Column("total_cost", _("Total cost"), kind=MONEY, field="budget", total=True, width=15),
@@ -307,24 +327,11 @@ class OpenDataReport(QuerysetReport):
 
     def expressions(self, *, for_csv):
         exprs = super().expressions(for_csv=for_csv)
-        exprs[self.PURPOSE] = "pk"  # replaced by the chosen projects' titles below
+        if not for_csv:
+            # No project chosen reads as empty text. The CSV keeps the null: COPY writes it as an
+            # empty cell, as csv.writer writes "", where an empty text would come out as «""».
+            exprs[self.PURPOSE] = Coalesce(exprs[self.PURPOSE], Value(""))
         return exprs
-
-    def rows(self, qs, *, for_csv=False, limit=None):
-        from .formats import escape_cell
-
-        rows = super().rows(qs, for_csv=for_csv, limit=limit)
-        # One query for every operation's projects, not one per row; a page's rows only for a page.
-        purposes: dict[int, list[str]] = {}
-        shown = [row[self.PURPOSE] for row in rows] if limit is not None else qs.values("pk")
-        chosen = Selection.objects.filter(application__in=shown).order_by("project__code")
-        for app_id, title in chosen.values_list("application_id", "project__title_el"):
-            purposes.setdefault(app_id, []).append(title)
-        for row in rows:
-            row = list(row)
-            text = "; ".join(purposes.get(row[self.PURPOSE], []))
-            row[self.PURPOSE] = escape_cell(text) if for_csv else text
-            yield tuple(row)
 
 
 from .absorption_report import AbsorptionReport  # noqa: E402

@@ -5,9 +5,11 @@ from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import HttpResponseRedirect
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext
@@ -68,6 +70,29 @@ def _deadline_text(row) -> str:
     return f"{text} ({gettext('overdue')})" if row["overdue"] else text
 
 
+def list_totals(queryset) -> dict:
+    """One aggregate over exactly the filtered rows the officer is looking at: their number and sums."""
+    return queryset.order_by().aggregate(
+        n=Count("pk"),
+        total_budget=Sum("budget"),
+        total_included=caps.committed_sum(),
+        total_to_be_included=Sum("budget", filter=Q(status=ApplicationStatus.TO_BE_INCLUDED)),
+    )
+
+
+class TotalsPaginator(Paginator):
+    """Counts the pages by the list's totals: the one pass over the filtered rows (a search may match
+    tens of thousands) gives both the number the pages need and the sums shown above them."""
+
+    @cached_property
+    def totals(self) -> dict:
+        return list_totals(self.object_list)
+
+    @cached_property
+    def count(self) -> int:
+        return self.totals["n"]
+
+
 @admin.register(Application)
 class ApplicationAdmin(
     ConversationAdminMixin,
@@ -99,7 +124,9 @@ class ApplicationAdmin(
         "municipality__eligible",
         "programme",
     )
-    list_select_related = ("programme", "municipality__regional_unit__region")
+    # What the columns read: the region is a filter, not a column, and joining it (and the regional
+    # unit) to every matching row before the page is sorted cost a search of a common word dearly.
+    list_select_related = ("programme", "municipality")
     search_fields = ("municipality__name",)
     search_help_text = _("Municipality in any case, with or without accents; MIS code or ΑΔΑ.")
     folded_search_fields = ApplicationFilterSet.folded_search_fields
@@ -171,6 +198,9 @@ class ApplicationAdmin(
                 )
             )
         )
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return TotalsPaginator(queryset, per_page, orphans, allow_empty_first_page)
 
     def get_search_results(self, request, queryset, search_term):
         # The FilterSet's rule (the same fields), with the municipality part as an indexed subquery.
@@ -352,13 +382,8 @@ class ApplicationAdmin(
         context = getattr(response, "context_data", None)
         cl = context.get("cl") if context else None
         if cl is not None:
-            # One aggregate over exactly the filtered rows the officer is looking at.
-            totals = cl.queryset.order_by().aggregate(
-                n=Count("pk"),
-                total_budget=Sum("budget"),
-                total_included=caps.committed_sum(),
-                total_to_be_included=Sum("budget", filter=Q(status=ApplicationStatus.TO_BE_INCLUDED)),
-            )
+            paginator = getattr(cl, "paginator", None)
+            totals = paginator.totals if isinstance(paginator, TotalsPaginator) else list_totals(cl.queryset)
             context["sc_totals"] = {
                 "count": totals["n"],
                 "budget": eur(totals["total_budget"] or 0),

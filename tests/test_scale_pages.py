@@ -181,3 +181,28 @@ def test_the_applications_list_counts_once_and_runs_the_same_queries_however_man
         response, sqls = page(params)
         assert response.context["cl"].result_count == 15
         assert len(sqls) == few[str(params)], params
+
+
+def test_the_selections_list_offers_the_project_as_typed_not_the_whole_catalogue(
+    client, officer, large_catalogue
+):
+    client.force_login(officer)
+    with CaptureQueriesContext(connection) as few:
+        response = client.get(
+            reverse("admin:projects_selection_changelist"), {"application__status__exact": "included"}
+        )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="sc-filter-project"' in body and "L0159" not in body  # an autocomplete, not 160 links
+    CatalogueProject.objects.bulk_create(
+        CatalogueProject(
+            code=f"M{i:04d}",
+            title_el=f"Άλλο {i}",
+            title_en=f"Other {i}",
+            category=large_catalogue[0].category,
+        )
+        for i in range(40)
+    )
+    with CaptureQueriesContext(connection) as more:
+        client.get(reverse("admin:projects_selection_changelist"), {"application__status__exact": "included"})
+    assert len(more) == len(few)

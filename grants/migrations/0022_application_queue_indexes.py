@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("grants", "0019_municipality_search_indexes"),
+        ("grants", "0021_registry_version"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

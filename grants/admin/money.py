@@ -5,6 +5,7 @@ decides who may do what now and says why not. Auditors read everything and chang
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -250,11 +251,14 @@ class ExpenditureDeclarationAdmin(MoneyAdmin):
 
 
 class PrepareForm(forms.Form):
+    # Chosen by typing the municipality's name (the admin's application search), not from a list of
+    # every operation: 20,000 options at EU scale, a page of megabytes. Only the chosen one is shown.
     application = forms.ModelChoiceField(
         label=_("operation"),
         queryset=Application.objects.filter(
             status__in=[ApplicationStatus.INCLUDED, ApplicationStatus.COMPLETED]
-        ).select_related("municipality"),
+        ).select_related("municipality", "programme"),
+        widget=AutocompleteSelect(Payment._meta.get_field("application"), admin.site),
     )
     amount = AmountField(label=_("amount (€)"))
     reference = forms.CharField(label=_("payment reference"), max_length=60)

@@ -78,3 +78,24 @@ def test_portal_money_page(client, money_a, kalamata_user, officer, approver, re
         kalamata_user,
     )
     assert count(client, url) == few
+
+
+def test_admin_prepare_payment_page_lists_no_operations(client, money_a, officer, approver, request):
+    """The operation is typed (autocomplete), not chosen among every included one: the page costs the
+    same queries and shows only the operation it was opened for."""
+    client.force_login(officer)
+    url = reverse("admin:grants_payment_prepare")
+    chosen = f"{url}?application={money_a['application'].pk}"
+    few, few_chosen = count(client, url), count(client, chosen)
+    grow(
+        money_a,
+        *(request.getfixturevalue(f) for f in ("programme", "regional_unit", "catalogue", "pyli_user")),
+        officer,
+        approver,
+        request.getfixturevalue("kalamata_user"),
+    )
+    assert (count(client, url), count(client, chosen)) == (few, few_chosen)
+    page = client.get(chosen).content.decode()
+    assert page.count("<option") == 1  # the operation asked for, selected
+    assert str(money_a["application"]) in page and "ΔΗΜΟΣ ΣΕΛΙΔΩΝ" not in page
+    assert "admin/js/autocomplete.js" in page

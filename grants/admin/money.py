@@ -19,6 +19,7 @@ from grants.delivery import contracts, declarations, payments
 from grants.delivery.money_common import DeliveryError
 from grants.formatting import eur
 from grants.models import Application, ApplicationStatus, Channel, Contract, ExpenditureDeclaration, Payment
+from grants.pagination import EstimatedCountPaginator
 
 from .workflow_actions import DATE_INPUTS
 
@@ -62,6 +63,10 @@ class MoneyAdmin(admin.ModelAdmin):
     change_form_template = "admin/grants/money/change_form.html"
     list_per_page = 50
     actions = None
+    # Hundreds of thousands of contracts and invoices at EU scale: counted exactly up to 10,000,
+    # estimated beyond (grants.pagination), and once, not again for the unfiltered total.
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
 
     def has_module_permission(self, request):
         return roles.is_staff_role(request.user)

@@ -1,6 +1,7 @@
 """Benchmark: every page and API response at EU scale, server time and query count against the goal.
 
-    .venv/bin/python bench/scale.py [--db sc_bench_scale] [--reuse] [--only SUBSTRING] [--exports]
+    .venv/bin/python bench/scale.py [--db sc_bench_scale] [--reuse] [--only SUBSTRING] [--followups]
+                                    [--exports]
 
 Builds (unless --reuse) a database whose name starts with «sc_bench», with COPY: the Greek reference
 data (332 municipalities, the 38-entry catalogue, the programme), then synthetic EU regions (NUTS2),
@@ -9,13 +10,18 @@ each spread over every status, about 10 selections each from the 38-entry catalo
 5,000,000 audit events written by the application's own COPY writer (grants.audit.insert_rows), so the
 hash chain is the real one and valid (`--verify-chain` walks it, which takes minutes). One more
 programme holds an application with 1,000 selections, from a catalogue of 1,000 more entries (inactive,
-so the portal's 38-entry catalogue stays what municipalities see).
+so the portal's 38-entry catalogue stays what municipalities see). Then, set-based in SQL, what issues 13
+and 14 added, in a running call's proportions (build_followups): an account for every municipality
+that applied (80,000) and its notifications, 400,000 documents, the clarification thread of returned
+and reviewed applications, 380,000 checklist answers, decision versions, amendments, 150,000
+contracts, 300,000 invoices, payments (four eyes), project progress and indicators.
 
 Then it measures, as the right role (officer for the admin, auditor for the reports and the audit
 trail, a municipality for the portal, officer and municipality for the API; signed in with a password
 through the test client), every admin changelist and change page, every portal page, every /reports/
-page and the dashboard, every API list and detail: server time (median of 5, after one warm-up run)
-and query count, printed as a table with the goal beside each row. `--exports` adds the CSV exports of
+page and the dashboard, every API list and detail (`--followups`: only issues 13 and 14's): server
+time (median of 5, after one warm-up run) and query count, printed as a table with the goal beside
+each row. `--exports` adds the CSV exports of
 the biggest reports beside COPY of their query (goal: within 2×).
 """
 

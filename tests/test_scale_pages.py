@@ -206,3 +206,21 @@ def test_the_selections_list_offers_the_project_as_typed_not_the_whole_catalogue
     with CaptureQueriesContext(connection) as more:
         client.get(reverse("admin:projects_selection_changelist"), {"application__status__exact": "included"})
     assert len(more) == len(few)
+
+
+def test_each_selection_row_lists_its_own_project_not_the_catalogue(
+    client, officer, programme, kalamata, large_catalogue
+):
+    """An editable application's rows fix their project: each row's drop-down holds that project
+    alone, read from the row, so more rows cost no query and no catalogue-sized list each."""
+    app, _ = services.application_get_or_create(programme=programme, municipality=kalamata)
+    client.force_login(officer)
+    _select(app, large_catalogue[:2])
+    few, response = _page(client, app)
+    assert response.context["inline_admin_formsets"]
+    options = response.content.decode().count("<option")
+    _select(app, large_catalogue[2:5])
+    more, response = _page(client, app)
+    body = response.content.decode()
+    assert more == few, f"{few} queries with 2 selections, {more} with 5"
+    assert body.count("<option") == options + 3 and "L0004" in body

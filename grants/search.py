@@ -25,12 +25,19 @@ def _applications(user, term):
     tracking = TRACKING.match(term.strip())
     if tracking:
         return list(apps.filter(programme_id=int(tracking[1]), pk=int(tracking[2]))[:LIMIT])
-    condition = search_q(
-        term, ApplicationFilterSet.folded_search_fields, ApplicationFilterSet.exact_search_fields
-    )
-    return (
-        list(apps.filter(condition).order_by("municipality__name")[:LIMIT]) if condition is not None else []
-    )
+    # ApplicationFilterSet's rule, in two parts: the municipality's name or code, the application's codes.
+    exact = ApplicationFilterSet.exact_search_fields
+    via_municipality = tuple(f for f in exact if f.startswith("municipality__"))
+    by_municipality = search_q(term, ApplicationFilterSet.folded_search_fields, via_municipality)
+    if by_municipality is None:
+        return []
+    by_code = search_q(term, (), tuple(f for f in exact if f not in via_municipality))
+    # Two queries, merged: one OR across the join made PostgreSQL read every application and sort
+    # the matches; apart, the first walks the municipalities' name index until it has LIMIT.
+    first = list(apps.filter(by_municipality).order_by("municipality__name", "pk")[:LIMIT])
+    seen = {a.pk for a in first}
+    coded = [a for a in apps.filter(by_code).order_by("municipality__name", "pk")[:LIMIT] if a.pk not in seen]
+    return sorted(first + coded, key=lambda a: (a.municipality.name, a.pk))[:LIMIT]
 
 
 def _municipalities(term):

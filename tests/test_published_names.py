@@ -116,3 +116,27 @@ def test_the_kept_published_names_follow_every_change_of_the_registry(registry):
     Municipality.objects.filter(pk=pyli.pk).update(regional_unit=kalamata.regional_unit)
     with pytest.raises(ValueError):  # now no prefecture tells them apart
         MunicipalityIndex.published_names_now()
+
+
+def test_the_registry_version_moves_on_with_what_the_names_depend_on_only(
+    registry, django_assert_num_queries
+):
+    """On PostgreSQL the published names are kept under the registry's version (one row, moved on by
+    triggers), not a hash of every municipality read on every request."""
+    from django.db import connection
+
+    from grants.imports.matching import _registry_fingerprint
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the version is kept by PostgreSQL's triggers")
+    with django_assert_num_queries(1):
+        first = _registry_fingerprint()
+    pyli = Municipality.objects.filter(name="ΔΗΜΟΣ ΠΥΛΗΣ")
+    pyli.update(population_2021=1, contact_emails="x@example.gr")
+    assert _registry_fingerprint() == first
+    pyli.update(name="ΔΗΜΟΣ ΠΥΛΗΣ ΝΕΟΣ")
+    second = _registry_fingerprint()
+    assert second != first
+    municipality = Municipality.objects.get(name="ΔΗΜΟΣ ΠΥΛΗΣ ΝΕΟΣ")
+    municipality.regional_unit.save(update_fields=["name"])
+    assert _registry_fingerprint() not in (first, second)

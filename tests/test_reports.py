@@ -151,6 +151,29 @@ def test_selections_popularity_and_open_data_reconcile(client, world, auditor):
     )
 
 
+def test_open_data_purpose_is_joined_by_the_database_and_streams_by_copy(
+    client, world, auditor, officer, catalogue
+):
+    catalogue[0].title_el = "=1+1 Έργο"
+    project_services.catalogue_project_save(project=catalogue[0], actor=officer)
+    report = REPORTS["open-data"]()
+    assert report.csv_stream(report.scoped(auditor)) is not None  # COPY, not rows through csv.writer
+
+    header, row = _csv(client, auditor, "open-data")
+    purpose = header.index(str(report.columns[report.PURPOSE].label))
+    assert row[purpose] == "'=1+1 Έργο; Έργο 2"  # in code order, formula-escaped as before
+    excel = _body(_get(client, auditor, "/reports/open-data.csv", dialect="excel-el")).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(excel), delimiter=";"))[1][purpose] == "'=1+1 Έργο; Έργο 2"
+    [page_row] = _json(client, auditor, "open-data")
+    assert page_row["purpose"] == "=1+1 Έργο; Έργο 2"
+
+    # An operation with no project: an empty cell (not «""») and an empty text, as before.
+    Selection.objects.filter(application=world["included"]).delete()
+    raw = _body(_get(client, auditor, "/reports/open-data.csv")).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(raw)))[1][purpose] == "" and '""' not in raw
+    assert _json(client, auditor, "open-data")[0]["purpose"] == ""
+
+
 def test_open_data_states_the_programmes_own_cofinancing_rate(client, world, auditor, programme):
     services.programme_update(programme=programme, cofinancing_less_developed=Decimal("0.8"), actor=None)
 

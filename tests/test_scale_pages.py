@@ -17,6 +17,7 @@ from grants import pagination, services
 from grants.admin.application import SELECTIONS_INLINE_MAX
 from grants.models import AuditEvent, Channel
 from projects.models import CatalogueProject, Category, Selection
+from tests.conftest import make_municipality
 
 # -- counting ------------------------------------------------------------------------------------
 
@@ -134,3 +135,92 @@ def test_beyond_the_limit_the_selections_are_a_read_only_table(
     many, response = _page(client, app)
     assert many == few, f"{few} queries with {SELECTIONS_INLINE_MAX + 1} selections, {many} with more"
     assert "L0159" in response.content.decode()
+
+
+def test_the_application_page_lists_the_progress_of_every_selection(
+    client, officer, programme, kalamata, large_catalogue
+):
+    app, _ = services.application_get_or_create(programme=programme, municipality=kalamata)
+    client.force_login(officer)
+    _select(app, large_catalogue)
+    _count, response = _page(client, app)
+    progress = response.content.decode().split('id="sc-progress"')[1].split("</table>")[0]
+    assert progress.count("<tr>") == len(large_catalogue) + 1  # the heading's row and one per project
+    assert "<td>L0000</td>" in progress and "<td>L0159</td>" in progress
+
+
+# -- the applications list -----------------------------------------------------------------------
+
+
+def test_the_applications_list_counts_once_and_runs_the_same_queries_however_many_match(
+    client, officer, programme, regional_unit
+):
+    def page(params):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("admin:grants_application_changelist"), params)
+        assert response.status_code == 200
+        return response, [q["sql"] for q in captured]
+
+    def apply(first, n):
+        for i in range(first, first + n):
+            municipality = make_municipality(regional_unit, f"77{i:02d}", f"ΔΗΜΟΣ ΓΕΜΕΙΝΤΕ {i}", 5000)
+            services.application_get_or_create(programme=programme, municipality=municipality)
+
+    client.force_login(officer)
+    apply(0, 3)
+    searches = ({}, {"q": "γεμειντε"}, {"status__exact": "draft"})
+    few = {}
+    for params in searches:
+        response, sqls = page(params)
+        # The list's totals are its count: one pass over the matching rows, not a COUNT and an aggregate.
+        assert response.context["cl"].result_count == response.context["sc_totals"]["count"] == 3
+        assert sum('COUNT(*) AS "__count" FROM "grants_application"' in s for s in sqls) == 1, params
+        few[str(params)] = len(sqls)
+    apply(3, 12)
+    for params in searches:
+        response, sqls = page(params)
+        assert response.context["cl"].result_count == 15
+        assert len(sqls) == few[str(params)], params
+
+
+def test_the_selections_list_offers_the_project_as_typed_not_the_whole_catalogue(
+    client, officer, large_catalogue
+):
+    client.force_login(officer)
+    with CaptureQueriesContext(connection) as few:
+        response = client.get(
+            reverse("admin:projects_selection_changelist"), {"application__status__exact": "included"}
+        )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="sc-filter-project"' in body and "L0159" not in body  # an autocomplete, not 160 links
+    CatalogueProject.objects.bulk_create(
+        CatalogueProject(
+            code=f"M{i:04d}",
+            title_el=f"Άλλο {i}",
+            title_en=f"Other {i}",
+            category=large_catalogue[0].category,
+        )
+        for i in range(40)
+    )
+    with CaptureQueriesContext(connection) as more:
+        client.get(reverse("admin:projects_selection_changelist"), {"application__status__exact": "included"})
+    assert len(more) == len(few)
+
+
+def test_each_selection_row_lists_its_own_project_not_the_catalogue(
+    client, officer, programme, kalamata, large_catalogue
+):
+    """An editable application's rows fix their project: each row's drop-down holds that project
+    alone, read from the row, so more rows cost no query and no catalogue-sized list each."""
+    app, _ = services.application_get_or_create(programme=programme, municipality=kalamata)
+    client.force_login(officer)
+    _select(app, large_catalogue[:2])
+    few, response = _page(client, app)
+    assert response.context["inline_admin_formsets"]
+    options = response.content.decode().count("<option")
+    _select(app, large_catalogue[2:5])
+    more, response = _page(client, app)
+    body = response.content.decode()
+    assert more == few, f"{few} queries with 2 selections, {more} with 5"
+    assert body.count("<option") == options + 3 and "L0004" in body

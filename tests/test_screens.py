@@ -136,6 +136,27 @@ def test_report_filters_offer_codes_as_named_choices(client, auditor, programme,
     assert '<option value="9999" selected>9999</option>' in page
 
 
+def test_a_list_longer_than_a_drop_down_holds_is_typed_and_named(
+    client, auditor, programme, kalamata, pyli, catalogue, monkeypatch
+):
+    """100,000 municipalities are no drop-down (30 s to draw, megabytes to send): past MAX_OPTIONS the
+    code is typed, the one typed is named, and the page reads the same number of rows for any size."""
+    from grants.reports import filter_widgets
+
+    monkeypatch.setattr(filter_widgets, "MAX_OPTIONS", 1)
+    client.force_login(auditor)
+    page = client.get("/reports/operations/").content.decode()
+    assert '<input type="text" name="municipality"' in page
+    assert f'<option value="{kalamata.elstat_code}">' not in page
+    # The short lists stay drop-downs.
+    assert '<select name="region" id="id_region">' in page
+    page = client.get("/reports/operations/", {"municipality": kalamata.elstat_code}).content.decode()
+    assert f'value="{kalamata.elstat_code}"' in page
+    assert f"{kalamata.name} ({kalamata.elstat_code})" in page
+    page = client.get("/reports/operations/", {"municipality": "9999"}).content.decode()
+    assert "«9999»" in page
+
+
 @pytest.mark.parametrize("lang,expect", [(None, "Δε βρέθηκε."), ("el", "Δε βρέθηκε."), ("en", "Not found.")])
 def test_api_404_in_the_requests_language_on_every_path(client, kalamata_user, lang, expect):
     headers = {"HTTP_ACCEPT_LANGUAGE": lang} if lang else {}

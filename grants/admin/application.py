@@ -5,12 +5,14 @@ from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import HttpResponseRedirect
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from grants import caps, deadlines, services
@@ -21,7 +23,7 @@ from grants.models import Application, ApplicationStatus, AuditEvent, CapOverrid
 from .amendments import decision_panel
 from .audit import render_history
 from .checklist import ChecklistAdminMixin
-from .common import AutocompleteFilter, FastActionCheckboxMixin, FoldedSearchMixin
+from .common import AutocompleteFilter, FastActionCheckboxMixin, FoldedSearchMixin, html_rows
 from .desk import WorkQueueFilter
 from .documents import ConversationAdminMixin
 from .exports import export_actions
@@ -68,6 +70,29 @@ def _deadline_text(row) -> str:
     return f"{text} ({gettext('overdue')})" if row["overdue"] else text
 
 
+def list_totals(queryset) -> dict:
+    """One aggregate over exactly the filtered rows the officer is looking at: their number and sums."""
+    return queryset.order_by().aggregate(
+        n=Count("pk"),
+        total_budget=Sum("budget"),
+        total_included=caps.committed_sum(),
+        total_to_be_included=Sum("budget", filter=Q(status=ApplicationStatus.TO_BE_INCLUDED)),
+    )
+
+
+class TotalsPaginator(Paginator):
+    """Counts the pages by the list's totals: the one pass over the filtered rows (a search may match
+    tens of thousands) gives both the number the pages need and the sums shown above them."""
+
+    @cached_property
+    def totals(self) -> dict:
+        return list_totals(self.object_list)
+
+    @cached_property
+    def count(self) -> int:
+        return self.totals["n"]
+
+
 @admin.register(Application)
 class ApplicationAdmin(
     ConversationAdminMixin,
@@ -99,7 +124,9 @@ class ApplicationAdmin(
         "municipality__eligible",
         "programme",
     )
-    list_select_related = ("programme", "municipality__regional_unit__region")
+    # What the columns read: the region is a filter, not a column, and joining it (and the regional
+    # unit) to every matching row before the page is sorted cost a search of a common word dearly.
+    list_select_related = ("programme", "municipality")
     search_fields = ("municipality__name",)
     search_help_text = _("Municipality in any case, with or without accents; MIS code or ΑΔΑ.")
     folded_search_fields = ApplicationFilterSet.folded_search_fields
@@ -171,6 +198,9 @@ class ApplicationAdmin(
                 )
             )
         )
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return TotalsPaginator(queryset, per_page, orphans, allow_empty_first_page)
 
     def get_search_results(self, request, queryset, search_term):
         # The FilterSet's rule (the same fields), with the municipality part as an indexed subquery.
@@ -297,7 +327,15 @@ class ApplicationAdmin(
         return decision_panel(getattr(obj, "_viewer", None), obj)
 
     def get_object(self, request, object_id, from_field=None):
+        # The page's panels (workflow, checklist, documents) and the admin each ask for the object:
+        # on a GET, which changes nothing, it is read once.
+        key = (object_id, from_field)
+        read = getattr(request, "_sc_objects", None)
+        if request.method == "GET" and read is not None and key in read:
+            return read[key]
         obj = super().get_object(request, object_id, from_field)
+        if request.method == "GET":
+            request._sc_objects = {**(read or {}), key: obj}
         if obj is not None:
             obj._viewer = (
                 request  # decision_history's buttons depend on who looks (per request, not per admin)
@@ -306,15 +344,19 @@ class ApplicationAdmin(
 
     @admin.display(description=_("selections"))
     def selections_table(self, obj):
+        # Plain values, not model instances: this table is for the applications with the most rows.
+        title = "project__title_en" if (get_language() or "el").startswith("en") else "project__title_el"
         rows = [
-            (s.project.code, s.project.title, eur(s.amount), s.justification)
-            for s in obj.selections.select_related("project__category")
+            (code, project, eur(amount), justification)
+            for code, project, amount, justification in obj.selections.order_by(
+                "project__category__order", "project__code"
+            ).values_list("project__code", title, "amount", "justification")
         ]
         note = gettext(
             "%(n)s selections: shown read-only here; they are changed through the API "
             "(/api/v1/applications/%(id)s/selections/)."
         ) % {"n": format_int(len(rows)), "id": obj.pk}
-        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+        body = html_rows(rows)
         head = format_html(
             "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
             _("code"),
@@ -340,13 +382,8 @@ class ApplicationAdmin(
         context = getattr(response, "context_data", None)
         cl = context.get("cl") if context else None
         if cl is not None:
-            # One aggregate over exactly the filtered rows the officer is looking at.
-            totals = cl.queryset.order_by().aggregate(
-                n=Count("pk"),
-                total_budget=Sum("budget"),
-                total_included=caps.committed_sum(),
-                total_to_be_included=Sum("budget", filter=Q(status=ApplicationStatus.TO_BE_INCLUDED)),
-            )
+            paginator = getattr(cl, "paginator", None)
+            totals = paginator.totals if isinstance(paginator, TotalsPaginator) else list_totals(cl.queryset)
             context["sc_totals"] = {
                 "count": totals["n"],
                 "budget": eur(totals["total_budget"] or 0),

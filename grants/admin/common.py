@@ -1,15 +1,28 @@
 """Pieces every admin in this package shares: the current programme, folded search, the actor."""
 
+import html
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from grants.models import Programme
 from grants.text import search_q
+
+
+def html_rows(rows) -> SafeString:
+    """Table rows (<tr><td>…</td>…</tr>) of plain values (text, never HTML), each escaped as
+    format_html_join would: written out here for tables of a thousand rows (an application's
+    selections and their progress), where the per-cell escaping hooks took a quarter of a second."""
+    escape = html.escape
+    return mark_safe(  # noqa: S308 (every cell escaped just above)
+        "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+    )
 
 
 def current_programme(request):

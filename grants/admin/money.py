@@ -5,6 +5,7 @@ decides who may do what now and says why not. Auditors read everything and chang
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -18,6 +19,7 @@ from grants.delivery import contracts, declarations, payments
 from grants.delivery.money_common import DeliveryError
 from grants.formatting import eur
 from grants.models import Application, ApplicationStatus, Channel, Contract, ExpenditureDeclaration, Payment
+from grants.pagination import EstimatedCountPaginator
 
 from .workflow_actions import DATE_INPUTS
 
@@ -61,6 +63,10 @@ class MoneyAdmin(admin.ModelAdmin):
     change_form_template = "admin/grants/money/change_form.html"
     list_per_page = 50
     actions = None
+    # Hundreds of thousands of contracts and invoices at EU scale: counted exactly up to 10,000,
+    # estimated beyond (grants.pagination), and once, not again for the unfiltered total.
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
 
     def has_module_permission(self, request):
         return roles.is_staff_role(request.user)
@@ -250,11 +256,14 @@ class ExpenditureDeclarationAdmin(MoneyAdmin):
 
 
 class PrepareForm(forms.Form):
+    # Chosen by typing the municipality's name (the admin's application search), not from a list of
+    # every operation: 20,000 options at EU scale, a page of megabytes. Only the chosen one is shown.
     application = forms.ModelChoiceField(
         label=_("operation"),
         queryset=Application.objects.filter(
             status__in=[ApplicationStatus.INCLUDED, ApplicationStatus.COMPLETED]
-        ).select_related("municipality"),
+        ).select_related("municipality", "programme"),
+        widget=AutocompleteSelect(Payment._meta.get_field("application"), admin.site),
     )
     amount = AmountField(label=_("amount (€)"))
     reference = forms.CharField(label=_("payment reference"), max_length=60)

@@ -34,6 +34,10 @@ class SelectionForm(forms.ModelForm):
         if self.instance.pk:
             # A selection changes amount or justification; another project is another selection.
             self.fields["project"].disabled = True
+            # So its drop-down holds its own project only (from the row, no query), not the whole
+            # catalogue of every programme on every row: 10,000 options and 2 s at EU scale.
+            self.fields["project"].queryset = CatalogueProject.objects.filter(pk=self.instance.project_id)
+            self.fields["project"].widget.choices = [(self.instance.project_id, str(self.instance.project))]
         else:
             self.fields["project"].queryset = CatalogueProject.objects.filter(active=True)
         self.fields["amount"].widget.attrs["class"] = "sc-selection-amount"

@@ -376,4 +376,4 @@ class AbsorptionView(AggregateView):
             raise ValidationError(
                 {"group": [_("Choose one of: %(g)s.") % {"g": ", ".join(absorption.GROUPS)}]}
             )
-        return absorption.rows(applications, group)
+        return absorption.Pages(applications, group)

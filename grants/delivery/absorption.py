@@ -9,19 +9,21 @@ dashboard's chart and the API's `reports/absorption/`:
   amounts of verified declarations; paid: authorised payments (prepared ones are not paid yet).
 
 Operations count while «Ενταγμένη» or «Ολοκληρωμένη»; each figure is a database sum per operation
-(one query for every operation), added up per group here."""
+(one query for every operation), added up per group and ordered by the database too, so that a page
+reads only its rows; the totals sum each figure's own table over the operations (summed())."""
 
 import datetime
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Case, CharField, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from grants.delivery import decisions
 from grants.models import (
     ApplicationStatus,
     Contract,
+    DecisionVersion,
     DeclarationState,
     ExpenditureDeclaration,
     Payment,
@@ -92,22 +94,98 @@ _KEYS = {
 }
 
 
-def rows(applications, group: str = "operation") -> list[dict]:
-    """One dict per group: key, name, the six figures; sorted by key (operations by beneficiary)."""
+def _grouped(applications, group: str):
+    """One row per group with its six figures summed by the database, in the order rows() returns:
+    operations by their label («name (MIS)») then id as text, the other groups by key."""
     key_field, name_field = _KEYS[group]
-    found: dict = {}
-    values = operations(applications).values_list(key_field, name_field, "mis_code", *FIGURES)
-    for key, name, mis, *figures in values:
-        row = found.get(key)
-        if row is None:
-            label = f"{name} ({mis})" if group == "operation" and mis else name
-            row = found[key] = {"key": str(key), "name": label, **dict.fromkeys(FIGURES, ZERO)}
-        for figure, value in zip(FIGURES, figures, strict=True):
-            row[figure] += value or ZERO
-    ordered = sorted(
-        found.values(), key=lambda r: (r["name"], r["key"]) if group == "operation" else r["key"]
+    ops = operations(applications)
+    if group == "operation":
+        label = Case(
+            When(Q(mis_code="") | Q(mis_code__isnull=True), then=F("municipality__name")),
+            default=Concat("municipality__name", Value(" ("), "mis_code", Value(")")),
+            output_field=CharField(),
+        )
+        key = Cast("pk", CharField())
+        return ops.values_list(key, label, *FIGURES).order_by(label, key)
+    sums = {f"{figure}_sum": Sum(figure) for figure in FIGURES}
+    # One name per key (an ELSTAT code, a region's or programme's code): grouped by both is by key.
+    return (
+        ops.values(key_field, name_field)
+        .annotate(**sums)
+        .values_list(key_field, name_field, *sums)
+        .order_by(key_field)
     )
-    return ordered
+
+
+def rows(applications, group: str = "operation", *, limit: int | None = None, offset: int = 0) -> list[dict]:
+    """One dict per group: key, name, the six figures; sorted by key (operations by beneficiary).
+    Summed and ordered by the database, so a page (`offset`, `limit`) reads only the rows it shows."""
+    found = _grouped(applications, group)
+    if limit is not None:
+        found = found[offset : offset + limit]
+    elif offset:
+        found = found[offset:]
+    return [
+        {
+            "key": str(key),
+            "name": name,
+            **{f: v if v is not None else ZERO for f, v in zip(FIGURES, figures, strict=True)},
+        }
+        for key, name, *figures in found
+    ]
+
+
+def count(applications, group: str = "operation") -> int:
+    """How many rows rows() returns, counted by the database."""
+    if group == "operation":
+        return operations(applications).count()
+    return applications.filter(status__in=ABSORBING).order_by().values(_KEYS[group][0]).distinct().count()
+
+
+class Pages:
+    """rows() as a sequence a paginator counts and slices (the API's), each by the database."""
+
+    def __init__(self, applications, group: str = "operation"):
+        self.applications, self.group = applications, group
+
+    def count(self) -> int:
+        return count(self.applications, self.group)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("Pages are read by slices")
+        start = index.start or 0
+        limit = None if index.stop is None else max(index.stop - start, 0)
+        return rows(self.applications, self.group, limit=limit, offset=start)
+
+
+def summed(applications) -> dict:
+    """The six figures over every operation of `applications`: rows()'s totals. Each figure summed
+    from its own table over the operations (a handful of queries whatever their number), not per
+    operation: the included budget is version 1's, or the budget where no version was recorded."""
+    ops = applications.filter(status__in=ABSORBING)
+    ids = ops.values("pk")
+    inclusions = DecisionVersion.objects.filter(version=1)
+    budgets = ops.aggregate(
+        current=Sum("budget"),
+        unversioned=Sum("budget", filter=~Q(pk__in=inclusions.values("application_id"))),
+    )
+    versioned = inclusions.filter(application__in=ids).aggregate(s=Sum("budget"))["s"]
+    declarations = ExpenditureDeclaration.objects.filter(application__in=ids).aggregate(
+        declared=Sum("amount", filter=declared_q()), verified=Sum("accepted_amount", filter=verified_q())
+    )
+    found = {
+        "included_budget": (budgets["unversioned"] or ZERO) + (versioned or ZERO),
+        "current_budget": budgets["current"],
+        "contracted": Contract.objects.filter(application__in=ids).aggregate(s=Sum("amount"))["s"],
+        "declared": declarations["declared"],
+        "verified": declarations["verified"],
+        "paid": Payment.objects.filter(paid_q(), application__in=ids).aggregate(s=Sum("amount"))["s"],
+    }
+    return {figure: found[figure] or ZERO for figure in FIGURES}
 
 
 def totals(found: list[dict]) -> dict:

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import DecimalField, IntegerField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -164,46 +163,48 @@ def indicator_report(
 
 
 def indicator_totals(applications, *, group="programme") -> list[dict]:
-    """Per group (region or programme) and indicator: the operations with a target or a value, the
-    targets' sum and the latest achieved values' sum, over `applications` (already scoped). One query
-    per indicator."""
+    """Per group (region or programme) and indicator: the targets' sum and the latest achieved
+    values' sum of the operations with a target or a value, over `applications` (already scoped).
+    Read from the indicator tables, grouped there (two queries per indicator): the operations without
+    any are never visited (a subquery per application took seconds at 100,000 applications)."""
     if group not in GROUPS:
         raise IndicatorError({"group": _("Choose one of: %(g)s.") % {"g": ", ".join(GROUPS)}})
-    key, name = GROUPS[group]
+    key, name = (f"application__{field}" for field in GROUPS[group])
+    scoped = applications.order_by().values("pk")
     out = {}
     for code, label in Indicator.choices:
-        target = IndicatorTarget.objects.filter(application=OuterRef("pk"), code=code).values("target")[:1]
-        achieved = (
-            IndicatorValue.objects.filter(application=OuterRef("pk"), code=code)
-            .order_by("-measured_on", "-id")
-            .values("achieved")[:1]
-        )
-        rows = (
-            applications.order_by()
-            .annotate(
-                _target=Subquery(target, output_field=IntegerField()),
-                _achieved=Subquery(achieved, output_field=IntegerField()),
-            )
-            .exclude(_target__isnull=True, _achieved__isnull=True)
+        targets = (
+            IndicatorTarget.objects.filter(code=code, application__in=scoped)
+            .order_by()
             .values(key, name)
-            .annotate(
-                target=Coalesce(
-                    Sum("_target"), Value(0), output_field=DecimalField(max_digits=20, decimal_places=0)
-                ),
-                achieved=Coalesce(
-                    Sum("_achieved"), Value(0), output_field=DecimalField(max_digits=20, decimal_places=0)
-                ),
-            )
-            .order_by(key)
+            .annotate(total=Sum("target"))
         )
-        for row in rows:
-            entry = out.setdefault(row[key], {"key": row[key], "name": row[name], "indicators": []})
+        # The operation's achieved value is its latest measurement.
+        latest = (
+            IndicatorValue.objects.filter(code=code, application__in=scoped)
+            .order_by("application_id", "-measured_on", "-id")
+            .distinct("application_id")
+            .values("pk")
+        )
+        achieved = (
+            IndicatorValue.objects.filter(pk__in=latest)
+            .order_by()
+            .values(key, name)
+            .annotate(total=Sum("achieved"))
+        )
+        groups = {}
+        for field, rows in (("target", targets), ("achieved", achieved)):
+            for row in rows:
+                entry = groups.setdefault(row[key], {"name": row[name], "target": 0, "achieved": 0})
+                entry[field] = int(row["total"] or 0)
+        for k in sorted(groups):
+            entry = out.setdefault(k, {"key": k, "name": groups[k]["name"], "indicators": []})
             entry["indicators"].append(
                 {
                     "code": code,
                     "title": str(label),
-                    "target": int(row["target"]),
-                    "achieved": int(row["achieved"]),
+                    "target": groups[k]["target"],
+                    "achieved": groups[k]["achieved"],
                 }
             )
     return [out[k] for k in sorted(out)]

@@ -42,15 +42,19 @@ def progress_rows(application) -> list[ProgressRow]:
     """One row per selected project, by catalogue code: two queries whatever the count."""
     recorded = {p.project_id: p for p in ProjectProgress.objects.filter(application=application)}
     rows = []
-    for selection in (
-        Selection.objects.filter(application=application).select_related("project").order_by("project__code")
-    ):
-        progress = recorded.get(selection.project_id)
+    # Plain values, not model instances: an operation may select a thousand projects.
+    selected = (
+        Selection.objects.filter(application=application)
+        .order_by("project__code")
+        .values_list("project_id", "project__code", "project__title_el", "project__title_en")
+    )
+    for project_id, code, title_el, title_en in selected:
+        progress = recorded.get(project_id)
         rows.append(
             ProgressRow(
-                project=selection.project.code,
-                title_el=selection.project.title_el,
-                title_en=selection.project.title_en,
+                project=code,
+                title_el=title_el,
+                title_en=title_en,
                 stage=progress.stage if progress else ProgressStage.NOT_STARTED,
                 **{f: getattr(progress, f) if progress else None for f in STAGE_DATE_FIELDS.values()},
             )

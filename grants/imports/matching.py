@@ -127,6 +127,9 @@ class MunicipalityRef:
 _PUBLISHED_NAMES: dict = {}
 
 
+# PostgreSQL: the registry's version, moved on by triggers whenever what the names depend on changes
+# (migration 0021); the content's hash where it is missing.
+_VERSION_POSTGRESQL = "SELECT version FROM grants_registryversion WHERE id = 1"
 _FINGERPRINT_POSTGRESQL = """
 SELECT (SELECT count(*) FROM grants_municipality),
        (SELECT coalesce(sum(hashtext(id || ':' || name || ':' || regional_unit_id)::bigint), 0)
@@ -147,6 +150,11 @@ def _registry_fingerprint() -> tuple:
 
     with connection.cursor() as cursor:
         postgresql = connection.vendor == "postgresql"
+        if postgresql:
+            cursor.execute(_VERSION_POSTGRESQL)
+            version = cursor.fetchone()
+            if version is not None:
+                return (connection.alias, "version", version[0])
         cursor.execute(_FINGERPRINT_POSTGRESQL if postgresql else _FINGERPRINT_SQLITE)
         return (connection.alias, *cursor.fetchone())
 

@@ -123,7 +123,12 @@ class Contract(models.Model):
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="contract_amount_gt_0"),
             models.UniqueConstraint(fields=["adam"], name="contract_adam_unique"),
         ]
-        indexes = [models.Index(fields=["application", "project"], name="grants_contract_app_project")]
+        indexes = [
+            models.Index(fields=["application", "project"], name="grants_contract_app_project"),
+            # The admin list's date hierarchy reads the months and the first and last date from it
+            # instead of scanning every contract (150,000 at EU scale, bench/scale.py).
+            models.Index(fields=["signed_on"], name="grants_contract_signed_on"),
+        ]
 
     def __str__(self):
         return f"{self.adam} {self.contractor_name}"

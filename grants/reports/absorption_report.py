@@ -10,7 +10,7 @@ from grants import selectors
 from grants.delivery import absorption
 from grants.formatting import format_eur
 
-from .base import Column, ListReport
+from .base import Column, Report
 from .formats import MONEY, PERCENT
 from .report_filtersets import AbsorptionFilterSet
 
@@ -34,7 +34,7 @@ def _columns():
     return columns
 
 
-class AbsorptionReport(ListReport):
+class AbsorptionReport(Report):
     name = "absorption"
     title = gettext_lazy("Absorption")
     description = gettext_lazy(
@@ -56,11 +56,18 @@ class AbsorptionReport(ListReport):
         self.group = (fs.form.cleaned_data.get("group") if fs.is_valid() else None) or "operation"
         return fs
 
-    def build(self, qs):
-        group = getattr(self, "group", "operation")
-        found = absorption.rows(qs, group)
-        total = absorption.programme_total(qs)
-        self.programme_total = total
+    def _group(self):
+        return getattr(self, "group", "operation")
+
+    def _programme_total(self, qs):
+        cached = getattr(self, "_total", None)
+        if cached is None or cached[0] is not qs:
+            self._total = (qs, absorption.programme_total(qs))
+        return self._total[1]
+
+    def rows(self, qs, *, for_csv=False, limit=None):
+        """The groups in order, summed by the database: a page reads only the rows it shows."""
+        total = self._programme_total(qs)
 
         def line(row):
             cells = [row["key"], row["name"]]
@@ -68,15 +75,21 @@ class AbsorptionReport(ListReport):
                 cells += [row[figure], absorption.share(row[figure], total)]
             return tuple(cells)
 
-        sums = absorption.totals(found)
+        return [line(r) for r in absorption.rows(qs, self._group(), limit=limit)]
+
+    def count(self, qs) -> int:
+        return absorption.count(qs, self._group())
+
+    def totals(self, qs) -> dict:
+        """Every group's figures added up by the database (the groups add up to the operations)."""
+        total = self._programme_total(qs)
+        sums = absorption.summed(qs)
         totals = dict(sums)
         totals.update({f"{f}_share": absorption.share(v, total) for f, v in sums.items()})
-        return [line(r) for r in found], totals
+        return totals
 
     def summary(self, qs, fs):
-        self._cached(qs)
-        group = getattr(self, "group", "operation")
         return [
-            (_("Rows per"), str(absorption.GROUPS[group])),
-            (_("Programme total"), format_eur(self.programme_total)),
+            (_("Rows per"), str(absorption.GROUPS[self._group()])),
+            (_("Programme total"), format_eur(self._programme_total(qs))),
         ]

@@ -61,7 +61,7 @@ class PopularityReport(ListReport):
         self._summarised = (fs.qs, summary_filters(user, fs)) if base is None else None
         return fs
 
-    def projects(self, qs, summary=None) -> tuple[int, list[tuple], Decimal]:
+    def projects(self, qs, summary=None, applicants=None) -> tuple[int, list[tuple], Decimal]:
         """(applicants, [(project, applicants who chose it, share, amount)], amount) over the filtered
         applications `qs`: every active project and every project chosen, most chosen first. The
         page, its downloads and the API's `reports/popularity/` all read this. `summary`: the filters
@@ -70,7 +70,8 @@ class PopularityReport(ListReport):
         if summary is None:
             remembered = getattr(self, "_summarised", None)
             summary = remembered[1] if remembered is not None and remembered[0] is qs else None
-        applicants = qs.count()
+        if applicants is None:  # or counted already by the caller (the dashboard's funnel)
+            applicants = qs.count()
         if summary is not None:
             stats = _summary_stats(summary)
         else:
@@ -157,6 +158,10 @@ class BudgetsReport(ListReport):
             key=lambda r: (r[0], r[6]),
         )
         rows = [r[:6] for r in rows]
+        # Budgets per status, for the commitment when the groups are of every application it counts.
+        self._by_status = (qs, {})
+        for g in groups:
+            self._by_status[1][g["status"]] = self._by_status[1].get(g["status"], ZERO) + (g["total"] or ZERO)
         # The groups add up to the whole: no second pass over the applications.
         return rows, {"applications": sum(r[4] for r in rows), "budget": sum((r[5] for r in rows), ZERO)}
 
@@ -167,11 +172,18 @@ class BudgetsReport(ListReport):
         if code:
             programmes = programmes.filter(code=code)
         total = programmes.aggregate(s=Sum("total_budget"))["s"] or ZERO
-        base = selectors.applications_for(self.user).filter(programme__in=programmes)
-        sums = base.aggregate(
-            included=caps.committed_sum(),
-            pipeline=Sum("budget", filter=_status(ApplicationStatus.TO_BE_INCLUDED)),
-        )
+        by_status = self._page_by_status(fs)
+        if by_status is not None:  # the page's groups are of the same applications: no second pass
+            sums = {
+                "included": sum((by_status.get(s, ZERO) for s in caps.COMMITTED_STATUSES), ZERO),
+                "pipeline": by_status.get(ApplicationStatus.TO_BE_INCLUDED),
+            }
+        else:
+            base = selectors.applications_for(self.user).filter(programme__in=programmes)
+            sums = base.aggregate(
+                included=caps.committed_sum(),
+                pipeline=Sum("budget", filter=_status(ApplicationStatus.TO_BE_INCLUDED)),
+            )
         committed = sums["included"]
         return {
             "total": total,
@@ -180,6 +192,15 @@ class BudgetsReport(ListReport):
             "remaining": total - committed,
             "share": (committed / total).quantize(Decimal("0.0001")) if total else ZERO,
         }
+
+    def _page_by_status(self, fs):
+        """The budgets per status of the groups already built for `fs`, when `fs` filters by nothing
+        but the programme (then they are the commitment's applications); None otherwise."""
+        built = getattr(self, "_by_status", None)
+        if built is None or built[0] is not fs.qs or not fs.is_valid():
+            return None
+        used = {name for name, value in fs.form.cleaned_data.items() if value not in (None, "", [], ())}
+        return built[1] if used <= {"programme"} else None
 
     def summary(self, qs, fs):
         c = self.commitment(fs)
@@ -328,11 +349,21 @@ class CapsReport(Report):
                 b.cap - m.committed,
             )
 
+    def _counted(self, qs, programme):
+        """(municipalities, their caps by the rule) in one pass over them: the page's count and the
+        totals' caps read the same rows once."""
+        cached = getattr(self, "_counted_for", None)
+        if cached is None or cached[0] is not qs:
+            found = qs.order_by().aggregate(n=Count("pk"), s=Sum(programme.cap_expression(overrides=False)))
+            self._counted_for = (qs, found["n"], found["s"] or ZERO)
+        return self._counted_for[1:]
+
     def count(self, qs) -> int:
-        return qs.count() if self._programme() is not None else 0
+        programme = self._programme()
+        return self._counted(qs, programme)[0] if programme is not None else 0
 
     def totals(self, qs) -> dict:
-        """Caps, commitments and what remains, added up by the database in one query (the caps by
+        """Caps, commitments and what remains, added up by the database (the caps by
         Programme.cap_expression, the rule of cap_for)."""
         programme = self._programme()
         if programme is None:
@@ -344,7 +375,7 @@ class CapsReport(Report):
             overrides = overrides.filter(municipality__in=qs.values("pk"))
         committed = applications.order_by().aggregate(s=Sum(committed_to_cap()))["s"] or ZERO
         # Every cap by the rule, then the few overrides' differences from it: no subquery per row.
-        by_rule = qs.order_by().aggregate(s=Sum(programme.cap_expression(overrides=False)))["s"] or ZERO
+        by_rule = self._counted(qs, programme)[1]
         rule = programme.cap_expression("municipality__", overrides=False)
         overridden = overrides.order_by().aggregate(s=Sum(F("amount") - rule))["s"] or ZERO
         cap = by_rule + overridden

@@ -6,8 +6,8 @@ every download come from that filtered queryset."""
 from decimal import Decimal
 
 from django.db import connections
-from django.db.models import Case, CharField, DecimalField, F, Sum, TextField, Value, When
-from django.db.models.functions import Cast, Concat
+from django.db.models import Case, CharField, DecimalField, F, Func, Sum, TextField, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from grants import history, published, selectors
@@ -15,10 +15,10 @@ from grants.filters import ApplicationFilterSet, AuditEventFilterSet, SelectionF
 from grants.imports.matching import MunicipalityIndex
 from grants.models import ApplicationStatus, Channel, RegionCategory, SelectionSummary
 from grants.models.programme import COFINANCING_FIELDS
-from projects.models import Selection
+from projects.models import CatalogueProject, Selection
 
 from .base import Column, QuerysetReport, choice_label
-from .formats import DATE, DATETIME, INT, MONEY, PERCENT, TEXT
+from .formats import DATE, DATETIME, FORMULA_PREFIXES, INT, MONEY, PERCENT, TEXT
 from .report_filtersets import OperationsFilterSet
 
 # The published list's terms and headings: one definition with the importer's (grants.published).
@@ -42,6 +42,50 @@ def published_beneficiary(prefix="municipality"):
         default=F(f"{prefix}__name"),
         output_field=CharField(),
     )
+
+
+class ChosenTitles(Func):
+    """The Greek titles of the projects an application chose, in code order, joined by «; » (null when
+    it chose none): the open-data list's purpose. Joined by the database, so that its CSV streams by
+    COPY like the other reports' instead of gathering a million titles in Python. `for_csv`: with the
+    formula escape (base.csv_safe's rule) applied inside, so that the titles are joined once a row,
+    not once for the test and again for the value."""
+
+    output_field = CharField()
+    _selections = f"FROM {Selection._meta.db_table} s"
+    _where = "WHERE s.application_id = %(expressions)s"
+    # Each title looked up by its key (OFFSET 0 keeps the lookup a lookup): joined whole, the planner
+    # hashed the whole catalogue again for every operation, 0.7 ms each, 15 s for 20,000 operations.
+    _titles = (
+        f"CROSS JOIN LATERAL (SELECT c.title_el, c.code FROM {CatalogueProject._meta.db_table} c "
+        "WHERE c.id = s.project_id OFFSET 0) p"
+    )
+    _prefixes = ", ".join("'" + p.replace("'", "''") + "'" for p in FORMULA_PREFIXES)
+    _escaped = f"CASE WHEN substr(t, 1, 1) IN ({_prefixes}) THEN '''' || t ELSE t END"
+
+    def __init__(self, expression, *, for_csv=False, **extra):
+        super().__init__(expression, **extra)
+        self.for_csv = for_csv
+
+    def as_sql(self, compiler, connection, template=None, **extra):
+        if template is None:
+            joined = (
+                f"SELECT string_agg(p.title_el, '; ' ORDER BY p.code) AS t {self._selections} {self._titles}"
+            )
+            value = self._escaped if self.for_csv else "t"
+            template = f"(SELECT {value} FROM ({joined} {self._where}) joined)"
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # No ORDER BY inside an aggregate before SQLite 3.44 (nor LATERAL): group_concat over rows
+        # already sorted.
+        ordered = (
+            f"SELECT p.title_el AS t {self._selections} JOIN {CatalogueProject._meta.db_table} p "
+            f"ON p.id = s.project_id {self._where} ORDER BY p.code"
+        )
+        value = self._escaped if self.for_csv else "t"
+        template = f"(SELECT {value} FROM (SELECT group_concat(t, '; ') AS t FROM ({ordered})))"
+        return self.as_sql(compiler, connection, template=template, **extra)
 
 
 class OperationsReport(QuerysetReport):
@@ -118,6 +162,16 @@ class InclusionsReport(QuerysetReport):
 
     def scoped(self, user):
         return selectors.applications_for(user).filter(status__in=list(PUBLISHED_STATUS))
+
+    def page_rows(self, qs, *, limit):
+        """The page's rows one status at a time, in the published order: each then reads the
+        municipalities in name order until it has enough, where ordering by status and name at once
+        joined and sorted every included operation (0.5 s at 100,000 applications)."""
+        rows = []
+        for status in sorted(PUBLISHED_STATUS):  # the order of ordering's "status"
+            if len(rows) < limit:
+                rows += self.rows(qs.filter(status=status), limit=limit - len(rows))
+        return rows
 
 
 def stream_published_text(rows):
@@ -274,7 +328,10 @@ class OpenDataReport(QuerysetReport):
             ),
             width=36,
         ),
-        Column("purpose", _("Purpose and achievements"), width=50),
+        # Escaped for the CSV by ChosenTitles itself (see expressions).
+        Column(
+            "purpose", _("Purpose and achievements"), field=lambda: ChosenTitles("pk"), width=50, safe=True
+        ),
         Column("start_date", _("Start date"), kind=DATE, field="inclusion_date", width=11),
         Column("end_date", _("Expected end date"), kind=DATE, field="end_date", width=11),
         Column("total_cost", _("Total cost"), kind=MONEY, field="budget", total=True, width=15),
@@ -307,24 +364,17 @@ class OpenDataReport(QuerysetReport):
 
     def expressions(self, *, for_csv):
         exprs = super().expressions(for_csv=for_csv)
-        exprs[self.PURPOSE] = "pk"  # replaced by the chosen projects' titles below
-        return exprs
-
-    def rows(self, qs, *, for_csv=False, limit=None):
-        from .formats import escape_cell
-
-        rows = super().rows(qs, for_csv=for_csv, limit=limit)
-        # One query for every operation's projects, not one per row; a page's rows only for a page.
-        purposes: dict[int, list[str]] = {}
-        shown = [row[self.PURPOSE] for row in rows] if limit is not None else qs.values("pk")
-        chosen = Selection.objects.filter(application__in=shown).order_by("project__code")
-        for app_id, title in chosen.values_list("application_id", "project__title_el"):
-            purposes.setdefault(app_id, []).append(title)
-        for row in rows:
-            row = list(row)
-            text = "; ".join(purposes.get(row[self.PURPOSE], []))
-            row[self.PURPOSE] = escape_cell(text) if for_csv else text
-            yield tuple(row)
+        if not for_csv:
+            # No project chosen reads as empty text.
+            exprs[self.PURPOSE] = Coalesce(exprs[self.PURPOSE], Value(""))
+            return exprs
+        exprs[self.PURPOSE] = ChosenTitles("pk", for_csv=True)  # null or titles, never empty text
+        # The published file keeps its bytes now that COPY writes it: COPY writes an empty text as
+        # «""» where csv.writer wrote an empty cell, and a null as an empty cell.
+        return [
+            NullIf(expr, Value("")) if col.kind == TEXT and i != self.PURPOSE else expr
+            for i, (col, expr) in enumerate(zip(self.columns, exprs, strict=True))
+        ]
 
 
 from .absorption_report import AbsorptionReport  # noqa: E402

@@ -4,6 +4,7 @@ an AuditEvent once it is built (streamed ones: before their first byte leaves)."
 
 import datetime
 import functools
+import html
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -12,9 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
-from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -64,10 +63,16 @@ def dashboard(request):
     ]
 
     popularity_report = REPORTS["popularity"]()
-    # Through its FilterSet, unfiltered: the report then reads the database's selection summary.
-    popular = popularity_report.rows(popularity_report.filterset(request.user, {}).qs, limit=10)
+    # Through its FilterSet, unfiltered: the report then reads the database's selection summary. Its
+    # applicants are the funnel's applications (the same scope, unfiltered), counted once.
+    applicants, listed, _amount = popularity_report.projects(
+        popularity_report.filterset(request.user, {}).qs, applicants=sum(by_status.values())
+    )
     # The whole title: the chart wraps it at a word, the table beside it prints it in full.
-    popularity = [(f"{r[1]} {r[2]}", r[4], f"{format_int(r[4])} ({format_percent(r[5])})") for r in popular]
+    popularity = [
+        (f"{p.code} {p.title_el}", n, f"{format_int(n)} ({format_percent(share)})")
+        for p, n, share, _total in listed[:10]
+    ]
 
     included = apps.filter(status__in=caps.COMMITTED_STATUSES)
     region_sums = (
@@ -107,8 +112,8 @@ def dashboard(request):
             # The share of each popular project is of these (the popularity report's own count).
             "title": "{} ({})".format(
                 _("Most chosen catalogue projects"),
-                ngettext("of %(n)s applicant", "of %(n)s applicants", popularity_report.applicants)
-                % {"n": format_int(popularity_report.applicants)},
+                ngettext("of %(n)s applicant", "of %(n)s applicants", applicants)
+                % {"n": format_int(applicants)},
             ),
             "svg": charts.hbar(
                 "popularity",
@@ -144,7 +149,7 @@ def dashboard(request):
     context = {
         "reports": [REPORTS[n]() for n in REPORTS],
         "figures": figures,
-        "applicants": popularity_report.applicants,
+        "applicants": applicants,
         "absorption": flow_chart,
         "absorption_table": flow_table,
     }
@@ -202,21 +207,7 @@ def report_page(request, name):
         [(formats.display_value(k, v), n) for k, v, n in zip(kinds, row, numeric, strict=True)]
         for row in report.page_rows(qs, limit=HTML_ROWS)
     ]
-    # The table's rows as HTML in one pass (a template loop over 500 rows × 15 cells took most of the
-    # page's time); escaped like the template would.
-    numeric_class = mark_safe(' class="num"')
-    rows_html = format_html_join(
-        "\n",
-        "<tr>{}</tr>",
-        (
-            (
-                format_html_join(
-                    "", "<td{}>{}</td>", ((numeric_class if n else "", linebreaksbr(v)) for v, n in row)
-                ),
-            )
-            for row in rows
-        ),
-    )
+    rows_html = _rows_html(rows)
     count, estimated = report.page_count(qs)
     query = urlencode(_filter_params(request.GET), doseq=True)
     shown = report.display_totals(report.totals(qs))
@@ -236,6 +227,27 @@ def report_page(request, name):
         "reports": [REPORTS[n]() for n in REPORTS],
     }
     return render(request, "reports/report.html", context, status=200 if valid else 400)
+
+
+def _cell(text: str) -> str:
+    """A cell's text as the template's `linebreaksbr` writes it (escaped, line ends as <br>)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = html.escape(text)
+    return text.replace("\n", "<br>") if "\n" in text else text
+
+
+def _rows_html(rows) -> str:
+    """The table's rows as HTML in one pass with the standard library's escape (Django's escape and
+    linebreaksbr, called per cell, took 0.1 ms each: most of a 500-row page's time)."""
+    return mark_safe(
+        "\n".join(
+            "<tr>"
+            + "".join(f'<td class="num">{_cell(v)}</td>' if n else f"<td>{_cell(v)}</td>" for v, n in row)
+            + "</tr>"
+            for row in rows
+        )
+    )
 
 
 def _downloads(request, report, query) -> list[tuple[str, str]]:

@@ -78,3 +78,43 @@ def test_portal_money_page(client, money_a, kalamata_user, officer, approver, re
         kalamata_user,
     )
     assert count(client, url) == few
+
+
+def test_admin_prepare_payment_page_lists_no_operations(client, money_a, officer, approver, request):
+    """The operation is typed (autocomplete), not chosen among every included one: the page costs the
+    same queries and shows only the operation it was opened for."""
+    client.force_login(officer)
+    url = reverse("admin:grants_payment_prepare")
+    chosen = f"{url}?application={money_a['application'].pk}"
+    few, few_chosen = count(client, url), count(client, chosen)
+    grow(
+        money_a,
+        *(request.getfixturevalue(f) for f in ("programme", "regional_unit", "catalogue", "pyli_user")),
+        officer,
+        approver,
+        request.getfixturevalue("kalamata_user"),
+    )
+    assert (count(client, url), count(client, chosen)) == (few, few_chosen)
+    page = client.get(chosen).content.decode()
+    assert page.count("<option") == 1  # the operation asked for, selected
+    assert str(money_a["application"]) in page and "ΔΗΜΟΣ ΣΕΛΙΔΩΝ" not in page
+    assert "admin/js/autocomplete.js" in page
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["grants_contract_changelist", "grants_expendituredeclaration_changelist", "grants_payment_changelist"],
+)
+def test_admin_lists_count_up_to_a_limit(client, money_a, officer, name, monkeypatch):
+    """Beyond the limit the lists take PostgreSQL's estimate: no COUNT(*) of the whole table, which
+    at EU scale (150,000 contracts, 300,000 invoices) costs more than the page."""
+    from grants import pagination
+
+    monkeypatch.setattr(pagination, "EXACT_LIMIT", 0)
+    client.force_login(officer)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(f"admin:{name}"))
+    assert response.status_code == 200 and response.context["cl"].paginator.estimated
+    table = f'"grants_{name.split("_")[1]}"'
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"] and table in q["sql"]]
+    assert counts and all("LIMIT" in sql for sql in counts), counts

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from grants import desk as desk_module
 from grants import workflow
 from grants.models import (
     Application,
@@ -170,6 +171,30 @@ def test_the_desk_runs_the_same_queries_however_much_work_waits(
         app = walk(programme, m, catalogue[1], statuses[i % 4], reviewer=officer_approver, proposer=officer)
         Message.objects.create(application=app, side=MessageSide.MUNICIPALITY, author_name="x", body="γ")
     assert queries() == few
+
+
+def test_the_unanswered_short_list_is_the_same_however_many_wait(client, world, officer, monkeypatch):
+    """The latest message decides: an answered question leaves the queue, a question after an answer
+    joins it. The short list found by the walk (many waiting) and from the rule (few) agree."""
+    Message.objects.create(
+        application=world["r1"], side=MessageSide.AUTHORITY, author_name="x", body="απάντηση"
+    )
+    for key in ["w1", "s1", "s2"]:
+        Message.objects.create(
+            application=world[key], side=MessageSide.MUNICIPALITY, author_name="x", body="β"
+        )
+    Message.objects.create(application=world["s2"], side=MessageSide.AUTHORITY, author_name="x", body="γ")
+    login(client, officer)
+
+    def unanswered():
+        _response, desk = desk_of(client)
+        (queue,) = [q for q in desk.queues if q.key == "unanswered"]
+        return queue.count, [a.pk for a in queue.items], list_count(client, queue.url)
+
+    few = unanswered()
+    assert few == (2, [world["s1"].pk, world["w1"].pk], 2)
+    monkeypatch.setattr(desk_module, "DENSE_UNANSWERED", 1)
+    assert unanswered() == few
 
 
 # --- the portal's to-dos ------------------------------------------------------------------------

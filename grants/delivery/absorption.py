@@ -10,11 +10,13 @@ dashboard's chart and the API's `reports/absorption/`:
 
 Operations count while «Ενταγμένη» or «Ολοκληρωμένη»; each figure is a database sum per operation
 (one query for every operation), added up per group and ordered by the database too, so that a page
-reads only its rows; the totals sum each figure's own table over the operations (summed())."""
+reads only its rows; regions and programmes sum each table once per group (_summed_by_group()); the
+totals sum each figure's own table over the operations (summed())."""
 
 import datetime
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import Case, CharField, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, TruncMonth
 from django.utils.translation import gettext_lazy as _
@@ -117,14 +119,74 @@ def _grouped(applications, group: str):
     )
 
 
+# Groups of many operations each, summed by _summed_by_group(). Operations and municipalities (about
+# one operation each) stay with _grouped(): ordered by key, a page of them runs its per-operation
+# subqueries for its own rows only (75 ms); _summed_by_group() scans each table whole.
+_FEW = ("region", "programme")
+
+
+def _summed_by_group(applications, group: str, limit: int | None, offset: int) -> list[tuple]:
+    """rows() of regions or programmes, in one query that reads each money table once: the page's
+    groups (b) first, then each table joined to their operations (shown) and summed per group, the
+    sums joined by key (a code, never empty). Summing per operation in correlated subqueries, then
+    per group, ran every subquery once per operation (2.5 s for the programmes at 20,000 operations);
+    summing per operation first spilled 20,000 numeric sums per table to disk."""
+    key_field, name_field = _KEYS[group]
+    ops = (
+        applications.filter(status__in=ABSORBING)
+        .order_by()
+        .values(op=F("pk"), budget_=F("budget"), k=F(key_field), n=F(name_field))
+    )
+    ops_sql, ops_params = ops.query.sql_with_params()
+    contract, declaration = Contract._meta.db_table, ExpenditureDeclaration._meta.db_table
+    payment, version = Payment._meta.db_table, DecisionVersion._meta.db_table
+    page = "" if limit is None else " LIMIT %s"
+    # One name per key (an ELSTAT code, a region's or programme's code): grouped by both is by key.
+    # The page's groups first (b), then each table summed over their operations only.
+    sql = f"""
+        WITH ops AS MATERIALIZED ({ops_sql}),
+        b AS MATERIALIZED (
+              SELECT ops.k, ops.n, SUM(COALESCE(v.budget, ops.budget_)) AS included,
+                     SUM(ops.budget_) AS current
+              FROM ops LEFT JOIN {version} v ON v.application_id = ops.op AND v.version = 1
+              GROUP BY ops.k, ops.n ORDER BY ops.k{page} OFFSET %s),
+        shown AS MATERIALIZED (SELECT ops.op, ops.k FROM ops WHERE ops.k IN (SELECT k FROM b))
+        SELECT b.k, b.n, b.included, b.current, c.s, d.declared, d.verified, p.s
+        FROM b
+        LEFT JOIN (SELECT shown.k, SUM(t.amount) AS s
+                   FROM {contract} t JOIN shown ON t.application_id = shown.op
+                   GROUP BY shown.k) c ON c.k = b.k
+        LEFT JOIN (SELECT shown.k, SUM(t.amount) FILTER (WHERE t.state <> %s) AS declared,
+                          SUM(t.accepted_amount) FILTER (WHERE t.state = %s) AS verified
+                   FROM {declaration} t JOIN shown ON t.application_id = shown.op
+                   GROUP BY shown.k) d ON d.k = b.k
+        LEFT JOIN (SELECT shown.k, SUM(t.amount) AS s
+                   FROM {payment} t JOIN shown ON t.application_id = shown.op
+                   WHERE t.state = %s
+                   GROUP BY shown.k) p ON p.k = b.k
+        ORDER BY b.k"""
+    params = [*ops_params, *([] if limit is None else [limit]), offset]
+    params += [
+        DeclarationState.REJECTED.value,
+        DeclarationState.VERIFIED.value,
+        PaymentState.AUTHORISED.value,
+    ]
+    with connections[ops.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def rows(applications, group: str = "operation", *, limit: int | None = None, offset: int = 0) -> list[dict]:
     """One dict per group: key, name, the six figures; sorted by key (operations by beneficiary).
     Summed and ordered by the database, so a page (`offset`, `limit`) reads only the rows it shows."""
-    found = _grouped(applications, group)
-    if limit is not None:
-        found = found[offset : offset + limit]
-    elif offset:
-        found = found[offset:]
+    if group not in _FEW:
+        found = _grouped(applications, group)
+        if limit is not None:
+            found = found[offset : offset + limit]
+        elif offset:
+            found = found[offset:]
+    else:
+        found = _summed_by_group(applications, group, limit, offset)
     return [
         {
             "key": str(key),

@@ -80,7 +80,12 @@ def test_clerk_contract_declaration_verified_paid(page, request, kalamata_user, 
     page.wait_for_url(f"**/expendituredeclaration/{declaration.pk}/change/")
     assert ExpenditureDeclaration.objects.get(pk=declaration.pk).state == DeclarationState.VERIFIED
     page.goto("/admin/grants/payment/prepare/")
-    page.select_option("#id_application", str(application.pk))
+    # The operation is typed and chosen from the admin's autocomplete (every included operation
+    # would be 20,000 options at EU scale).
+    page.locator("#id_application + .select2 .select2-selection").click()
+    page.locator(".select2-search__field").fill("ΚΑΛΑΜΑΤ")
+    page.locator(".select2-results__option", has_text="ΚΑΛΑΜΑΤ").first.click()
+    expect(page.locator("#id_application")).to_have_value(str(application.pk))
     page.fill("#id_amount", "10.000,00")
     page.fill("#id_reference", "ΤΧΣ-2025-77")
     submit(page)

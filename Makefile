@@ -52,11 +52,11 @@ serve: install
 # production: the key must pass the production rule (grants/secret_key.py); it signs nothing real.
 TEST_SECRET_KEY := qr_hekhRZDpD_SrB7WG1vn4BeLrMTPiCiqnUsYKLV0sJoEkBMisvaeGV9bEf0oIe
 # One worker more than the cores: a test spends much of its time waiting on PostgreSQL, Chromium or a
-# subprocess. Each file stays on one worker (module fixtures, fixed ports), in the order of collection
-# (the longest first, tests/conftest.py), not xdist's default of the most tests first; TEST_WORKERS=0 runs in one
-# process, for a single test.
+# subprocess. Each file stays on one worker (module fixtures, fixed ports), the files with the most tests
+# first (xdist's default; keeping the long browser files first was slower and starved a threaded test).
+# TEST_WORKERS=0 runs in one process, for a single test.
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
-XDIST := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+XDIST := -n $(TEST_WORKERS) --dist loadfile
 test: install
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SECRET_KEY=$(TEST_SECRET_KEY) $(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 

@@ -211,11 +211,14 @@ def restore_check(*, path) -> RestoreCheck:
     try:
         done = subprocess.run(
             # Only the data matter here: owners and grants belong to roles the check need not have.
+            # One transaction: one commit to wait for instead of one per table, index and constraint
+            # (a restore of the test database took 1.9 s instead of 3.5 s), and nothing half-restored.
             [
                 pg_restore,
                 "--no-owner",
                 "--no-privileges",
                 "--exit-on-error",
+                "--single-transaction",
                 f"--dbname={scratch}",
                 str(path),
             ],

@@ -90,12 +90,10 @@ def worker(private_root, tmp_path):
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        # The export is checked by then: nothing of the worker's shutdown is under test, and its warm
+        # shutdown took 2-3 s on the busy test machine. Its Redis database is flushed below.
+        process.kill()
+        process.wait()
         log.close()
         redis_client.flushdb()
 

@@ -1,6 +1,7 @@
 """/healthz and /readyz: open to everyone, the same answer whoever asks, no data revealed, 503 when a
 component is down (a closed port for Redis, the broker or PostgreSQL, an unapplied migration)."""
 
+import os
 import socket
 
 import pytest
@@ -11,7 +12,8 @@ from grants import health
 
 ROLES = ("anonymous", "kalamata_user", "pyli_user", "officer", "approver", "auditor")
 CLOSED = "redis://127.0.0.1:1/0"
-REDIS = "redis://127.0.0.1:6379/1"
+# Database 1 unless HEALTH_TEST_REDIS_URL says otherwise (several checkouts may share one Redis).
+REDIS = os.environ.get("HEALTH_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
 
 def redis_cache(url):

@@ -280,6 +280,7 @@ def insert_rows(rows: list[tuple]) -> int:
                     previous, (*values[:10], stored_json(before), stored_json(after), values[12])
                 )
                 copy.write_row((*values[:10], encode(before), encode(after), values[12], previous))
+        audit_chain.extended(connection, opts.db_table, previous)
     return len(rows)
 
 

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Subquery, Sum, Value
 from django.utils.translation import gettext as _
 
 from grants import amounts, audit, caps, roles
-from grants.models import Application, ApplicationStatus, Channel
+from grants.models import Application, ApplicationStatus, CapOverride, Channel
 from projects.models import CatalogueProject, Selection
 
 EDITABLE_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
@@ -62,15 +62,9 @@ def _check_may_edit(app: Application, actor):
         )
 
 
-def _check_cap(app: Application, new_total: Decimal, old_total: Decimal | None = None):
+def _check_cap(cap: Decimal, new_total: Decimal, old_total: Decimal | None = None):
     # A total already over the cap may go down or stay (grants.caps.check_cap says why).
-    caps.check_cap(
-        new_total,
-        app.programme.cap_for(app.municipality),
-        previous=old_total,
-        field="amount",
-        error=SelectionError,
-    )
+    caps.check_cap(new_total, cap, previous=old_total, field="amount", error=SelectionError)
 
 
 def _total_without(app: Application, exclude_pk=None) -> Decimal:
@@ -78,6 +72,30 @@ def _total_without(app: Application, exclude_pk=None) -> Decimal:
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     return qs.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+
+
+def _locked_state(app: Application, *, project=None, exclude_pk=None) -> tuple[Decimal, bool, Decimal]:
+    """What a write checks, read after the application's lock in one statement (a selection is added
+    by the thousand when a programme is simulated): the total of its selections but `exclude_pk`,
+    whether `project` is among them already, and the application's cap."""
+    selections = Selection.objects.filter(application=OuterRef("pk")).order_by()
+    others = selections if exclude_pk is None else selections.exclude(pk=exclude_pk)
+    override = CapOverride.objects.filter(
+        programme=OuterRef("programme_id"), municipality=OuterRef("municipality_id")
+    ).values("amount")[:1]
+    row = (
+        Application.objects.filter(pk=app.pk)
+        .values(
+            total=Subquery(others.values("application").annotate(s=Sum("amount")).values("s")),
+            taken=Exists(selections.filter(project=project)) if project is not None else Value(False),
+            override=Subquery(override),
+        )
+        .get()
+    )
+    # The override as cap_for takes one it was handed (only its amount counts towards the cap).
+    override = CapOverride(amount=row["override"]) if row["override"] is not None else None
+    cap = app.programme.cap_for(app.municipality, override=override)
+    return row["total"] or Decimal("0"), row["taken"], cap
 
 
 def _lock_selection(app: Application, selection) -> Selection:
@@ -107,10 +125,11 @@ def selection_add(
         _check_may_edit(app, actor)
         if isinstance(project, CatalogueProject) and not project.active:
             raise SelectionError({"project": _("This project is no longer offered in the catalogue.")})
-        if Selection.objects.filter(application=app, project=project).exists():
+        total, taken, cap = _locked_state(app, project=project)
+        if taken:
             raise SelectionError({"project": _("This project is already selected.")})
-        new_total = _total_without(app) + amount
-        _check_cap(app, new_total)
+        new_total = total + amount
+        _check_cap(cap, new_total)
         _check_justification(justification, actor, channel)
         selection = Selection.objects.create(
             application=app, project=project, amount=amount, justification=justification
@@ -137,7 +156,7 @@ def selection_update(
         _check_may_edit(app, actor)
         current = _lock_selection(app, selection)
         before = audit.snapshot(current, SELECTION_AUDITED)
-        others = _total_without(app, exclude_pk=current.pk)
+        others, _taken, cap = _locked_state(app, exclude_pk=current.pk)
         old_total = others + current.amount
         if amount is not None:
             current.amount = money(amount)
@@ -146,7 +165,7 @@ def selection_update(
         if justification is not None:
             current.justification = justification
         new_total = others + current.amount
-        _check_cap(app, new_total, old_total=old_total)
+        _check_cap(cap, new_total, old_total=old_total)
         if justification is not None:  # an amount alone keeps the justification it had
             _check_justification(justification, actor, channel)
         old, new = audit.changed(before, audit.snapshot(current, SELECTION_AUDITED))

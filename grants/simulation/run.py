@@ -30,7 +30,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 
-from grants import caps, checklist, roles, services
+from grants import audit_chain, caps, checklist, roles, services
 from grants.conversation import post_message
 from grants.demo import MUNICIPALITY_ACCOUNTS, STAFF_ACCOUNTS, demo_pdf, read_published
 from grants.demo import PUBLISHED_CODES as DEMO_PUBLISHED_CODES
@@ -347,13 +347,16 @@ class _PlainBar:
 def _one_transaction():
     """The run as one all-or-nothing transaction in which the services' own atomic blocks take no
     savepoints: a failed step fails the whole run (the outer block rolls back), so they would buy
-    nothing, and they are a third of the queries (two per nested block)."""
+    nothing, and they are a third of the queries (two per nested block). Nothing can be undone short
+    of the whole run, so the audit chain is taken once and its head kept in memory (two queries of
+    every event's three)."""
     features = connection.features
     saved = features.uses_savepoints
     with transaction.atomic():
         features.uses_savepoints = False
         try:
-            yield
+            with audit_chain.held(connection):
+                yield
         finally:
             features.uses_savepoints = saved
 

@@ -227,6 +227,24 @@ def row(
 
 
 # Rows that insert_rows keeps until the end of a deferred_rows() block, or None.
+@contextmanager
+def all_or_nothing():
+    """A long build (the demo, the simulated programme) as one transaction in which the services' own
+    atomic blocks take no savepoints: a failed step fails the whole build (the outer block rolls back),
+    so they would buy nothing, and they are a third of the queries (two per nested block). Nothing can
+    then be undone short of the whole build, so the audit chain is taken once and its head kept in
+    memory (audit_chain.held: two queries of every event's three)."""
+    features = connection.features
+    saved = features.uses_savepoints
+    with transaction.atomic():
+        features.uses_savepoints = False
+        try:
+            with audit_chain.held(connection):
+                yield
+        finally:
+            features.uses_savepoints = saved
+
+
 _DEFERRED: ContextVar[list | None] = ContextVar("audit_deferred_rows", default=None)
 
 

@@ -226,7 +226,6 @@ def row(
     )
 
 
-# Rows that insert_rows keeps until the end of a deferred_rows() block, or None.
 @contextmanager
 def all_or_nothing():
     """A long build (the demo, the simulated programme) as one transaction in which the services' own
@@ -245,6 +244,7 @@ def all_or_nothing():
             features.uses_savepoints = saved
 
 
+# Rows that insert_rows keeps until the end of a deferred_rows() block, or None.
 _DEFERRED: ContextVar[list | None] = ContextVar("audit_deferred_rows", default=None)
 
 

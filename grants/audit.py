@@ -226,6 +226,24 @@ def row(
     )
 
 
+@contextmanager
+def all_or_nothing():
+    """A long build (the demo, the simulated programme) as one transaction in which the services' own
+    atomic blocks take no savepoints: a failed step fails the whole build (the outer block rolls back),
+    so they would buy nothing, and they are a third of the queries (two per nested block). Nothing can
+    then be undone short of the whole build, so the audit chain is taken once and its head kept in
+    memory (audit_chain.held: two queries of every event's three)."""
+    features = connection.features
+    saved = features.uses_savepoints
+    with transaction.atomic():
+        features.uses_savepoints = False
+        try:
+            with audit_chain.held(connection):
+                yield
+        finally:
+            features.uses_savepoints = saved
+
+
 # Rows that insert_rows keeps until the end of a deferred_rows() block, or None.
 _DEFERRED: ContextVar[list | None] = ContextVar("audit_deferred_rows", default=None)
 
@@ -280,6 +298,7 @@ def insert_rows(rows: list[tuple]) -> int:
                     previous, (*values[:10], stored_json(before), stored_json(after), values[12])
                 )
                 copy.write_row((*values[:10], encode(before), encode(after), values[12], previous))
+        audit_chain.extended(connection, opts.db_table, previous)
     return len(rows)
 
 

@@ -10,6 +10,7 @@ it was answered (history, and the admin's application page). Every answer writte
 
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -197,7 +198,7 @@ def checklist_answer(*, application: Application, answers, actor, channel=Channe
             a.criterion_id: a
             for a in ChecklistAnswer.objects.filter(application=locked, review_round=locked.review_round)
         }
-        now, written = timezone.now(), 0
+        now, changes = timezone.now(), []
         for criterion, value, comment in cleaned:
             answer = existing.get(criterion.pk)
             if answer is not None and (answer.answer, answer.comment) == (value, comment):
@@ -209,24 +210,36 @@ def checklist_answer(*, application: Application, answers, actor, channel=Channe
                 )
             answer.answer, answer.comment = value, comment
             answer.answered_by, answer.answered_at = actor, now
-            answer.save()
-            after = audit.snapshot(answer, AUDITED)
-            old, new = audit.changed(before, after)
-            audit.record(
-                action="checklist.answer",
-                channel=channel,
-                actor=actor,
-                obj=answer,
-                # The criterion and round are named on both sides, so each event reads on its own.
-                before={**old, "criterion": criterion.pk, "review_round": locked.review_round}
-                if before
-                else {},
-                after={**new, "criterion": criterion.pk, "review_round": locked.review_round},
-                municipality=locked.municipality,
-                application=locked,
+            changes.append((criterion, answer, before))
+        # A whole checklist is answered at once: its answers and their events are written in a
+        # statement each, not two statements an answer.
+        ChecklistAnswer.objects.bulk_create([a for _c, a, before in changes if not before])
+        ChecklistAnswer.objects.bulk_update(
+            [a for _c, a, before in changes if before], ["answer", "comment", "answered_by", "answered_at"]
+        )
+        content_type = ContentType.objects.get_for_model(ChecklistAnswer)
+        rows = []
+        for criterion, answer, before in changes:
+            old, new = audit.changed(before, audit.snapshot(answer, AUDITED))
+            rows.append(
+                audit.row(
+                    action="checklist.answer",
+                    channel=channel,
+                    actor=actor,
+                    created_at=now,
+                    obj=answer,
+                    content_type_id=content_type.pk,
+                    # The criterion and round are named on both sides, so each event reads on its own.
+                    before={**old, "criterion": criterion.pk, "review_round": locked.review_round}
+                    if before
+                    else {},
+                    after={**new, "criterion": criterion.pk, "review_round": locked.review_round},
+                    municipality_id=locked.municipality_id,
+                    application_id=locked.pk,
+                )
             )
-            written += 1
-    return written
+        audit.insert_rows(rows)
+    return len(changes)
 
 
 CRITERION_AUDITED = ["programme", "code", "text_el", "text_en", "order", "official", "active"]

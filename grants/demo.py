@@ -19,7 +19,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import CommandError
-from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from grants import audit, checklist, published, roles
@@ -400,7 +399,7 @@ def load_demo() -> DemoReport:
     if unknown:
         raise CommandError(f"{PUBLISHED_FILE}: no ELSTAT code for {', '.join(unknown)}")
     report = DemoReport()
-    with transaction.atomic():
+    with audit.all_or_nothing():
         load_reference_data()
         password = settings.DEMO_PASSWORD
         staff = {}

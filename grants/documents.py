@@ -264,6 +264,7 @@ def _check_kind(app: Application, document_type: DocumentType, project):
 
 def _bump(app: Application):
     Application.objects.filter(pk=app.pk).update(version=F("version") + 1)
+    app.version += 1  # read under the row's lock (_lock), so the stored one now
 
 
 def document_upload(
@@ -303,7 +304,7 @@ def document_upload(
     except BaseException:
         private_storage().delete(name)
         raise
-    application.version = Application.objects.values_list("version", flat=True).get(pk=application.pk)
+    application.version = app.version
     return document
 
 

@@ -217,7 +217,9 @@ def _check_eligible(action: Action, app: Application, user, channel):
 
 
 def _check_submittable(action: Action, app: Application, user, channel):
-    _check_submission(app, user)
+    # Kept for _submit: in a transition the effect follows on the same locked row, nothing written
+    # between, so it takes the figures read here instead of reading them again.
+    app._submission_total = _check_submission(app, user)
 
 
 def _check_documents(action: Action, app: Application, user, channel):
@@ -457,7 +459,8 @@ def _budget_field(app: Application, fields) -> Decimal:
 
 
 def _submit(app: Application, user, fields) -> list:
-    app.budget = _check_submission(app, user)
+    total = app.__dict__.pop("_submission_total", None)
+    app.budget = total if total is not None else _check_submission(app, user)
     app.submitted_at = timezone.now()
     app.review_due = timezone.localdate(app.submitted_at) + datetime.timedelta(days=app.programme.review_days)
     app.submission_hash = submission_hash(app)

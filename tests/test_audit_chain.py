@@ -220,6 +220,33 @@ def test_the_bulk_writer_chains_on_every_database_path(db, kalamata):
     assert status == 0 and ": 6 events," in printed
 
 
+def test_a_held_chain_reads_its_head_once_and_every_writer_extends_it(
+    db, kalamata, django_assert_num_queries
+):
+    """held(): the simulation's one transaction without savepoints takes the chain once; the three
+    writers (save, bulk_create, COPY) each tell it their last hash, so what follows chains onto them."""
+    features = connection.features
+    with pytest.raises(RuntimeError, match="savepoints"), audit_chain.held(connection):
+        pass  # the test's transaction takes savepoints: a kept head could be rolled back
+    rows = [_content(kalamata, f"held {i}") for i in range(2)]
+    features.uses_savepoints = False
+    try:
+        with audit_chain.held(connection):
+            audit.record(action="test.held", obj=kalamata, note="first")  # takes the chain: 3 queries
+            with django_assert_num_queries(1):
+                audit.record(action="test.held", obj=kalamata, note="second")
+            audit.insert_rows(rows)
+            AuditEvent.objects.bulk_create(
+                [AuditEvent(**dict(zip(audit.ROW_FIELDS, r, strict=True))) for r in rows]
+            )
+            audit.record(action="test.held", obj=kalamata, note="last")
+        assert not hasattr(connection, audit_chain._HELD)
+    finally:
+        features.uses_savepoints = True
+    status, printed = verify()
+    assert status == 0 and f": {AuditEvent.objects.count()} events," in printed
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_keep_one_chain(kalamata):
     """8 threads, each on its own connection, write 25 events each at once: single events, events

@@ -12,7 +12,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Min, Sum
 from django.test import override_settings
 from django.utils import timezone
@@ -95,6 +95,10 @@ def simulated(django_db_setup, django_db_blocker):
         try:
             out = StringIO()
             call_command("simulate_programme", stdout=out)
+            # The run's foreign keys are checked here, once, in the module's transaction. Left deferred,
+            # every test's teardown (Django's TestCase checks constraints) would check all of them again
+            # in its own savepoint, whose rollback marks them unchecked: a second or so per test.
+            connection.check_constraints()
             yield out.getvalue()
         finally:
             extensions.EXTENSIONS.remove(after_withdrawals)

@@ -416,6 +416,16 @@ def test_after_the_cap_is_lowered_a_clerk_may_still_reduce_or_reword_but_not_rai
     assert (big.amount, big.justification) == (Decimal("1200000.00"), "Διόρθωση κειμένου")
 
 
+def test_a_cap_override_of_nothing_refuses_every_selection(programme, kalamata, catalogue, kalamata_user):
+    from grants.services import cap_override_set
+
+    cap_override_set(programme=programme, municipality=kalamata, amount=Decimal("0"), reason="Αποκλεισμός")
+    app, _ = application_get_or_create(programme=programme, municipality=kalamata)
+    with pytest.raises(SelectionError, match="exceeds the cap"):
+        selection_add(application=app, project=catalogue[0], amount="0.01", actor=kalamata_user)
+    assert not app.selections.exists()
+
+
 def test_a_new_application_is_recorded_with_its_budget_as_money(programme, kalamata):
     app, _ = application_get_or_create(programme=programme, municipality=kalamata)
     event = AuditEvent.objects.get(application=app, action="application.create")

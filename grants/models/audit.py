@@ -63,10 +63,13 @@ class AppendOnlyQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         with transaction.atomic(using=self.db, savepoint=False):
-            previous = audit_chain.lock_head(connections[self.db], self.model._meta.db_table)
+            connection, table = connections[self.db], self.model._meta.db_table
+            previous = audit_chain.lock_head(connection, table)
             for obj in objs:
                 obj.chain_hash = previous = audit_chain.event_hash(previous, obj.chain_content())
-            return super().bulk_create(objs, *args, **kwargs)
+            created = super().bulk_create(objs, *args, **kwargs)
+            audit_chain.extended(connection, table, previous)
+            return created
 
 
 def _periods(qs, kind) -> list:
@@ -176,9 +179,11 @@ class AuditEvent(models.Model):
         # Chained here, not in one writer: no way of creating an event through the ORM leaves it out.
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         with transaction.atomic(using=using, savepoint=False):
-            previous = audit_chain.lock_head(connections[using], self._meta.db_table)
+            connection, table = connections[using], self._meta.db_table
+            previous = audit_chain.lock_head(connection, table)
             self.chain_hash = audit_chain.event_hash(previous, self.chain_content())
             super().save(*args, **kwargs)
+            audit_chain.extended(connection, table, self.chain_hash)
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Audit events are append-only.")

@@ -16,7 +16,6 @@ All of it is one transaction: refused or failed, nothing is left."""
 import csv
 import random
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -27,10 +26,9 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import CommandError
-from django.db import connection, transaction
 from django.db.models import Count, Sum
 
-from grants import caps, checklist, roles, services
+from grants import audit, caps, checklist, roles, services
 from grants.conversation import post_message
 from grants.demo import MUNICIPALITY_ACCOUNTS, STAFF_ACCOUNTS, demo_pdf, read_published
 from grants.demo import PUBLISHED_CODES as DEMO_PUBLISHED_CODES
@@ -343,21 +341,6 @@ class _PlainBar:
         self.stream.write("\n")
 
 
-@contextmanager
-def _one_transaction():
-    """The run as one all-or-nothing transaction in which the services' own atomic blocks take no
-    savepoints: a failed step fails the whole run (the outer block rolls back), so they would buy
-    nothing, and they are a third of the queries (two per nested block)."""
-    features = connection.features
-    saved = features.uses_savepoints
-    with transaction.atomic():
-        features.uses_savepoints = False
-        try:
-            yield
-        finally:
-            features.uses_savepoints = saved
-
-
 def _clock():
     try:
         import time_machine
@@ -386,7 +369,7 @@ def simulate_programme(seed: int | None = None, *, skip_existing: bool = False) 
             f"The programme {programme.code} already has {programme.applications.count()} applications: "
             "the simulation needs a programme without any (use a new database)."
         )
-    with _one_transaction():
+    with audit.all_or_nothing():
         # Reference data missing on a new database is loaded, and the accounts are made, a week before
         # the call.
         start = datetime.combine(CALL_DATE - timedelta(days=7), time(9), TZ)

@@ -14,7 +14,7 @@ from grants.models import ApplicationStatus as S
 from grants.workflow import transition
 from tests.conftest import PASSWORD, make_municipality
 
-from .test_browser import Steps, admin_open, page, sync_api  # noqa: F401  (the page fixture)
+from .test_browser import Steps, admin_open, page, settle, sync_api  # noqa: F401  (the page fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +32,7 @@ class AdminSteps(Steps):
 
     def check(self, name):
         super().check(name)
-        self.page.wait_for_timeout(50)
+        settle(self.page)
         self.page.csp_violations.clear()
 
 

@@ -274,21 +274,6 @@ def test_admin_cap_summary_of_a_read_only_application_keeps_the_real_total(
     assert_no_csp_violations(page)
 
 
-def test_admin_cap_summary_follows_amounts_typed_the_greek_way(
-    page, kalamata, kalamata_user, officer, catalogue, make_application
-):
-    application = make_application(kalamata, kalamata_user, 1)
-    admin_open(page, officer, f"/admin/grants/application/{application.pk}/change/")
-    expect = sync_api.expect
-    expect(page.locator("#sc-running-total")).to_have_text("10.000,00 €")
-    page.fill("#id_selections-0-amount", "25.400,00")
-    expect(page.locator("#sc-running-total")).to_have_text("25.400,00 €")
-    expect(page.locator("#sc-remaining")).to_have_text("1.924.600,00 €")
-    page.check("#id_selections-0-DELETE")
-    expect(page.locator("#sc-running-total")).to_have_text("0,00 €")
-    page.screenshot(path=str(SHOTS / "admin-draft-typed.png"), full_page=True)
-
-
 # -- the second factor's pages (grants.mfa), at 1366×768 in Greek and English ----------------------
 
 
@@ -426,7 +411,7 @@ def test_every_admin_page_runs_under_the_policy(
     assert_no_csp_violations(page)
 
 
-def test_admin_application_with_editable_selections_fits_1366(
+def test_admin_draft_application_fits_1366_and_follows_amounts_typed_the_greek_way(
     page, kalamata, kalamata_user, officer, catalogue, make_application
 ):
     # The project's drop-down is as wide as the catalogue's longest title (SC31's runs to ~1,000 px):
@@ -442,6 +427,16 @@ def test_admin_application_with_editable_selections_fits_1366(
     page.set_viewport_size({"width": 1366, "height": 768})
     admin_open(page, officer, f"/admin/grants/application/{application.pk}/change/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+
+    # The same editable page's running total, as amounts are typed (one page and one set-up for both).
+    expect = sync_api.expect
+    expect(page.locator("#sc-running-total")).to_have_text("10.000,00 €")
+    page.fill("#id_selections-0-amount", "25.400,00")
+    expect(page.locator("#sc-running-total")).to_have_text("25.400,00 €")
+    expect(page.locator("#sc-remaining")).to_have_text("1.924.600,00 €")
+    page.check("#id_selections-0-DELETE")
+    expect(page.locator("#sc-running-total")).to_have_text("0,00 €")
+    page.screenshot(path=str(SHOTS / "admin-draft-typed.png"), full_page=True)
 
 
 def test_audit_trail_report_fits_1366(page, officer, programme):

@@ -1,8 +1,9 @@
 """The officers' and auditors' daily screens in a real browser at 1366x768 and 1920x1080 (issue 16):
-a full-page screenshot of every staff page into artifacts/screenshots/after/ (git-ignored, kept as the
-test's artefacts), no sideways scroll on the lists and reports at either size, and axe-core with no
-serious or critical violation on the application list and page, the audit list, the audit event,
-every report page and the dashboard. Same playwright + axe pattern as tests/portal/test_browser.py.
+no sideways scroll on the lists and reports at either size, axe-core with no serious or critical
+violation on the application list and page, the audit list, the audit event, every report page and
+the dashboard, and (with SCREENSHOTS=1 in the environment, see tests/portal/test_browser.py) a
+full-page screenshot of every staff page at both sizes into artifacts/screenshots/after/
+(git-ignored, the test's artefacts). Same playwright + axe pattern as tests/portal/test_browser.py.
 Each page is loaded once, at 1366x768, then the window is widened to 1920x1080 and laid out again by
 its CSS, without a second round of logins and page loads (what a script sized on load, Select2's
 boxes, keeps the width it had at 1366, which the wider window only makes easier to fit)."""
@@ -28,7 +29,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright pac
 if not os.access(CHROMIUM, os.X_OK):
     pytest.skip(f"{CHROMIUM} is missing: browser tests need Debian's chromium", allow_module_level=True)
 
-from tests.portal.test_browser import axe_violations, settle  # noqa: E402  (needs playwright)
+from tests.portal.test_browser import axe_violations, screenshot, settle  # noqa: E402  (needs playwright)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -121,7 +122,7 @@ def test_staff_screens_at_laptop_and_desktop_sizes(chromium, live_server, day, o
                 width, height = size
                 if size != SIZES[0]:
                     page.set_viewport_size({"width": width, "height": height})
-                page.screenshot(path=str(SHOTS / f"{width}x{height}-{name}.png"), full_page=True)
+                screenshot(page, SHOTS / f"{width}x{height}-{name}.png", full_page=True)
                 if no_scroll and (over := page.evaluate(OVERFLOW)) > 0:
                     overflowing.append((size, name, over))
                 if axe and size == SIZES[0]:

@@ -337,3 +337,77 @@ def pytest_collection_modifyitems(items):
     items.sort(
         key=lambda item: 0 if item.get_closest_marker("slow") or item.get_closest_marker("browser") else 1
     )
+
+
+# -- Chromium for the browser tests (marker `browser`) ------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class _SharedChromium:
+    """Starting playwright and Chromium took ~2.7 s a test on two busy cores (a third of a short browser
+    test): one Chromium serves a run of consecutive browser tests, each in a context of its own (its own
+    cookies, storage and cache, as a fresh browser has). It is stopped before any other kind of test:
+    playwright's sync API keeps an asyncio loop marked as running in the thread between its calls,
+    which the other tests must not inherit."""
+
+    playwright = browser = None
+
+    def get(self):
+        if self.browser is not None and not self.browser.is_connected():
+            self.stop()  # Chromium died (a crash in an earlier test): start a new one
+        if self.browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self.playwright = sync_playwright().start()
+            try:
+                self.browser = self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            except BaseException:
+                self.stop()
+                raise
+        return self.browser
+
+    def stop(self):
+        browser, playwright = self.browser, self.playwright
+        self.browser = self.playwright = None
+        try:
+            if browser is not None and browser.is_connected():
+                browser.close()
+        finally:
+            if playwright is not None:
+                playwright.stop()
+
+
+_shared_chromium = _SharedChromium()
+
+
+@pytest.fixture(scope="session")
+def _chromium_holder():
+    # Stopped at the latest with the session's fixtures, before the test database is dropped (a run
+    # cut short by -x never reaches a test of another kind).
+    yield _shared_chromium
+    _shared_chromium.stop()
+
+
+@pytest.fixture
+def chromium(_chromium_holder):
+    """The shared Chromium (playwright's Browser); open a context of your own and close it."""
+    return _chromium_holder.get()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    try:
+        return (yield)
+    finally:
+        if nextitem is None or nextitem.get_closest_marker("browser") is None:
+            _shared_chromium.stop()

@@ -16,7 +16,7 @@ from grants.services import application_get_or_create
 from projects.services import selection_add
 from tests import files
 from tests.conftest import PASSWORD
-from tests.portal.test_browser import Steps, page, sync_api  # noqa: F401  (fixture)
+from tests.portal.test_browser import Steps, page, settle, sync_api  # noqa: F401  (fixture)
 
 # Playwright's sync API runs an asyncio loop in the test thread (as in tests/portal/conftest.py).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -206,7 +206,8 @@ def test_the_whole_conversation(
     steps.check("application-approver")
     # The page loaded and ran clean (Steps.check asserted it before running axe); on this long page
     # axe-core itself inserts a <style> while it measures, which the policy refuses: that one is the
-    # tool's, not the page's.
+    # tool's, not the page's (each report awaited, so that none arrives after the clearing).
+    settle(page)
     del page.csp_violations[:]
     page.goto(f"/admin/grants/application/{app.pk}/transition/include/")
     # A date picker (an HTML date input) takes the ISO form.

@@ -92,3 +92,35 @@ class AbsorptionMonth(models.Model):
 
     def __str__(self):
         return f"{self.programme_id}/{self.status}/{self.month}"
+
+
+class ApplicationSummary(models.Model):
+    """How many applications of a programme, in a status, in a regional unit, and their budgets: the
+    budgets report and its API read these few thousand rows instead of joining every application to
+    its municipality (100,000 at EU scale). Kept by PostgreSQL (migration 0024): statement triggers on
+    applications (insert, delete, a change of programme, status, budget or municipality) and on
+    municipalities that move to another regional unit. Regions are read through the regional unit, so
+    a regional unit that moves region moves nothing here. Never written by the application; SQLite (the
+    demo) has no triggers, and its reports count the applications themselves."""
+
+    programme = models.ForeignKey(
+        "grants.Programme", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    status = models.CharField(max_length=20)
+    regional_unit = models.ForeignKey(
+        "grants.RegionalUnit", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    applications = models.IntegerField(default=0)
+    budget = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("application summary")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "status", "regional_unit"], name="application_summary_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.programme_id}/{self.status}/{self.regional_unit_id}: {self.applications}"

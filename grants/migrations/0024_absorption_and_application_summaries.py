@@ -8,7 +8,9 @@ accepted amounts of verified ones when verified, authorised payments when paid. 
 settings.TIME_ZONE, as TruncMonth reads them. Upserts take rows in key order, so two writers wait for
 each other instead of deadlocking. The money triggers lock their applications FOR SHARE before
 reading their status, so that a concurrent status change (which moves the application's money
-between AbsorptionMonth rows) either sees their rows or is seen by them. SQLite gets the tables only."""
+between AbsorptionMonth rows) either sees their rows or is seen by them. The application summary
+(grants.models.ApplicationSummary: applications and budgets per programme, status and regional unit)
+is kept the same way by applications' and municipalities' triggers. SQLite gets the tables only."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -138,6 +140,85 @@ CREATE TRIGGER grants_application_absorb_update AFTER UPDATE ON grants_applicati
     return "\n".join(out)
 
 
+APPLICATIONS = "grants_applicationsummary"
+ADD_APPLICATIONS = (
+    "applications = s.applications + EXCLUDED.applications, budget = s.budget + EXCLUDED.budget"
+)
+
+
+def _count(signed: str) -> str:
+    """The upsert of `signed` (programme_id, status, municipality_id, n, budget) into the application
+    summary, by the municipality's regional unit."""
+    return f"""
+    INSERT INTO {APPLICATIONS} AS s (programme_id, status, regional_unit_id, applications, budget)
+    SELECT x.programme_id, x.status, m.regional_unit_id, sum(x.n), sum(x.budget)
+    FROM ({signed}) x JOIN grants_municipality m ON m.id = x.municipality_id
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (programme_id, status, regional_unit_id) DO UPDATE SET {ADD_APPLICATIONS};"""
+
+
+APPLICATION_SUMMARY = f"""
+CREATE OR REPLACE FUNCTION grants_application_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        {_count("SELECT programme_id, status, municipality_id, 1 AS n, budget FROM new_rows")}
+    ELSIF TG_OP = 'DELETE' THEN
+        {_count("SELECT programme_id, status, municipality_id, -1 AS n, -budget AS budget FROM old_rows")}
+    ELSE
+        -- Only the applications whose programme, status, municipality or budget changed (most saves
+        -- change none of them).
+        {
+    _count(
+        "SELECT o.programme_id, o.status, o.municipality_id, -1 AS n, -o.budget AS budget "
+        "FROM old_rows o JOIN new_rows w ON w.id = o.id "
+        "WHERE (o.programme_id, o.status, o.municipality_id, o.budget) "
+        "IS DISTINCT FROM (w.programme_id, w.status, w.municipality_id, w.budget) "
+        "UNION ALL SELECT w.programme_id, w.status, w.municipality_id, 1, w.budget "
+        "FROM old_rows o JOIN new_rows w ON w.id = o.id "
+        "WHERE (o.programme_id, o.status, o.municipality_id, o.budget) "
+        "IS DISTINCT FROM (w.programme_id, w.status, w.municipality_id, w.budget)"
+    )
+}
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- A municipality that moves to another regional unit takes its applications with it.
+CREATE OR REPLACE FUNCTION grants_municipality_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO {APPLICATIONS} AS s (programme_id, status, regional_unit_id, applications, budget)
+    SELECT programme_id, status, regional_unit_id, sum(n), sum(budget) FROM (
+        SELECT a.programme_id, a.status, o.regional_unit_id, -1 AS n, -a.budget AS budget
+        FROM old_rows o JOIN new_rows w ON w.id = o.id JOIN grants_application a ON a.municipality_id = o.id
+        WHERE o.regional_unit_id IS DISTINCT FROM w.regional_unit_id
+        UNION ALL
+        SELECT a.programme_id, a.status, w.regional_unit_id, 1, a.budget
+        FROM old_rows o JOIN new_rows w ON w.id = o.id JOIN grants_application a ON a.municipality_id = w.id
+        WHERE o.regional_unit_id IS DISTINCT FROM w.regional_unit_id
+    ) moved
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (programme_id, status, regional_unit_id) DO UPDATE SET {ADD_APPLICATIONS};
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER grants_application_count_insert AFTER INSERT ON grants_application
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION grants_application_count();
+CREATE TRIGGER grants_application_count_update AFTER UPDATE ON grants_application
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION grants_application_count();
+CREATE TRIGGER grants_application_count_delete AFTER DELETE ON grants_application
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION grants_application_count();
+CREATE TRIGGER grants_municipality_count_update AFTER UPDATE ON grants_municipality
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION grants_municipality_count();
+
+-- What is there already.
+{_count("SELECT programme_id, status, municipality_id, 1 AS n, budget FROM grants_application")}
+"""
+
+
 DROP = "\n".join(
     [
         f"DROP TRIGGER IF EXISTS {table}_absorb_{op} ON {table}; "
@@ -148,6 +229,12 @@ DROP = "\n".join(
     + [
         "DROP TRIGGER IF EXISTS grants_application_absorb_update ON grants_application;",
         "DROP FUNCTION IF EXISTS grants_application_absorb();",
+        "DROP TRIGGER IF EXISTS grants_application_count_insert ON grants_application;",
+        "DROP TRIGGER IF EXISTS grants_application_count_update ON grants_application;",
+        "DROP TRIGGER IF EXISTS grants_application_count_delete ON grants_application;",
+        "DROP TRIGGER IF EXISTS grants_municipality_count_update ON grants_municipality;",
+        "DROP FUNCTION IF EXISTS grants_application_count();",
+        "DROP FUNCTION IF EXISTS grants_municipality_count();",
     ]
 )
 
@@ -159,6 +246,7 @@ def forwards(apps, schema_editor):
         while schema_editor.deferred_sql:
             schema_editor.execute(schema_editor.deferred_sql.pop(0))
         schema_editor.execute(create_sql(settings.TIME_ZONE), params=None)
+        schema_editor.execute(APPLICATION_SUMMARY, params=None)
 
 
 def backwards(apps, schema_editor):
@@ -230,6 +318,47 @@ class Migration(migrations.Migration):
                         fields=("programme", "status", "month"),
                         name="absorption_month_key",
                         nulls_distinct=False,
+                    )
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="ApplicationSummary",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("status", models.CharField(max_length=20)),
+                ("applications", models.IntegerField(default=0)),
+                ("budget", models.DecimalField(decimal_places=2, default=0, max_digits=16)),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="grants.programme",
+                    ),
+                ),
+                (
+                    "regional_unit",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="grants.regionalunit",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "application summary",
+                "default_permissions": (),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("programme", "status", "regional_unit"), name="application_summary_key"
                     )
                 ],
             },

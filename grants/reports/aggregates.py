@@ -340,7 +340,8 @@ class CapsReport(Report):
     def _annotated(self, qs, programme):
         # At most one application per municipality and programme (a unique constraint). Subqueries,
         # not a join: with the page's limit they run for the rows shown only.
-        application = Application.objects.filter(municipality=OuterRef("pk"), programme=programme)
+        # Unordered: the model's ordering (by municipality name) joined the municipalities once more per row.
+        application = Application.objects.filter(municipality=OuterRef("pk"), programme=programme).order_by()
         return qs.annotate(
             app_status=Subquery(application.values("status")[:1]),
             committed=Coalesce(

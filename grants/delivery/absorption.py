@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from grants.delivery import decisions
 from grants.models import (
     AbsorptionMonth,
+    AbsorptionSummary,
     ApplicationStatus,
     Contract,
     DecisionVersion,
@@ -208,8 +209,6 @@ def _keyed(applications, key_field, name_field):
 
 def _summary_by_group(ops, ops_sql, ops_params, limit, offset) -> list[tuple]:
     """_summed_by_group() from the operations' summary rows: one join of one row per operation."""
-    from grants.models import AbsorptionSummary
-
     version, summary = DecisionVersion._meta.db_table, AbsorptionSummary._meta.db_table
     page = "" if limit is None else " LIMIT %s"
     sql = f"""

@@ -63,3 +63,24 @@ def test_report_and_admin_show_the_same_remaining(client, decided, programme, of
         assert Decimal(row["remaining"]) == Decimal(row["cap"]) - committed, name
         assert _admin_remaining(client, officer, name) == format_eur(Decimal(row["remaining"])), name
     assert caps["ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ"]["status"] == "Απορρίφθηκε"
+
+
+def test_a_page_reads_each_application_by_its_key_alone(decided, programme, auditor):
+    """Each row's application is one index probe (programme, municipality: unique): unordered, the
+    subqueries no longer join the municipalities again per row for the model's ordering by name."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from grants.delivery import decisions
+    from grants.models import Application
+    from grants.reports.definitions import REPORTS
+
+    report = REPORTS["caps"]()
+    fs = report.filterset(auditor, {})
+    with CaptureQueriesContext(connection) as queries:
+        rows = report.rows(fs.qs, limit=10)
+    assert rows
+    (read,) = [q["sql"] for q in queries.captured_queries if '"app_status"' in q["sql"]]
+    assert "ORDER BY U1" not in read and 'INNER JOIN "grants_municipality" U1' not in read
+    included = str(Application.objects.order_by().annotate(v=decisions.inclusion_budget()).query)
+    assert included.count('"grants_municipality"') == 0

@@ -60,7 +60,9 @@ class BudgetsView(AggregateView):
 
     def rows(self, applications):
         regions = {}
-        for g in BudgetsReport().groups(applications):
+        fs = ApplicationFilterSet(self.request.query_params, queryset=self.get_queryset())
+        summary = summary_filters(self.request.user, fs)
+        for g in BudgetsReport().groups(applications, summary=summary):
             row = regions.setdefault(
                 g[f"{REGION}__code"],
                 {

@@ -215,5 +215,10 @@ def inclusion_budget(prefix: str = ""):
     show it beside the current budget (Application.budget, the latest version). `prefix` reaches the
     application through a relation ("x__")."""
     return Subquery(
-        DecisionVersion.objects.filter(application=OuterRef(f"{prefix}pk"), version=1).values("budget")[:1]
+        # One version 1 per application (decision_version_unique): unordered, the subquery is one index
+        # lookup; the model's ordering (by the application's municipality's name) joined two tables
+        # per operation.
+        DecisionVersion.objects.filter(application=OuterRef(f"{prefix}pk"), version=1)
+        .order_by()
+        .values("budget")[:1]
     )

@@ -7,13 +7,13 @@ may see (grants.selectors)."""
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Sum
+from django.db import connections, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grants import audit, roles
-from grants.models import Application, Channel, Indicator, IndicatorTarget, IndicatorValue
+from grants.models import Application, Channel, Indicator, IndicatorTarget, IndicatorValue, Programme, Region
 from grants.models import ApplicationStatus as S
 
 TARGET_STATUSES = (S.TO_BE_INCLUDED, S.INCLUDED)
@@ -165,46 +165,51 @@ def indicator_report(
 def indicator_totals(applications, *, group="programme") -> list[dict]:
     """Per group (region or programme) and indicator: the targets' sum and the latest achieved
     values' sum of the operations with a target or a value, over `applications` (already scoped).
-    Read from the indicator tables, grouped there (two queries per indicator): the operations without
-    any are never visited (a subquery per application took seconds at 100,000 applications)."""
+    One query: the targets and each operation's latest value per indicator, joined once to the
+    scoped operations and grouped by the database (the operations without any are never summed).
+    Two queries per indicator, each hashing every application's id to test the scope and joining
+    the applications again for the group, took 0.5 s at 100,000 applications."""
     if group not in GROUPS:
         raise IndicatorError({"group": _("Choose one of: %(g)s.") % {"g": ", ".join(GROUPS)}})
-    key, name = (f"application__{field}" for field in GROUPS[group])
-    scoped = applications.order_by().values("pk")
+    key, name = GROUPS[group]
+    # Grouped by the region's or programme's id, named after: hashing integers, not names.
+    group_field, group_model = {
+        "region": ("municipality__regional_unit__region_id", Region),
+        "programme": ("programme_id", Programme),
+    }[group]
+    scoped = applications.order_by().values(op=F("pk"), g=F(group_field))
+    scoped_sql, params = scoped.query.sql_with_params()
+    names = group_model.objects.values(g=F("pk"), k=F(key.rsplit("__", 1)[1]), n=F(name.rsplit("__", 1)[1]))
+    names_sql, names_params = names.query.sql_with_params()
+    target, value = IndicatorTarget._meta.db_table, IndicatorValue._meta.db_table
+    # The operation's achieved value is its latest measurement (then the latest entered).
+    sql = f"""
+        WITH latest AS (
+            SELECT DISTINCT ON (application_id, code) application_id, code, achieved FROM {value}
+            ORDER BY application_id, code, measured_on DESC, id DESC),
+        figures AS (
+            SELECT application_id, code, target, 0 AS achieved FROM {target}
+            UNION ALL SELECT application_id, code, 0, achieved FROM latest),
+        summed AS (
+            SELECT s.g, f.code, SUM(f.target) AS target, SUM(f.achieved) AS achieved
+            FROM figures f JOIN ({scoped_sql}) s ON s.op = f.application_id
+            GROUP BY 1, 2)
+        SELECT names.k, names.n, summed.code, summed.target, summed.achieved
+        FROM summed JOIN ({names_sql}) names ON names.g = summed.g"""
+    with connections[scoped.db].cursor() as cursor:
+        cursor.execute(sql, [*params, *names_params])
+        found = {(code, k): (n, target_, achieved) for k, n, code, target_, achieved in cursor.fetchall()}
     out = {}
     for code, label in Indicator.choices:
-        targets = (
-            IndicatorTarget.objects.filter(code=code, application__in=scoped)
-            .order_by()
-            .values(key, name)
-            .annotate(total=Sum("target"))
-        )
-        # The operation's achieved value is its latest measurement.
-        latest = (
-            IndicatorValue.objects.filter(code=code, application__in=scoped)
-            .order_by("application_id", "-measured_on", "-id")
-            .distinct("application_id")
-            .values("pk")
-        )
-        achieved = (
-            IndicatorValue.objects.filter(pk__in=latest)
-            .order_by()
-            .values(key, name)
-            .annotate(total=Sum("achieved"))
-        )
-        groups = {}
-        for field, rows in (("target", targets), ("achieved", achieved)):
-            for row in rows:
-                entry = groups.setdefault(row[key], {"name": row[name], "target": 0, "achieved": 0})
-                entry[field] = int(row["total"] or 0)
-        for k in sorted(groups):
-            entry = out.setdefault(k, {"key": k, "name": groups[k]["name"], "indicators": []})
+        for k in sorted(k for c, k in found if c == code):
+            n, target_, achieved = found[(code, k)]
+            entry = out.setdefault(k, {"key": k, "name": n, "indicators": []})
             entry["indicators"].append(
                 {
                     "code": code,
                     "title": str(label),
-                    "target": groups[k]["target"],
-                    "achieved": groups[k]["achieved"],
+                    "target": int(target_ or 0),
+                    "achieved": int(achieved or 0),
                 }
             )
     return [out[k] for k in sorted(out)]

@@ -38,9 +38,12 @@ from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, 
 from .imports import PreparedImport, PreparedImportState
 from .notification import MANDATORY_EMAIL, Notification, NotificationKind, Reminder, UserPreferences
 from .programme import CapBreakdown, CapOverride, Programme
-from .summary import SelectionSummary
+from .summary import AbsorptionMonth, AbsorptionSummary, ApplicationSummary, SelectionSummary
 
 __all__ = [
+    "AbsorptionMonth",
+    "AbsorptionSummary",
+    "ApplicationSummary",
     "Amendment",
     "AmendmentState",
     "Indicator",

@@ -15,6 +15,7 @@ from grants.formatting import format_eur, format_int, format_percent
 from grants.models import (
     Application,
     ApplicationStatus,
+    ApplicationSummary,
     CapOverride,
     Programme,
     RegionCategory,
@@ -127,10 +128,44 @@ class BudgetsReport(ListReport):
         self.user = user
         return selectors.applications_for(user)
 
-    def groups(self, qs):
+    def filterset(self, user, params, base=None):
+        fs = super().filterset(user, params, base)
+        # The page and its downloads: the application summary answers when the filters allow it.
+        self._summarised = (fs.qs, summary_filters(user, fs)) if base is None else None
+        return fs
+
+    def groups(self, qs, summary=None):
         """Applications and budgets per region and status of the filtered applications `qs`: the
-        page's rows, and the API's `reports/budgets/` added up per region."""
+        page's rows, and the API's `reports/budgets/` added up per region. `summary`: the filters
+        (summary_filters) when `qs` is every application filtered at most by those; then the
+        database's application summary (a few thousand rows) answers instead of every application."""
         region = REGION
+        if summary is None:
+            remembered = getattr(self, "_summarised", None)
+            summary = remembered[1] if remembered is not None and remembered[0] is qs else None
+        if summary is not None:
+            rows = ApplicationSummary.objects.filter(applications__gt=0)
+            if summary.get("status"):
+                rows = rows.filter(status__in=summary["status"])
+            if summary.get("programme"):
+                rows = rows.filter(programme__code=summary["programme"])
+            unit_region = "regional_unit__region"
+            return [
+                {
+                    f"{region}__code": g[f"{unit_region}__code"],
+                    f"{region}__name": g[f"{unit_region}__name"],
+                    f"{region}__category": g[f"{unit_region}__category"],
+                    "status": g["status"],
+                    "n": g["n"],
+                    "total": g["total"],
+                }
+                for g in rows.order_by()
+                .values(f"{unit_region}__code", f"{unit_region}__name", f"{unit_region}__category", "status")
+                .annotate(
+                    n=Sum("applications"),
+                    total=Coalesce(Sum("budget"), Value(ZERO), output_field=MONEY_FIELD),
+                )
+            ]
         return (
             qs.order_by()
             .values(f"{region}__code", f"{region}__name", f"{region}__category", "status")
@@ -305,7 +340,8 @@ class CapsReport(Report):
     def _annotated(self, qs, programme):
         # At most one application per municipality and programme (a unique constraint). Subqueries,
         # not a join: with the page's limit they run for the rows shown only.
-        application = Application.objects.filter(municipality=OuterRef("pk"), programme=programme)
+        # Unordered: the model's ordering (by municipality name) joined the municipalities once more per row.
+        application = Application.objects.filter(municipality=OuterRef("pk"), programme=programme).order_by()
         return qs.annotate(
             app_status=Subquery(application.values("status")[:1]),
             committed=Coalesce(

@@ -179,7 +179,8 @@ def test_totals_per_region_and_programme(
 
 def test_indicator_totals_are_grouped_from_the_indicator_tables(included, officer, kalamata_user):
     """The totals read the indicator rows, grouped: applications without any are never visited (a
-    subquery per application took seconds at 100,000 of them), and the queries do not grow."""
+    subquery per application took seconds at 100,000 of them), in one query whatever the indicators
+    (two per indicator, each hashing every application's id, took 0.5 s at 100,000)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -187,10 +188,17 @@ def test_indicator_totals_are_grouped_from_the_indicator_tables(included, office
     indicators.indicator_report(
         application=included, code="RCR11", achieved=4, measured_on=DAY, evidence="x", actor=kalamata_user
     )
+    # The same day measured twice: the latest entered counts.
+    indicators.indicator_report(
+        application=included, code="RCR11", achieved=6, measured_on=DAY, evidence="y", actor=kalamata_user
+    )
+    indicators.indicator_target_set(application=included, code="RCO14", target=3, actor=officer)
     with CaptureQueriesContext(connection) as queries:
         (row,) = indicators.indicator_totals(Application.objects.all(), group="region")
-    assert [(i["code"], i["target"], i["achieved"]) for i in row["indicators"]] == [("RCR11", 10, 4)]
-    assert len(queries) == 2 * len(indicators.Indicator.choices)
-    for query in queries.captured_queries:
-        outer = query["sql"].split(" FROM ", 1)[1]
-        assert outer.startswith(('"grants_indicatortarget"', '"grants_indicatorvalue"')), query["sql"]
+    # In the indicators' order (Indicator.choices: RCO14, RCR11).
+    assert [(i["code"], i["target"], i["achieved"]) for i in row["indicators"]] == [
+        ("RCO14", 3, 0),
+        ("RCR11", 10, 6),
+    ]
+    (query,) = queries.captured_queries
+    assert "FROM grants_indicatortarget" in query["sql"] and "FROM grants_indicatorvalue" in query["sql"]

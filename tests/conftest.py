@@ -435,14 +435,31 @@ def registry(db, _reference_rows):
     return Programme.objects.get(code="SMART-CITIES")
 
 
+def private_storages(root):
+    """STORAGES with the private files under `root`."""
+    from django.conf import settings
+
+    return {
+        **settings.STORAGES,
+        "private": {"BACKEND": "grants.storage.PrivateFileSystemStorage", "OPTIONS": {"location": root}},
+    }
+
+
+@pytest.fixture(scope="module")
+def module_private_root(tmp_path_factory):
+    """private_root for the files of rows built once for a module (module_db)."""
+    from django.test.utils import override_settings
+
+    root = tmp_path_factory.mktemp("private")
+    with override_settings(STORAGES=private_storages(root)):
+        yield root
+
+
 @pytest.fixture
 def private_root(settings, tmp_path):
     """Export files in a directory of the test's own, never in the checkout's private/."""
     root = tmp_path / "private"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {"BACKEND": "grants.storage.PrivateFileSystemStorage", "OPTIONS": {"location": root}},
-    }
+    settings.STORAGES = private_storages(root)
     return root
 
 
@@ -460,6 +477,10 @@ def _fresh_cache():
 @pytest.fixture
 def document_types(programme):
     """The seeded kinds of «Έξυπνες Πόλεις» (grants.reference.DOCUMENT_TYPES) for the test programme."""
+    return make_document_types(programme)
+
+
+def make_document_types(programme):
     from grants.models import DocumentType
     from grants.reference import DOCUMENT_TYPES
 

@@ -25,6 +25,10 @@ def _fresh_throttles():
 
 @pytest.fixture
 def application_a(programme, kalamata, catalogue):
+    return make_application_a(programme, kalamata, catalogue)
+
+
+def make_application_a(programme, kalamata, catalogue):
     application, _ = services.application_get_or_create(
         programme=programme, municipality=kalamata, channel=Channel.CODE
     )
@@ -62,6 +66,10 @@ def clients(users):
 @pytest.fixture
 def conversation_a(application_a, kalamata_user, document_types, private_root):
     """Municipality A's documents and thread: one document, one message with an attachment."""
+    return make_conversation_a(application_a, kalamata_user, document_types)
+
+
+def make_conversation_a(application_a, kalamata_user, document_types):
     from grants import conversation, documents
     from tests import files
 

@@ -24,8 +24,8 @@ from rest_framework.test import APIClient
 
 from grants.mfa import services as mfa
 from grants.models import AuditEvent
-from tests.api.conftest import application_a  # noqa: F401  (fixture)
-from tests.api.test_permission_matrix import EXPECTED, _kwargs, endpoints, export_a  # noqa: F401
+from tests.api.conftest import application_a, export_a  # noqa: F401  (fixtures)
+from tests.api.test_permission_matrix import EXPECTED, _kwargs, endpoints
 
 pytestmark = pytest.mark.django_db
 

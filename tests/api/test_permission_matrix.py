@@ -26,7 +26,7 @@ from tests.conftest import (
     per_test,
 )
 
-from .conftest import ROLES, make_application_a, make_conversation_a
+from .conftest import ROLES, make_application_a, make_conversation_a, make_export_a
 from .test_money_permission_matrix import MONEY_EXPECTED
 
 ANON, A, B, OFF, APP, AUD = ROLES
@@ -213,18 +213,6 @@ def _kwargs(name, application, category, export, conversation=None, notification
         "export-download": {"pk": export.pk},
         "notification-read": {"pk": notification.pk if notification else 0},
     }.get(name, {})
-
-
-def make_export_a(kalamata_user):
-    """Municipality A's finished export (tasks run in the process without a broker)."""
-    from grants.exports import services
-    from grants.models import Channel, ExportJob
-
-    job = services.export_job_create(
-        owner=kalamata_user, report="operations", fmt="csv", filters={}, channel=Channel.API
-    )
-    services.export_job_build(job_id=job.pk)
-    return ExportJob.objects.get(pk=job.pk)
 
 
 @pytest.fixture(scope="module")

@@ -108,7 +108,13 @@ def built(module_db):
         officer2 = make_staff("officer2")
         included_a = included_application(programme, kalamata, catalogue[:2], officer, approver)
         money = make_money_a(included_a, users["municipality_a"], officer, officer2, approver)
-    return {"users": users, "money_a": money}
+    return {
+        "users": users,
+        "money_a": money,
+        "programme": programme,
+        "regional_unit": regional_unit,
+        "catalogue": catalogue,
+    }
 
 
 users, money_a = per_test("users", "built"), per_test("money_a", "built")

@@ -1,6 +1,8 @@
 """Shared fixtures: a small world (a programme, a few municipalities, one user per role) built
 through the real ORM on PostgreSQL. Loading the full reference data is tested on its own."""
 
+import copy
+import inspect
 import os
 from decimal import Decimal
 
@@ -83,18 +85,15 @@ def mfa_off(settings):
     settings.MFA_REQUIRED = False
 
 
-@pytest.fixture
-def region(db):
+def make_region():
     return Region.objects.create(code="EL65", name="ΠΕΛΟΠΟΝΝΗΣΟΥ", category=RegionCategory.LESS_DEVELOPED)
 
 
-@pytest.fixture
-def regional_unit(region):
+def make_regional_unit(region):
     return RegionalUnit.objects.create(code="44", name="Μεσσηνίας", region=region)
 
 
-@pytest.fixture
-def programme(db):
+def make_programme():
     return Programme.objects.create(
         code="SMART-CITIES",
         title="Έξυπνες Πόλεις",
@@ -103,6 +102,21 @@ def programme(db):
         min_projects=1,
         max_projects=20,
     )
+
+
+@pytest.fixture
+def region(db):
+    return make_region()
+
+
+@pytest.fixture
+def regional_unit(region):
+    return make_regional_unit(region)
+
+
+@pytest.fixture
+def programme(db):
+    return make_programme()
 
 
 def make_municipality(regional_unit, code, name, pop2011, pop2021=None, eligible=True):
@@ -117,29 +131,45 @@ def make_municipality(regional_unit, code, name, pop2011, pop2021=None, eligible
     )
 
 
-@pytest.fixture
-def kalamata(regional_unit):
+def make_kalamata(regional_unit):
     return make_municipality(regional_unit, "4401", "ΔΗΜΟΣ ΚΑΛΑΜΑΤΑΣ", 69849, 71894)
 
 
-@pytest.fixture
-def pyli(regional_unit):
+def make_pyli(regional_unit):
     return make_municipality(regional_unit, "2603", "ΔΗΜΟΣ ΠΥΛΗΣ", 14343, 12915)
 
 
-@pytest.fixture
-def category(db):
+def make_category():
     return Category.objects.create(order=1, title_el="Βιώσιμη Μετακίνηση", title_en="Mobility")
 
 
-@pytest.fixture
-def catalogue(category):
+def make_catalogue(category):
     return [
         CatalogueProject.objects.create(
             code=f"T{i:02d}", title_el=f"Έργο {i}", title_en=f"Project {i}", category=category
         )
         for i in range(1, 13)
     ]
+
+
+@pytest.fixture
+def kalamata(regional_unit):
+    return make_kalamata(regional_unit)
+
+
+@pytest.fixture
+def pyli(regional_unit):
+    return make_pyli(regional_unit)
+
+
+@pytest.fixture
+def category(db):
+    return make_category()
+
+
+@pytest.fixture
+def catalogue(category):
+    return make_catalogue(category)
 
 
 # Every test account's password: the API, portal and account tests log in with it.
@@ -153,30 +183,50 @@ def _user(username, *groups, **extra):
     return user
 
 
+# The staff accounts the fixtures below make: (username, groups).
+STAFF = {
+    "officer": (roles.OFFICERS,),
+    "officer2": (roles.OFFICERS,),
+    "approver": (roles.APPROVERS,),
+    "auditor": (roles.AUDITORS,),
+    "both": (roles.OFFICERS, roles.APPROVERS),
+}
+
+
+def make_staff(username):
+    return _user(username, *STAFF[username], is_staff=True)
+
+
+def make_municipality_user(username, municipality):
+    user = _user(username, roles.MUNICIPALITIES)
+    MunicipalityAccount.objects.create(user=user, municipality=municipality)
+    return user
+
+
 @pytest.fixture
 def officer(db):
-    return _user("officer", roles.OFFICERS, is_staff=True)
+    return make_staff("officer")
 
 
 @pytest.fixture
 def officer2(db):
-    return _user("officer2", roles.OFFICERS, is_staff=True)
+    return make_staff("officer2")
 
 
 @pytest.fixture
 def approver(db):
-    return _user("approver", roles.APPROVERS, is_staff=True)
+    return make_staff("approver")
 
 
 @pytest.fixture
 def auditor(db):
-    return _user("auditor", roles.AUDITORS, is_staff=True)
+    return make_staff("auditor")
 
 
 @pytest.fixture
 def officer_approver(db):
     """One person holding both roles: may propose and may include, never both on one application."""
-    return _user("both", roles.OFFICERS, roles.APPROVERS, is_staff=True)
+    return make_staff("both")
 
 
 @pytest.fixture
@@ -186,16 +236,105 @@ def superuser(db):
 
 @pytest.fixture
 def kalamata_user(kalamata):
-    user = _user("kalamata", roles.MUNICIPALITIES)
-    MunicipalityAccount.objects.create(user=user, municipality=kalamata)
-    return user
+    return make_municipality_user("kalamata", kalamata)
 
 
 @pytest.fixture
 def pyli_user(pyli):
-    user = _user("pyli", roles.MUNICIPALITIES)
-    MunicipalityAccount.objects.create(user=user, municipality=pyli)
-    return user
+    return make_municipality_user("pyli", pyli)
+
+
+# --- data built once for a module --------------------------------------------------------------------
+# Most of a small test's time went on building its world (a programme, municipalities, accounts, an
+# application walked through the workflow, each step audited): the same rows for every test of a file.
+# A module that asks for `module_db` builds them once, inside a transaction that stays open for the
+# module and is rolled back at its end; pytest-django's `db` then runs each test in a savepoint within
+# it, so what a test writes is gone before the next one starts, as before. Each test gets its own
+# copies of the built instances (`per_test`), so what one test changes in memory the next never sees.
+# A transactional test (`transactional_db`, `live_server`) must not run in such a module.
+
+
+@pytest.fixture(scope="module")
+def module_db(request, django_db_setup, django_db_blocker):
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    # `registry` takes its rows in the empty database: take them before this module's rows exist.
+    module_items = [item for item in request.session.items if item.module is request.module]
+    if any("registry" in item.fixturenames for item in module_items):
+        request.getfixturevalue("_reference_rows")
+    # The function-scoped fixtures above (fast hasher, MFA off) are not active yet when a
+    # module-scoped fixture builds: the same settings for the module's whole life.
+    settings = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], MFA_REQUIRED=False
+    )
+    settings.enable()
+    atomic = transaction.atomic()
+    with django_db_blocker.unblock():
+        atomic.__enter__()
+    try:
+        # The module's fixture builds its rows `with module_db.unblock():`; its tests ask for `db` as usual.
+        yield django_db_blocker
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+        settings.disable()
+
+
+def per_test(name, source, key=None):
+    """A test's own copy of `source`'s (a module-scoped fixture's) entry `key` (its name by default), as
+    built: the rows are as built again at each test's start, since each test's writes are rolled back.
+    `source` is a dict; a copy shares nothing with the next test's copy."""
+
+    def fixture(**fixtures):
+        return copy.deepcopy(fixtures[source][key or name])
+
+    # Named in the signature, not looked up while the test runs: pytest then sets the module's
+    # fixture up before `db` opens the test's savepoint, not inside it (where the test's rollback
+    # would take the module's rows with it).
+    fixture.__signature__ = inspect.Signature(
+        [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in (source, "db")]
+    )
+    return pytest.fixture(name=name)(fixture)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_listed_once():
+    """Each test's client loads the middleware afresh, and WhiteNoise's then lists every static file
+    through the finders (a stat, a content type and a look for compressed variants of each): about
+    60 ms, which every test that makes a request paid, six times over in the API's permission matrix.
+    The files do not change during a run, so the first listing serves every later client that has
+    the same settings; a test that changes them (DEBUG's max-age, STATIC_URL) gets a listing of its
+    own. The responses are still WhiteNoise's own, built from the real files."""
+    from django.conf import settings
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    list_files = WhiteNoiseMiddleware.add_files_from_finders
+    listings = {}
+
+    def add_files_from_finders(self):
+        key = (
+            self.static_prefix,
+            self.max_age,
+            self.allow_all_origins,
+            self.charset,
+            self.add_headers_function,
+            self.index_file,
+            repr(getattr(settings, "WHITENOISE_MIMETYPES", None)),
+            tuple(settings.STATICFILES_FINDERS),
+            tuple(map(str, settings.STATICFILES_DIRS)),
+            tuple(settings.INSTALLED_APPS),
+        )
+        if key not in listings:
+            own, self.files = self.files, {}
+            list_files(self)
+            listings[key], self.files = self.files, own
+        self.files.update(listings[key])
+
+    WhiteNoiseMiddleware.add_files_from_finders = add_files_from_finders
+    yield
+    WhiteNoiseMiddleware.add_files_from_finders = list_files
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -296,14 +435,31 @@ def registry(db, _reference_rows):
     return Programme.objects.get(code="SMART-CITIES")
 
 
+def private_storages(root):
+    """STORAGES with the private files under `root`."""
+    from django.conf import settings
+
+    return {
+        **settings.STORAGES,
+        "private": {"BACKEND": "grants.storage.PrivateFileSystemStorage", "OPTIONS": {"location": root}},
+    }
+
+
+@pytest.fixture(scope="module")
+def module_private_root(tmp_path_factory):
+    """private_root for the files of rows built once for a module (module_db)."""
+    from django.test.utils import override_settings
+
+    root = tmp_path_factory.mktemp("private")
+    with override_settings(STORAGES=private_storages(root)):
+        yield root
+
+
 @pytest.fixture
 def private_root(settings, tmp_path):
     """Export files in a directory of the test's own, never in the checkout's private/."""
     root = tmp_path / "private"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {"BACKEND": "grants.storage.PrivateFileSystemStorage", "OPTIONS": {"location": root}},
-    }
+    settings.STORAGES = private_storages(root)
     return root
 
 
@@ -321,6 +477,10 @@ def _fresh_cache():
 @pytest.fixture
 def document_types(programme):
     """The seeded kinds of «Έξυπνες Πόλεις» (grants.reference.DOCUMENT_TYPES) for the test programme."""
+    return make_document_types(programme)
+
+
+def make_document_types(programme):
     from grants.models import DocumentType
     from grants.reference import DOCUMENT_TYPES
 

@@ -25,7 +25,6 @@ from rest_framework.test import APIClient
 from grants.mfa import services as mfa
 from grants.models import AuditEvent
 from tests.api.conftest import application_a  # noqa: F401  (fixture)
-from tests.api.test_permission_matrix import EXPECTED, _kwargs, endpoints, export_a  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -192,27 +191,6 @@ def test_another_users_device_does_not_verify_a_session(officer, officer2):
 
 
 # --- the API ---------------------------------------------------------------------------------------
-
-# The money chain's endpoints have their own matrix (tests/api/test_money_permission_matrix.py); the
-# second factor is held for them by the same middleware as for these.
-WRITES = [
-    (name, method)
-    for name, method in endpoints()
-    if method not in ("GET",) and name != "auth-token" and (name, method) in EXPECTED
-]
-
-
-@pytest.mark.parametrize(("name", "method"), WRITES)
-def test_api_writes_need_a_verified_session(name, method, officer, application_a, category, export_a):  # noqa: F811
-    expected, body = EXPECTED[(name, method)]
-    url = reverse(f"api:{name}", kwargs=_kwargs(name, application_a, category, export_a))
-    unverified = getattr(signed_in(officer, api=True), method.lower())(url, body, format="json")
-    assert unverified.status_code == 403 and unverified.json()["code"] == "mfa_required"
-    device, _codes = enrol(officer)
-    verified = getattr(signed_in(officer, verified_by=device, api=True), method.lower())(
-        url, body, format="json"
-    )
-    assert verified.status_code == expected["officer"], getattr(verified, "data", None)
 
 
 def test_token_authenticated_staff_requests_are_left_to_the_token(officer, category):

@@ -25,6 +25,10 @@ def _fresh_throttles():
 
 @pytest.fixture
 def application_a(programme, kalamata, catalogue):
+    return make_application_a(programme, kalamata, catalogue)
+
+
+def make_application_a(programme, kalamata, catalogue):
     application, _ = services.application_get_or_create(
         programme=programme, municipality=kalamata, channel=Channel.CODE
     )
@@ -60,8 +64,29 @@ def clients(users):
 
 
 @pytest.fixture
+def export_a(kalamata_user, application_a, private_root):
+    return make_export_a(kalamata_user)
+
+
+def make_export_a(kalamata_user):
+    """Municipality A's finished export (tasks run in the process without a broker)."""
+    from grants.exports import services
+    from grants.models import Channel, ExportJob
+
+    job = services.export_job_create(
+        owner=kalamata_user, report="operations", fmt="csv", filters={}, channel=Channel.API
+    )
+    services.export_job_build(job_id=job.pk)
+    return ExportJob.objects.get(pk=job.pk)
+
+
+@pytest.fixture
 def conversation_a(application_a, kalamata_user, document_types, private_root):
     """Municipality A's documents and thread: one document, one message with an attachment."""
+    return make_conversation_a(application_a, kalamata_user, document_types)
+
+
+def make_conversation_a(application_a, kalamata_user, document_types):
     from grants import conversation, documents
     from tests import files
 

@@ -6,9 +6,22 @@ here for every route of grants.api.views_money."""
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from grants.models import Contract, ExpenditureDeclaration, Payment
-from tests.delivery.conftest import included_a, money_a  # noqa: F401 (fixtures)
+from tests.conftest import (
+    make_catalogue,
+    make_category,
+    make_kalamata,
+    make_municipality_user,
+    make_programme,
+    make_pyli,
+    make_region,
+    make_regional_unit,
+    make_staff,
+    per_test,
+)
+from tests.delivery.conftest import included_application, make_money_a
 
 from .conftest import ROLES
 
@@ -71,6 +84,40 @@ MONEY_EXPECTED = {
     # Every role reads the report (a municipality its own operations).
     ("report-absorption", "GET"): (status(401, 200, 200, 200, 200, 200), None),
 }
+
+
+@pytest.fixture(scope="module")
+def built(module_db):
+    """The accounts and A's money records, built once for the module (tests/conftest.py: module_db):
+    every test and every role meets them as built, since their writes are rolled back."""
+    with module_db.unblock():
+        regional_unit = make_regional_unit(make_region())
+        programme = make_programme()
+        kalamata, pyli = make_kalamata(regional_unit), make_pyli(regional_unit)
+        catalogue = make_catalogue(make_category())
+        users = {
+            "anonymous": None,
+            "municipality_a": make_municipality_user("kalamata", kalamata),
+            "municipality_b": make_municipality_user("pyli", pyli),
+            **{role: make_staff(role) for role in ("officer", "approver", "auditor")},
+        }
+        for user in users.values():
+            if user is not None:
+                Token.objects.create(user=user)
+        officer, approver = users["officer"], users["approver"]
+        officer2 = make_staff("officer2")
+        included_a = included_application(programme, kalamata, catalogue[:2], officer, approver)
+        money = make_money_a(included_a, users["municipality_a"], officer, officer2, approver)
+    return {
+        "users": users,
+        "money_a": money,
+        "programme": programme,
+        "regional_unit": regional_unit,
+        "catalogue": catalogue,
+    }
+
+
+users, money_a = per_test("users", "built"), per_test("money_a", "built")
 
 
 def _kwargs(name, world):

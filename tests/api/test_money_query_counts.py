@@ -7,21 +7,22 @@ import pytest
 from django.urls import reverse
 
 from grants.delivery import declarations, payments
-from tests.delivery.conftest import (  # noqa: F401 (fixtures)
-    included_a,
-    included_application,
-    make_contract,
-    make_declaration,
-    money_a,
-)
+from tests.conftest import per_test
+from tests.delivery.conftest import included_application, make_contract, make_declaration
 
-from .test_money_permission_matrix import MONEY_EXPECTED
+from .test_money_permission_matrix import MONEY_EXPECTED, built  # noqa: F401 (fixture)
 from .test_query_counts import measure
 
 MONEY_LISTS = sorted(
     name
     for name, method in MONEY_EXPECTED
     if method == "GET" and name.endswith(("-list", "report-absorption"))
+)
+
+
+# The money matrix's accounts and A's money records, built once for this module too (module_db).
+users, money_a, programme, regional_unit, catalogue = (
+    per_test(name, "built") for name in ("users", "money_a", "programme", "regional_unit", "catalogue")
 )
 
 

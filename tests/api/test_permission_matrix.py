@@ -5,14 +5,28 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import URLPattern, reverse
+from rest_framework.authtoken.models import Token
 
 from grants.api import urls as api_urls
 from grants.models import Application
 from projects.models import Selection
 from tests import files
-from tests.conftest import PASSWORD
+from tests.conftest import (
+    PASSWORD,
+    make_catalogue,
+    make_category,
+    make_document_types,
+    make_kalamata,
+    make_municipality_user,
+    make_programme,
+    make_pyli,
+    make_region,
+    make_regional_unit,
+    make_staff,
+    per_test,
+)
 
-from .conftest import ROLES
+from .conftest import ROLES, make_application_a, make_conversation_a, make_export_a
 from .test_money_permission_matrix import MONEY_EXPECTED
 
 ANON, A, B, OFF, APP, AUD = ROLES
@@ -201,25 +215,47 @@ def _kwargs(name, application, category, export, conversation=None, notification
     }.get(name, {})
 
 
-@pytest.fixture
-def export_a(kalamata_user, application_a, private_root):
-    """Municipality A's finished export (tasks run in the process without a broker)."""
-    from grants.exports import services
-    from grants.models import Channel, ExportJob
-
-    job = services.export_job_create(
-        owner=kalamata_user, report="operations", fmt="csv", filters={}, channel=Channel.API
-    )
-    services.export_job_build(job_id=job.pk)
-    return ExportJob.objects.get(pk=job.pk)
-
-
-@pytest.fixture
-def notification_a(kalamata_user, application_a):
-    """A notification in municipality A's inbox."""
+@pytest.fixture(scope="module")
+def built(module_db, module_private_root):
+    """The matrix's world, built once for the module (tests/conftest.py: module_db): every role meets
+    it as built, since each test's writes, and each role's, are rolled back."""
     from grants.models import Notification
 
-    return Notification.objects.create(recipient=kalamata_user, kind="status", application=application_a)
+    with module_db.unblock():
+        regional_unit = make_regional_unit(make_region())
+        programme = make_programme()
+        kalamata, pyli = make_kalamata(regional_unit), make_pyli(regional_unit)
+        category = make_category()
+        catalogue = make_catalogue(category)
+        users = {
+            "anonymous": None,
+            "municipality_a": make_municipality_user("kalamata", kalamata),
+            "municipality_b": make_municipality_user("pyli", pyli),
+            **{role: make_staff(role) for role in (OFF, APP, AUD)},
+        }
+        for user in users.values():
+            if user is not None:
+                Token.objects.create(user=user)
+        application_a = make_application_a(programme, kalamata, catalogue)
+        export_a = make_export_a(users[A])
+        conversation_a = make_conversation_a(application_a, users[A], make_document_types(programme))
+        notification_a = Notification.objects.create(
+            recipient=users[A], kind="status", application=application_a
+        )
+    return {
+        "users": users,
+        "application_a": application_a,
+        "category": category,
+        "export_a": export_a,
+        "conversation_a": conversation_a,
+        "notification_a": notification_a,
+    }
+
+
+users, application_a, category, export_a, conversation_a, notification_a = (
+    per_test(name, "built")
+    for name in ("users", "application_a", "category", "export_a", "conversation_a", "notification_a")
+)
 
 
 @pytest.mark.parametrize(("name", "method"), [e for e in endpoints() if e not in MONEY_EXPECTED])

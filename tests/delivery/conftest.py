@@ -158,6 +158,10 @@ def make_declaration(contract, user, amount="10000.00", **extra):
 def money_a(included_a, kalamata_user, officer, officer2, approver):
     """A contract with a verified, a declared and a rejected invoice, and an authorised and a
     prepared payment: every state a list shows."""
+    return make_money_a(included_a, kalamata_user, officer, officer2, approver)
+
+
+def make_money_a(included_a, kalamata_user, officer, officer2, approver):
     contract = make_contract(included_a, kalamata_user)
     verified = make_declaration(contract, kalamata_user, "10000.00")
     verified = declarations.declaration_act(

@@ -8,21 +8,71 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from rest_framework.authtoken.models import Token
 
 from grants.delivery import amendments as svc
 from grants.delivery import indicators, progress
 from grants.models import Amendment, AmendmentState, Application
+from grants.services import application_get_or_create
+from projects.services import selection_add
 from tests.api.conftest import ROLES, client_for
+from tests.conftest import (
+    make_catalogue,
+    make_category,
+    make_kalamata,
+    make_municipality_user,
+    make_programme,
+    make_pyli,
+    make_region,
+    make_regional_unit,
+    make_staff,
+    per_test,
+)
 
-from .conftest import contract
+from .conftest import contract, include
 
 ANON, A, B, OFF, APP, AUD = ROLES
 APPROVAL = {"decision_ada": "ΨΓΡ1465ΧΞ7-9ΑΒ", "decision_date": "2025-05-20"}
 
 
-@pytest.fixture
-def users(kalamata_user, pyli_user, officer, approver, auditor):
-    return {A: kalamata_user, B: pyli_user, OFF: officer, APP: approver, AUD: auditor, ANON: None}
+@pytest.fixture(scope="module")
+def built(module_db):
+    """The accounts and Kalamata's included operation, which every test here asks for, built once for
+    the module (tests/conftest.py: module_db) in the order its fixtures made them, in English as the
+    delivery tests' fixtures were."""
+    with module_db.unblock(), translation.override("en"):
+        regional_unit = make_regional_unit(make_region())
+        programme = make_programme()
+        kalamata, pyli = make_kalamata(regional_unit), make_pyli(regional_unit)
+        users = {
+            A: make_municipality_user("kalamata", kalamata),
+            B: make_municipality_user("pyli", pyli),
+            **{role: make_staff(role) for role in (OFF, APP, AUD)},
+            ANON: None,
+        }
+        for user in users.values():
+            if user is not None:
+                Token.objects.create(user=user)
+        catalogue = make_catalogue(make_category())
+        app, _ = application_get_or_create(programme=programme, municipality=kalamata)
+        for project in catalogue[:3]:
+            selection_add(application=app, project=project, amount="100000", actor=users[A])
+        included = include(app, municipality_user=users[A], officer=users[OFF], approver=users[APP])
+    return {
+        "users": users,
+        "kalamata_user": users[A],
+        "officer": users[OFF],
+        "approver": users[APP],
+        "catalogue": catalogue,
+        "included": included,
+    }
+
+
+users, kalamata_user, officer, approver, catalogue, included = (
+    per_test(name, "built")
+    for name in ("users", "kalamata_user", "officer", "approver", "catalogue", "included")
+)
 
 
 def english_client(user):

@@ -7,14 +7,80 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from grants.delivery import amendments, payments
 from grants.models import Contract, ExpenditureDeclaration, Payment, PaymentState
 from tests.api.conftest import client_for
+from tests.conftest import (
+    make_catalogue,
+    make_category,
+    make_kalamata,
+    make_municipality_user,
+    make_programme,
+    make_pyli,
+    make_region,
+    make_regional_unit,
+    make_staff,
+    per_test,
+)
 
-from .conftest import make_contract, make_declaration, next_adam, valid_afm
+from .conftest import included_application, make_contract, make_declaration, next_adam, valid_afm
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def built(module_db):
+    """Kalamata's included operation and the accounts, built once for the module (tests/conftest.py:
+    module_db), in the order the tests' fixtures made them; what only some tests ask for (the money
+    records, Pyli's operation, officer2, the officer-approver) is still made by each of those tests."""
+    with module_db.unblock(), translation.override("en"):
+        region = make_region()
+        regional_unit = make_regional_unit(region)
+        built = {"region": region, "regional_unit": regional_unit, "programme": make_programme()}
+        built["kalamata"], built["pyli"] = make_kalamata(regional_unit), make_pyli(regional_unit)
+        built["catalogue"] = make_catalogue(make_category())
+        built["officer"], built["approver"] = make_staff("officer"), make_staff("approver")
+        built["included_a"] = included_application(
+            built["programme"], built["kalamata"], built["catalogue"][:2], built["officer"], built["approver"]
+        )
+        built["kalamata_user"] = make_municipality_user("kalamata", built["kalamata"])
+        built["pyli_user"] = make_municipality_user("pyli", built["pyli"])
+        built["auditor"] = make_staff("auditor")
+    return built
+
+
+(
+    region,
+    regional_unit,
+    programme,
+    kalamata,
+    pyli,
+    catalogue,
+    officer,
+    approver,
+    included_a,
+    kalamata_user,
+    pyli_user,
+    auditor,
+) = (
+    per_test(name, "built")
+    for name in (
+        "region",
+        "regional_unit",
+        "programme",
+        "kalamata",
+        "pyli",
+        "catalogue",
+        "officer",
+        "approver",
+        "included_a",
+        "kalamata_user",
+        "pyli_user",
+        "auditor",
+    )
+)
 
 PAST = "2025-11-01"
 

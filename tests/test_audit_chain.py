@@ -73,6 +73,7 @@ def test_a_fresh_trail_holds_and_says_so_in_greek(db, kalamata):
         assert event.chain_hash == audit_chain.event_hash(before.chain_hash, event.chain_content())
 
 
+@pytest.mark.slow
 def test_the_demo_trail_holds(db, settings):
     settings.DEBUG = True
     settings.DEMO_PASSWORD = "demo-pass-for-tests"

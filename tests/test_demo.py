@@ -68,6 +68,7 @@ def test_refused_when_debug_is_off(db, settings):
     assert AuditEvent.objects.count() == 0
 
 
+@pytest.mark.slow
 def test_demo_builds_everything_once(db, demo_settings):
     out = StringIO()
     call_command("load_demo", stdout=out)

@@ -60,6 +60,7 @@ def _counts(auditor):
     return counts
 
 
+@pytest.mark.slow
 def test_report_pages_and_api_twins_run_as_many_queries_for_2_rows_as_for_20(
     programme, regional_unit, catalogue, officer, approver, auditor, monkeypatch
 ):

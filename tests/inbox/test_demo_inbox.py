@@ -3,6 +3,7 @@ backend prints what would be sent), the call stays open, and the demo's history 
 
 import datetime
 
+import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils import timezone
 from grants.models import Municipality, Notification, Programme
 
 
+@pytest.mark.slow
 def test_demo_accounts_municipalities_and_an_open_call(db, settings):
     settings.DEBUG = True
     settings.DEMO_PASSWORD = "demo-pass-for-tests"

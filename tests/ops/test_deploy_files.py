@@ -53,6 +53,7 @@ def test_gunicorn_refuses_debug():
     assert "refusing to start with DEBUG on" in done.stderr
 
 
+@pytest.mark.slow
 def test_gunicorn_starts_without_debug():
     done = gunicorn_check_config()
     assert done.returncode == 0, done.stderr

@@ -50,6 +50,7 @@ WEAK_KEYS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key, reason", WEAK_KEYS[:2])
 def test_a_weak_secret_key_stops_check_with_a_message_naming_it(key, reason):
     # The settings refuse the key as they load, whichever the reason (secret_key.problem's): two keys
@@ -68,6 +69,7 @@ def test_each_weak_secret_key_fails_the_check_naming_the_reason(key, reason):
     assert "grants.E001" in str(refused.value) and reason in str(refused.value)
 
 
+@pytest.mark.slow
 def test_a_weak_secret_key_stops_the_wsgi_application_and_celery_too():
     env = {"PATH": os.environ["PATH"], "DATABASE_URL": "sqlite://:memory:", "SECRET_KEY": "short", **SMTP}
     for module in ("config.wsgi", "config.celery"):
@@ -78,23 +80,27 @@ def test_a_weak_secret_key_stops_the_wsgi_application_and_celery_too():
         assert result.returncode != 0 and "SECRET_KEY has 5 characters" in result.stderr, module
 
 
+@pytest.mark.slow
 def test_a_strong_key_with_smtp_passes():
     result = manage("check", SECRET_KEY=STRONG, **SMTP)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_demo_needs_no_key_and_prints_mail():
     result = manage("check", DEBUG="1")
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_the_console_backend_is_refused_when_chosen_by_default():
     result = manage("check", SECRET_KEY=STRONG)
     assert result.returncode != 0
     assert "grants.E002" in result.stderr and "EMAIL_HOST" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_console_backend_is_accepted_when_named():
     result = manage(
         "check", SECRET_KEY=STRONG, EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend"
@@ -102,6 +108,7 @@ def test_the_console_backend_is_accepted_when_named():
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_smtp_is_configured_from_the_environment():
     code = (
         "from django.conf import settings as s; "
@@ -142,6 +149,7 @@ def test_the_documented_example_key_is_the_one_refused():
     assert line.removeprefix("SECRET_KEY=") == secret_key.DOCUMENTED_EXAMPLE
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", ["1", "true", "on"])
 def test_make_serve_refuses_debug_before_starting_anything(value):
     result = subprocess.run(

@@ -4,9 +4,12 @@ once: unchanged files keep their compressed copies, a changed file is compressed
 import gzip
 import os
 
+import pytest
+
 from grants.storage import UpToDateCompressor
 
 
+@pytest.mark.slow
 def test_an_unchanged_file_is_not_compressed_again_and_a_changed_one_is(tmp_path):
     script = tmp_path / "app.js"
     script.write_text("let grants = 1;\n" * 200)

@@ -51,6 +51,23 @@ def users(kalamata_user, pyli_user, officer, approver, auditor):
     }
 
 
+def make_role_users(kalamata, pyli):
+    """The accounts of every role, with their API tokens, for a module's world built once (module_db):
+    the same people the `users` fixture gives a single test."""
+    from tests.conftest import make_municipality_user, make_staff
+
+    users = {
+        "anonymous": None,
+        "municipality_a": make_municipality_user("kalamata", kalamata),
+        "municipality_b": make_municipality_user("pyli", pyli),
+        **{role: make_staff(role) for role in ("officer", "approver", "auditor")},
+    }
+    for user in users.values():
+        if user is not None:
+            Token.objects.create(user=user)
+    return users
+
+
 def client_for(user) -> APIClient:
     client = APIClient()
     if user is not None:

@@ -6,14 +6,12 @@ here for every route of grants.api.views_money."""
 import pytest
 from django.db import transaction
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from grants.models import Contract, ExpenditureDeclaration, Payment
 from tests.conftest import (
     make_catalogue,
     make_category,
     make_kalamata,
-    make_municipality_user,
     make_programme,
     make_pyli,
     make_region,
@@ -23,7 +21,7 @@ from tests.conftest import (
 )
 from tests.delivery.conftest import included_application, make_money_a
 
-from .conftest import ROLES
+from .conftest import ROLES, make_role_users
 
 
 def status(anon, a, b, officer, approver, auditor):
@@ -95,15 +93,7 @@ def built(module_db):
         programme = make_programme()
         kalamata, pyli = make_kalamata(regional_unit), make_pyli(regional_unit)
         catalogue = make_catalogue(make_category())
-        users = {
-            "anonymous": None,
-            "municipality_a": make_municipality_user("kalamata", kalamata),
-            "municipality_b": make_municipality_user("pyli", pyli),
-            **{role: make_staff(role) for role in ("officer", "approver", "auditor")},
-        }
-        for user in users.values():
-            if user is not None:
-                Token.objects.create(user=user)
+        users = make_role_users(kalamata, pyli)
         officer, approver = users["officer"], users["approver"]
         officer2 = make_staff("officer2")
         included_a = included_application(programme, kalamata, catalogue[:2], officer, approver)

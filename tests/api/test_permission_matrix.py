@@ -5,7 +5,6 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import URLPattern, reverse
-from rest_framework.authtoken.models import Token
 
 from grants.api import urls as api_urls
 from grants.models import Application
@@ -17,16 +16,14 @@ from tests.conftest import (
     make_category,
     make_document_types,
     make_kalamata,
-    make_municipality_user,
     make_programme,
     make_pyli,
     make_region,
     make_regional_unit,
-    make_staff,
     per_test,
 )
 
-from .conftest import ROLES, make_application_a, make_conversation_a, make_export_a
+from .conftest import ROLES, make_application_a, make_conversation_a, make_export_a, make_role_users
 from .test_money_permission_matrix import MONEY_EXPECTED
 
 ANON, A, B, OFF, APP, AUD = ROLES
@@ -227,15 +224,7 @@ def built(module_db, module_private_root):
         kalamata, pyli = make_kalamata(regional_unit), make_pyli(regional_unit)
         category = make_category()
         catalogue = make_catalogue(category)
-        users = {
-            "anonymous": None,
-            "municipality_a": make_municipality_user("kalamata", kalamata),
-            "municipality_b": make_municipality_user("pyli", pyli),
-            **{role: make_staff(role) for role in (OFF, APP, AUD)},
-        }
-        for user in users.values():
-            if user is not None:
-                Token.objects.create(user=user)
+        users = make_role_users(kalamata, pyli)
         application_a = make_application_a(programme, kalamata, catalogue)
         export_a = make_export_a(users[A])
         conversation_a = make_conversation_a(application_a, users[A], make_document_types(programme))

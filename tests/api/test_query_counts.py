@@ -8,7 +8,6 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from grants import services
 from grants.imports import matching
@@ -21,16 +20,14 @@ from tests.conftest import (
     make_document_types,
     make_kalamata,
     make_municipality,
-    make_municipality_user,
     make_programme,
     make_pyli,
     make_region,
     make_regional_unit,
-    make_staff,
     per_test,
 )
 
-from .conftest import make_application_a, make_conversation_a
+from .conftest import make_application_a, make_conversation_a, make_role_users
 from .test_money_permission_matrix import MONEY_EXPECTED
 from .test_permission_matrix import endpoints
 
@@ -115,15 +112,7 @@ def built(module_db, module_private_root):
         programme = make_programme()
         kalamata, pyli = make_kalamata(regional_unit), make_pyli(regional_unit)
         catalogue = make_catalogue(make_category())
-        users = {
-            "anonymous": None,
-            "municipality_a": make_municipality_user("kalamata", kalamata),
-            "municipality_b": make_municipality_user("pyli", pyli),
-            **{role: make_staff(role) for role in ("officer", "approver", "auditor")},
-        }
-        for user in users.values():
-            if user is not None:
-                Token.objects.create(user=user)
+        users = make_role_users(kalamata, pyli)
         application_a = make_application_a(programme, kalamata, catalogue)
         an_export_each(users)
         make_conversation_a(application_a, users["municipality_a"], make_document_types(programme))

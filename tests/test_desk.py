@@ -197,6 +197,22 @@ def test_the_unanswered_short_list_is_the_same_however_many_wait(client, world, 
     assert unanswered() == few
 
 
+def test_messages_sent_in_the_same_instant_are_ordered_by_id(client, world, officer):
+    """The latest message is the last written when two share a time (a reply in the same transaction
+    as an import, say): the desk's count and the list it links to both break the tie by id."""
+    when = timezone.now() - datetime.timedelta(days=1)
+    for key, sides in [("r2", ("municipality", "authority")), ("s2", ("authority", "municipality"))]:
+        for side in sides:
+            Message.objects.create(
+                application=world[key], side=side, author_name="x", body="δ", created_at=when
+            )
+    _response, desk = desk_of(login(client, officer))
+    (queue,) = [q for q in desk.queues if q.key == "unanswered"]
+    assert queue.count == 2  # r1 (the fixture's question) and s2
+    assert sorted(a.pk for a in queue.items) == sorted([world["r1"].pk, world["s2"].pk])
+    assert list_count(client, queue.url) == 2
+
+
 # --- the portal's to-dos ------------------------------------------------------------------------
 
 

@@ -184,7 +184,17 @@ class Message(models.Model):
         ordering = ["application", "created_at", "id"]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
-        indexes = [models.Index(fields=["application", "created_at"], name="grants_message_app_time_idx")]
+        indexes = [
+            # The thread in either order, and each application's latest message and its side read from
+            # the index alone (the desk's «messages waiting for an answer», grants.desk).
+            models.Index(
+                fields=["application", "-created_at", "-id"],
+                include=["side"],
+                name="grants_message_latest_idx",
+            ),
+            # The newest messages of one side (the desk's short list), without sorting them all.
+            models.Index(fields=["side", "-created_at", "-id"], name="grants_message_side_time_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(side__in=MessageSide.values), name="grants_message_side"

@@ -19,6 +19,7 @@ from grants import caps, deadlines, services
 from grants.filters import ApplicationFilterSet, application_search_q
 from grants.formatting import date_gr, datetime_gr, eur, format_int
 from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
+from grants.pagination import by_keys
 
 from .amendments import decision_panel
 from .audit import render_history
@@ -91,6 +92,15 @@ class TotalsPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return self.totals["n"]
+
+    def page(self, number):
+        # Paginator.page with the slice read by its keys first (grants.pagination.by_keys).
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(by_keys(self.object_list, bottom, top), number, self)
 
 
 @admin.register(Application)

@@ -58,15 +58,24 @@ class MunicipalityFilterSet(SearchMixin, df.FilterSet):
 
 def application_search_q(term: str) -> Q | None:
     """search_q over applications by their municipality (folded name, ELSTAT code) or their own
-    codes (MIS, ΑΔΑ), the municipality part as a subquery: an OR across the join would read every
-    municipality for every search; this way the municipality's indexes (trigram, code) find them."""
-    municipality = search_q(
-        term, MunicipalityFilterSet.folded_search_fields, MunicipalityFilterSet.exact_search_fields
-    )
+    codes (MIS, ΑΔΑ). The applications whose own code is the term are looked up first (an indexed
+    equality, almost always none), so that what is left is a condition on the municipality alone:
+    PostgreSQL then finds the municipalities by their indexes (trigram, code) or walks them in name
+    order, and joins their applications. An OR of the municipality's columns with the application's
+    would be tested on every application joined to every municipality. When some application has the
+    code, its municipality joins the municipality's condition (by its unique code, indexed too) and
+    the application itself the whole one, so that its municipality's other applications stay out."""
+    exact = ApplicationFilterSet.exact_search_fields
+    via_municipality = tuple(f for f in exact if f.startswith("municipality__"))
+    municipality = search_q(term, ApplicationFilterSet.folded_search_fields, via_municipality)
     if municipality is None:
         return None
-    own = search_q(term, (), ("mis_code", "decision_ada"))
-    return Q(municipality__in=Municipality.objects.filter(municipality).values("pk")) | own
+    own = search_q(term, (), tuple(f for f in exact if f not in via_municipality))
+    coded = list(Application.objects.filter(own).values_list("pk", "municipality__elstat_code"))
+    if not coded:
+        return municipality
+    ids, codes = zip(*coded, strict=True)
+    return (municipality | Q(municipality__elstat_code__in=set(codes))) & (municipality | Q(pk__in=ids))
 
 
 class ApplicationFilterSet(SearchMixin, df.FilterSet):

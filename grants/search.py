@@ -11,8 +11,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grants import roles, selectors
-from grants.filters import ApplicationFilterSet, MunicipalityFilterSet
+from grants.filters import MunicipalityFilterSet, application_search_q
 from grants.models import Municipality
+from grants.pagination import by_keys
 from grants.text import search_q
 from projects.models import CatalogueProject
 
@@ -25,19 +26,12 @@ def _applications(user, term):
     tracking = TRACKING.match(term.strip())
     if tracking:
         return list(apps.filter(programme_id=int(tracking[1]), pk=int(tracking[2]))[:LIMIT])
-    # ApplicationFilterSet's rule, in two parts: the municipality's name or code, the application's codes.
-    exact = ApplicationFilterSet.exact_search_fields
-    via_municipality = tuple(f for f in exact if f.startswith("municipality__"))
-    by_municipality = search_q(term, ApplicationFilterSet.folded_search_fields, via_municipality)
-    if by_municipality is None:
+    condition = application_search_q(term)
+    if condition is None:
         return []
-    by_code = search_q(term, (), tuple(f for f in exact if f not in via_municipality))
-    # Two queries, merged: one OR across the join made PostgreSQL read every application and sort
-    # the matches; apart, the first walks the municipalities' name index until it has LIMIT.
-    first = list(apps.filter(by_municipality).order_by("municipality__name", "pk")[:LIMIT])
-    seen = {a.pk for a in first}
-    coded = [a for a in apps.filter(by_code).order_by("municipality__name", "pk")[:LIMIT] if a.pk not in seen]
-    return sorted(first + coded, key=lambda a: (a.municipality.name, a.pk))[:LIMIT]
+    # ApplicationFilterSet's rule; the first LIMIT found by their keys (grants.pagination.by_keys), so
+    # that the municipalities are walked in name order on their index until LIMIT match.
+    return list(by_keys(apps.filter(condition).order_by("municipality__name", "pk"), 0, LIMIT))
 
 
 def _municipalities(term):
@@ -46,7 +40,7 @@ def _municipalities(term):
     )
     if condition is None:
         return []
-    return list(Municipality.objects.filter(condition).order_by("name")[:LIMIT])
+    return list(by_keys(Municipality.objects.filter(condition).order_by("name"), 0, LIMIT))
 
 
 def _catalogue(term):

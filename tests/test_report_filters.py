@@ -10,6 +10,8 @@ import pytest
 from django.urls import reverse
 
 from grants import services, workflow
+from grants.filters import ApplicationFilterSet
+from grants.models import Application, Programme
 from grants.models import ApplicationStatus as S
 from projects import services as project_services
 
@@ -124,3 +126,28 @@ def test_caps_refuse_an_unknown_programme(client, programme, kalamata, auditor):
     assert page.status_code == 400 and "NOPE" in page.content.decode()
     assert download.status_code == 400 and "NOPE" in download.content.decode()
     assert client.get("/reports/caps/", {"programme": programme.code}).status_code == 200
+
+
+def test_an_application_found_by_its_own_code_comes_alone_and_by_its_municipality_with_the_others(
+    client, applications, officer, kalamata
+):
+    """The code (MIS, ΑΔΑ) is looked up apart from the municipality's name (grants.filters.
+    application_search_q): what it finds must still be that application only, not every application of
+    its municipality, in the FilterSet, the admin's list and the admin's totals alike."""
+    kal, _other = applications
+    second = Programme.objects.create(
+        code="SECOND", title="Άλλο", managing_authority="ΕΥΔ", total_budget=Decimal("1000000.00")
+    )
+    again, _ = services.application_get_or_create(programme=second, municipality=kalamata)
+    client.force_login(officer)
+
+    def found(term):
+        listed = ApplicationFilterSet({"q": term}, queryset=Application.objects.all()).qs
+        response = client.get(reverse("admin:grants_application_changelist"), {"q": term})
+        shown = [a.pk for a in response.context["cl"].result_list]
+        assert response.context["sc_totals"]["count"] == len(shown)
+        assert sorted(shown) == sorted(a.pk for a in listed)
+        return sorted(shown)
+
+    assert found(MIS) == found(ADA.lower()) == [kal.pk]
+    assert found("Καλαμάτα") == sorted([kal.pk, again.pk])

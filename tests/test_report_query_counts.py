@@ -101,7 +101,8 @@ def test_absorption_pages_of_the_database_equal_the_whole(
 def test_search_finds_applications_by_municipality_and_by_their_own_codes(
     programme, regional_unit, catalogue, officer, approver, auditor
 ):
-    """The application search's two queries (by municipality, by MIS or ΑΔΑ) merge in name order."""
+    """The application search finds by municipality and by MIS or ΑΔΑ, in name order, and a code brings
+    its own application only (grants.filters.application_search_q)."""
     from grants.search import search
 
     _add(programme, regional_unit, officer, approver, 0, 6)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grants import pagination, services
-from grants.admin.application import SELECTIONS_INLINE_MAX
+from grants.admin.application import SELECTIONS_INLINE_MAX, ApplicationAdmin
 from grants.models import AuditEvent, Channel
 from projects.models import CatalogueProject, Category, Selection
 from tests.conftest import make_municipality
@@ -153,8 +153,12 @@ def test_the_application_page_lists_the_progress_of_every_selection(
 
 
 def test_the_applications_list_counts_once_and_runs_the_same_queries_however_many_match(
-    client, officer, programme, regional_unit
+    client, officer, programme, regional_unit, monkeypatch
 ):
+    # Four to a page: 3 applications are one page (read as they are), 15 are four (read by their keys
+    # first, grants.pagination.by_keys), in as many queries.
+    monkeypatch.setattr(ApplicationAdmin, "list_per_page", 4)
+
     def page(params):
         with CaptureQueriesContext(connection) as captured:
             response = client.get(reverse("admin:grants_application_changelist"), params)
@@ -176,11 +180,20 @@ def test_the_applications_list_counts_once_and_runs_the_same_queries_however_man
         assert response.context["cl"].result_count == response.context["sc_totals"]["count"] == 3
         assert sum('COUNT(*) AS "__count" FROM "grants_application"' in s for s in sqls) == 1, params
         few[str(params)] = len(sqls)
+    # A search adds one query whatever the data: the applications whose own code (MIS, ΑΔΑ) is the term.
+    assert few[str({"q": "γεμειντε"})] == few[str({})] + 1
     apply(3, 12)
     for params in searches:
         response, sqls = page(params)
         assert response.context["cl"].result_count == 15
         assert len(sqls) == few[str(params)], params
+    # A page read by its keys is the plain list's slice: the same rows in the same order, whatever
+    # the column it is sorted by (-pk breaks the ties, as Django adds it).
+    for params in ({"q": "γεμειντε", "p": "2"}, {"q": "γεμειντε", "p": "4", "o": "-3"}, {"o": "2", "p": "3"}):
+        cl = page(params)[0].context["cl"]
+        first = (int(params["p"]) - 1) * 4
+        assert [a.pk for a in cl.result_list] == [a.pk for a in cl.queryset[first : first + 4]], params
+        assert 0 < len(cl.result_list) <= 4
 
 
 def test_the_selections_list_offers_the_project_as_typed_not_the_whole_catalogue(

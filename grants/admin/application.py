@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import HttpResponseRedirect
@@ -19,6 +18,7 @@ from grants import caps, deadlines, services
 from grants.filters import ApplicationFilterSet, application_search_q
 from grants.formatting import date_gr, datetime_gr, eur, format_int
 from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
+from grants.pagination import KeysFirstPaginator
 
 from .amendments import decision_panel
 from .audit import render_history
@@ -80,9 +80,10 @@ def list_totals(queryset) -> dict:
     )
 
 
-class TotalsPaginator(Paginator):
+class TotalsPaginator(KeysFirstPaginator):
     """Counts the pages by the list's totals: the one pass over the filtered rows (a search may match
-    tens of thousands) gives both the number the pages need and the sums shown above them."""
+    tens of thousands) gives both the number the pages need and the sums shown above them. The page
+    itself is read by its keys first (grants.pagination.by_keys)."""
 
     @cached_property
     def totals(self) -> dict:

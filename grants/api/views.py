@@ -26,6 +26,7 @@ from grants.filters import (
 )
 from grants.mfa import services as mfa_services
 from grants.models import Channel, Programme
+from grants.pagination import KeysFirstPaginator
 from projects import services as project_services
 from projects.models import CatalogueProject, Category, Selection
 
@@ -38,6 +39,13 @@ API = Channel.API
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class KeysFirstPagination(Pagination):
+    """Pages read by their keys first (grants.pagination.by_keys): a search for a common word walks the
+    municipalities' name index alone until the page is found, instead of reading every row it passes."""
+
+    django_paginator_class = KeysFirstPaginator
 
 
 class ApiView:
@@ -141,6 +149,7 @@ class TokenView(APIView):
 class MunicipalityViewSet(ApiView, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.MunicipalitySerializer
     filterset_class = MunicipalityFilterSet
+    pagination_class = KeysFirstPagination
     ordering_fields = ["name", "elstat_code", "population_2011", "population_2021"]
     ordering = ["name"]
 

@@ -32,5 +32,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("grants", "0025_search_indexes"), ("auth", "0012_alter_user_first_name_max_length")]
+    dependencies = [("grants", "0026_search_indexes"), ("auth", "0012_alter_user_first_name_max_length")]
     operations = [migrations.RunPython(forwards, backwards)]

@@ -12,7 +12,7 @@ FK_INDEX = "grants_application_municipality_id_887b72dd"
 
 
 class Migration(migrations.Migration):
-    dependencies = [("grants", "0024_absorption_and_application_summaries")]
+    dependencies = [("grants", "0025_message_latest_indexes")]
 
     operations = [
         migrations.AddIndex(

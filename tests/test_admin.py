@@ -14,8 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grants import services
+from grants.admin.application import list_totals
 from grants.formatting import date_gr, datetime_gr, eur
-from grants.models import Application, AuditEvent, Channel
+from grants.models import Application, AuditEvent, Channel, Region, RegionalUnit, RegionCategory
 from grants.workflow import transition
 from projects import services as project_services
 from projects.models import CatalogueProject, Selection
@@ -382,6 +383,60 @@ def test_application_list_shows_greek_amounts_and_totals(
         "included": "0,00 €",
         "to_be_included": "0,00 €",
     }
+
+
+def test_the_list_totals_read_from_the_summary_are_the_applications_own(
+    client, officer, programme, kalamata, pyli, region, catalogue
+):
+    """Unfiltered, or filtered by nothing but programme, status, region, regional unit and region
+    category, the list's number, whole number and totals come from the application summary (kept by
+    PostgreSQL); they equal the applications' own sums, and no aggregate reads the applications."""
+    other_region = Region.objects.create(code="EL30", name="ΑΤΤΙΚΗΣ", category=RegionCategory.TRANSITION)
+    athens = make_municipality(
+        RegionalUnit.objects.create(code="45", name="Αθηνών", region=other_region), "9186", "ΑΘΗΝΑΙΩΝ", 664046
+    )
+    plan = [
+        (kalamata, "1234567.89", "included"),
+        (pyli, "100000", "to_be_included"),
+        (athens, "2500", "draft"),
+    ]
+    for municipality, amount, status in plan:
+        app = new_app(programme, municipality)
+        project_services.selection_add(application=app, project=catalogue[0], amount=amount)
+        Application.objects.filter(pk=app.pk).update(status=status)
+    login(client, officer)
+    unit = kalamata.regional_unit
+    cases = [
+        {},
+        {"status__exact": "included"},
+        {"status__exact": "draft", "o": "-3"},
+        {"programme__id__exact": str(programme.pk)},
+        {"municipality__regional_unit__region__id__exact": str(region.pk)},
+        {"municipality__regional_unit__id__exact": str(unit.pk), "status__exact": "to_be_included"},
+        {"municipality__regional_unit__region__category__exact": "transition"},
+        {"status__exact": "rejected"},
+    ]
+    for params in cases:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("admin:grants_application_changelist"), params)
+        assert response.status_code == 200, params
+        cl = response.context["cl"]
+        own = list_totals(cl.queryset)
+        assert response.context["sc_totals"] == {
+            "count": own["n"],
+            "budget": eur(own["total_budget"] or 0),
+            "included": eur(own["total_included"] or 0),
+            "to_be_included": eur(own["total_to_be_included"] or 0),
+        }, params
+        assert cl.result_count == own["n"] and cl.full_result_count == 3, params
+        sqls = [q["sql"] for q in queries.captured_queries]
+        assert not [s for s in sqls if "SUM(" in s and 'FROM "grants_application"' in s], params
+        assert not [s for s in sqls if 'COUNT(*) AS "__count" FROM "grants_application"' in s], params
+    # A filter the summary is not kept by (eligibility) sums the applications themselves.
+    response = client.get(
+        reverse("admin:grants_application_changelist"), {"municipality__eligible__exact": "1"}
+    )
+    assert response.context["sc_totals"]["count"] == 3
 
 
 def test_audit_list_shows_dates_day_first(client, officer, programme, kalamata):

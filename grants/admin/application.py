@@ -4,9 +4,20 @@ application page (selections against the cap, read-only status, history)."""
 from decimal import Decimal
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
+from django.contrib.admin.views.main import (
+    ALL_VAR,
+    ERROR_FLAG,
+    IS_FACETS_VAR,
+    ORDER_VAR,
+    PAGE_VAR,
+    SEARCH_VAR,
+    ChangeList,
+)
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db import connections, transaction
+from django.db.models import Count, DecimalField, Prefetch, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
@@ -17,7 +28,15 @@ from django.utils.translation import gettext_lazy as _
 from grants import caps, deadlines, services
 from grants.filters import ApplicationFilterSet, application_search_q
 from grants.formatting import date_gr, datetime_gr, eur, format_int
-from grants.models import Application, ApplicationStatus, AuditEvent, CapOverride, Channel, committed_to_cap
+from grants.models import (
+    Application,
+    ApplicationStatus,
+    ApplicationSummary,
+    AuditEvent,
+    CapOverride,
+    Channel,
+    committed_to_cap,
+)
 from grants.pagination import KeysFirstPaginator
 
 from .amendments import decision_panel
@@ -80,18 +99,94 @@ def list_totals(queryset) -> dict:
     )
 
 
+# The list's filters that the application summary is kept by (grants.models.ApplicationSummary: per
+# programme, status and regional unit), as the list writes them in its URL, and the summary's lookup.
+SUMMARISED_PARAMS = {
+    "status__exact": "status",
+    "programme__id__exact": "programme_id",
+    "municipality__regional_unit__id__exact": "regional_unit_id",
+    "municipality__regional_unit__region__id__exact": "regional_unit__region_id",
+    "municipality__regional_unit__region__category__exact": "regional_unit__region__category",
+}
+# What the list's URL may hold besides: its order, page and display, which select no rows.
+UNSELECTIVE_PARAMS = {ORDER_VAR, PAGE_VAR, ALL_VAR, IS_POPUP_VAR, TO_FIELD_VAR, IS_FACETS_VAR, ERROR_FLAG}
+
+
+def summarised_lookups(params, db) -> dict | None:
+    """The summary's lookups for a list URL's `params` (a QueryDict) when the summary can answer its
+    totals: on PostgreSQL (which keeps it), no search and no filter but the summary's own, each with
+    one value. None otherwise: the applications themselves are summed."""
+    if connections[db].vendor != "postgresql" or params.get(SEARCH_VAR, "").strip():
+        return None
+    lookups = {}
+    for key, values in params.lists():
+        if key in UNSELECTIVE_PARAMS or key == SEARCH_VAR:
+            continue
+        if key not in SUMMARISED_PARAMS or len(values) != 1:
+            return None
+        lookups[SUMMARISED_PARAMS[key]] = values[0]
+    return lookups
+
+
+def summary_totals(lookups: dict) -> dict:
+    """list_totals's figures from the summary's rows that match `lookups` (summarised_lookups)."""
+    return (
+        ApplicationSummary.objects.filter(**lookups)
+        .order_by()
+        .aggregate(
+            n=Coalesce(Sum("applications"), 0),
+            total_budget=Sum("budget"),
+            total_included=Coalesce(
+                Sum("budget", filter=Q(status__in=caps.COMMITTED_STATUSES)),
+                Value(Decimal("0")),
+                output_field=DecimalField(max_digits=16, decimal_places=2),
+            ),
+            total_to_be_included=Sum("budget", filter=Q(status=ApplicationStatus.TO_BE_INCLUDED)),
+        )
+    )
+
+
 class TotalsPaginator(KeysFirstPaginator):
     """Counts the pages by the list's totals: the one pass over the filtered rows (a search may match
     tens of thousands) gives both the number the pages need and the sums shown above them. The page
-    itself is read by its keys first (grants.pagination.by_keys)."""
+    itself is read by its keys first (grants.pagination.by_keys). With `summary` (summarised_lookups)
+    the totals are the summary's few thousand rows instead of every application."""
+
+    def __init__(self, *args, summary: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.summary = summary
 
     @cached_property
     def totals(self) -> dict:
+        if self.summary is not None:
+            return summary_totals(self.summary)
         return list_totals(self.object_list)
 
     @cached_property
     def count(self) -> int:
         return self.totals["n"]
+
+
+class ApplicationChangeList(ChangeList):
+    """«N results (M total)»: the whole list's M from the summary, on PostgreSQL, instead of counting
+    every application on each page view."""
+
+    def get_results(self, request):
+        if connections[self.root_queryset.db].vendor != "postgresql":
+            return super().get_results(request)
+        root = self.root_queryset
+        self.root_queryset = _Counted(lambda: summary_totals({})["n"])
+        try:
+            super().get_results(request)
+        finally:
+            self.root_queryset = root
+
+
+class _Counted:
+    """What ChangeList.get_results asks of its root queryset: its count."""
+
+    def __init__(self, count):
+        self.count = count
 
 
 @admin.register(Application)
@@ -201,7 +296,11 @@ class ApplicationAdmin(
         )
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        return TotalsPaginator(queryset, per_page, orphans, allow_empty_first_page)
+        summary = summarised_lookups(request.GET, queryset.db)
+        return TotalsPaginator(queryset, per_page, orphans, allow_empty_first_page, summary=summary)
+
+    def get_changelist(self, request, **kwargs):
+        return ApplicationChangeList
 
     def get_search_results(self, request, queryset, search_term):
         # The FilterSet's rule (the same fields), with the municipality part as an indexed subquery.

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Q, Sum
 
 from grants import services, workflow
 from grants.models import Application, ApplicationSummary, Region, RegionalUnit
@@ -15,20 +15,43 @@ from grants.reports.aggregates import BudgetsReport
 from projects import services as project_services
 from tests.conftest import make_municipality
 
+# The absorption figures each application brings (grants.delivery.absorption's definitions).
+MONEY = ("contracted", "declared", "verified", "paid")
+
 
 def counted():
-    """(programme, status, regional unit) → (applications, budget), from the applications."""
-    rows = (
-        Application.objects.order_by()
-        .values_list("programme_id", "status", "municipality__regional_unit_id")
-        .annotate(n=Count("pk"), s=Sum("budget"))
-    )
-    return {(p, st, ru): (n, s) for p, st, ru, n, s in rows}
+    """(programme, status, regional unit) → (applications, budget, included budget, contracted,
+    declared, verified, paid), from the applications, their versions 1 and their money's own tables."""
+    from grants.delivery import absorption, decisions
+    from grants.models import Contract, ExpenditureDeclaration, Payment
+
+    money = {
+        "contracted": (Contract, "amount", Q()),
+        "declared": (ExpenditureDeclaration, "amount", absorption.declared_q()),
+        "verified": (ExpenditureDeclaration, "accepted_amount", absorption.verified_q()),
+        "paid": (Payment, "amount", absorption.paid_q()),
+    }
+    per_app = {}
+    for figure, (model, amount, condition) in money.items():
+        for app, total in (
+            model.objects.filter(condition).order_by().values_list("application").annotate(s=Sum(amount))
+        ):
+            per_app.setdefault(app, dict.fromkeys(MONEY, Decimal(0)))[figure] += total or 0
+    out = {}
+    apps = Application.objects.order_by().annotate(v1=decisions.inclusion_budget())
+    for a in apps.values("pk", "programme_id", "status", "municipality__regional_unit_id", "budget", "v1"):
+        key = (a["programme_id"], a["status"], a["municipality__regional_unit_id"])
+        row = out.setdefault(key, [0] + [Decimal("0.00")] * 6)
+        brought = [1, a["budget"], a["v1"] if a["v1"] is not None else a["budget"]]
+        brought += [per_app.get(a["pk"], {}).get(f, Decimal(0)) for f in MONEY]
+        out[key] = [x + y for x, y in zip(row, brought, strict=True)]
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def summarised():
+    figures = ("applications", "budget", "included_budget", *MONEY)
     return {
-        (r.programme_id, r.status, r.regional_unit_id): (r.applications, r.budget)
+        (r.programme_id, r.status, r.regional_unit_id): tuple(getattr(r, f) for f in figures)
         for r in ApplicationSummary.objects.filter(applications__gt=0)
     }
 

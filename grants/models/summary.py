@@ -112,6 +112,14 @@ class ApplicationSummary(models.Model):
     )
     applications = models.IntegerField(default=0)
     budget = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    # The absorption report's figures (grants.delivery.absorption) of these applications: the budget
+    # as included (version 1's, else the budget) and their AbsorptionSummary rows added up (migration
+    # 0025), so that its totals and its regions and programmes are read here too.
+    included_budget = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    contracted = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    declared = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    verified = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    paid = models.DecimalField(max_digits=16, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("application summary")

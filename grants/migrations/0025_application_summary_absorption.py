@@ -210,8 +210,13 @@ def backwards(apps, schema_editor):
         from importlib import import_module
 
         previous = import_module("grants.migrations.0024_absorption_and_application_summaries")
-        # 0024's functions and triggers again, and its counts rebuilt from the applications.
+        # 0024's functions and triggers again, and its counts rebuilt from the applications (the
+        # columns this migration added, removed next, take their default meanwhile).
         schema_editor.execute(BACKWARD, params=None)
+        for name in MONEY_COLUMNS:
+            schema_editor.execute(
+                f"ALTER TABLE {APPLICATIONS} ALTER COLUMN {name} SET DEFAULT 0", params=None
+            )
         schema_editor.execute(previous.DROP, params=None)
         schema_editor.execute(
             f"DELETE FROM {APPLICATIONS}; DELETE FROM grants_absorptionmonth; "
@@ -220,6 +225,9 @@ def backwards(apps, schema_editor):
         )
         schema_editor.execute(previous.create_sql(previous.settings.TIME_ZONE), params=None)
         schema_editor.execute(previous.APPLICATION_SUMMARY, params=None)
+
+
+MONEY_COLUMNS = ("included_budget", "contracted", "declared", "verified", "paid")
 
 
 def _money_field():
@@ -234,7 +242,7 @@ class Migration(migrations.Migration):
     operations = [
         *[
             migrations.AddField(model_name="applicationsummary", name=name, field=_money_field())
-            for name in ("included_budget", "contracted", "declared", "verified", "paid")
+            for name in MONEY_COLUMNS
         ],
         migrations.RunPython(forwards, backwards),
     ]

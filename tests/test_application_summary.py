@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 
 from grants import services, workflow
-from grants.models import Application, ApplicationSummary, Region, RegionalUnit
+from grants.models import Application, ApplicationStatus, ApplicationSummary, Region, RegionalUnit
 from grants.reports.aggregates import BudgetsReport
 from projects import services as project_services
 from tests.conftest import make_municipality
@@ -132,3 +132,30 @@ def test_the_budgets_report_and_api_read_the_same_numbers(
     rows = rows.get("results", rows)
     assert sum(r["applications"] for r in rows) == 3
     assert sum(Decimal(r["included_budget"]) for r in rows) == Decimal("70000.00")
+
+
+def test_the_dashboard_reads_the_same_counts_and_regions(three_applications, auditor, client):
+    """The staff's dashboard counts applications per status and sums the committed budgets per
+    region from the summary: the same figures as the applications'."""
+    from grants.formatting import format_eur, format_int
+
+    Application.objects.filter(pk=three_applications[1].pk).update(
+        status="included", budget=Decimal("70000.00")
+    )
+    Application.objects.filter(pk=three_applications[2].pk).update(
+        status="completed", budget=Decimal("1234.56")
+    )
+    client.force_login(auditor)
+    figures = client.get("/reports/").context["figures"]
+    by_status = dict(Application.objects.order_by().values_list("status").annotate(n=Count("pk")))
+    assert [shown for _label, shown in figures[0]["rows"]] == [
+        format_int(by_status.get(value, 0)) for value in ApplicationStatus.values
+    ]
+    regions = (
+        Application.objects.filter(status__in=["included", "completed"])
+        .values_list("municipality__regional_unit__region__name")
+        .annotate(s=Sum("budget"))
+        .order_by("-s")
+    )
+    assert figures[2]["rows"] == [(name, format_eur(s)) for name, s in regions]
+    assert len(figures[2]["rows"]) == 2

@@ -7,28 +7,51 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from grants import services, workflow
-from grants.models import Application, ApplicationSummary, Region, RegionalUnit
+from grants.models import Application, ApplicationStatus, ApplicationSummary, Region, RegionalUnit
 from grants.reports.aggregates import BudgetsReport
 from projects import services as project_services
 from tests.conftest import make_municipality
 
+# The absorption figures each application brings (grants.delivery.absorption's definitions).
+MONEY = ("contracted", "declared", "verified", "paid")
+
 
 def counted():
-    """(programme, status, regional unit) → (applications, budget), from the applications."""
-    rows = (
-        Application.objects.order_by()
-        .values_list("programme_id", "status", "municipality__regional_unit_id")
-        .annotate(n=Count("pk"), s=Sum("budget"))
-    )
-    return {(p, st, ru): (n, s) for p, st, ru, n, s in rows}
+    """(programme, status, regional unit) → (applications, budget, included budget, contracted,
+    declared, verified, paid), from the applications, their versions 1 and their money's own tables."""
+    from grants.delivery import absorption, decisions
+    from grants.models import Contract, ExpenditureDeclaration, Payment
+
+    money = {
+        "contracted": (Contract, "amount", Q()),
+        "declared": (ExpenditureDeclaration, "amount", absorption.declared_q()),
+        "verified": (ExpenditureDeclaration, "accepted_amount", absorption.verified_q()),
+        "paid": (Payment, "amount", absorption.paid_q()),
+    }
+    per_app = {}
+    for figure, (model, amount, condition) in money.items():
+        for app, total in (
+            model.objects.filter(condition).order_by().values_list("application").annotate(s=Sum(amount))
+        ):
+            per_app.setdefault(app, dict.fromkeys(MONEY, Decimal(0)))[figure] += total or 0
+    out = {}
+    apps = Application.objects.order_by().annotate(v1=decisions.inclusion_budget())
+    for a in apps.values("pk", "programme_id", "status", "municipality__regional_unit_id", "budget", "v1"):
+        key = (a["programme_id"], a["status"], a["municipality__regional_unit_id"])
+        row = out.setdefault(key, [0] + [Decimal("0.00")] * 6)
+        brought = [1, a["budget"], a["v1"] if a["v1"] is not None else a["budget"]]
+        brought += [per_app.get(a["pk"], {}).get(f, Decimal(0)) for f in MONEY]
+        out[key] = [x + y for x, y in zip(row, brought, strict=True)]
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def summarised():
+    figures = ("applications", "budget", "included_budget", *MONEY)
     return {
-        (r.programme_id, r.status, r.regional_unit_id): (r.applications, r.budget)
+        (r.programme_id, r.status, r.regional_unit_id): tuple(getattr(r, f) for f in figures)
         for r in ApplicationSummary.objects.filter(applications__gt=0)
     }
 
@@ -109,3 +132,30 @@ def test_the_budgets_report_and_api_read_the_same_numbers(
     rows = rows.get("results", rows)
     assert sum(r["applications"] for r in rows) == 3
     assert sum(Decimal(r["included_budget"]) for r in rows) == Decimal("70000.00")
+
+
+def test_the_dashboard_reads_the_same_counts_and_regions(three_applications, auditor, client):
+    """The staff's dashboard counts applications per status and sums the committed budgets per
+    region from the summary: the same figures as the applications'."""
+    from grants.formatting import format_eur, format_int
+
+    Application.objects.filter(pk=three_applications[1].pk).update(
+        status="included", budget=Decimal("70000.00")
+    )
+    Application.objects.filter(pk=three_applications[2].pk).update(
+        status="completed", budget=Decimal("1234.56")
+    )
+    client.force_login(auditor)
+    figures = client.get("/reports/").context["figures"]
+    by_status = dict(Application.objects.order_by().values_list("status").annotate(n=Count("pk")))
+    assert [shown for _label, shown in figures[0]["rows"]] == [
+        format_int(by_status.get(value, 0)) for value in ApplicationStatus.values
+    ]
+    regions = (
+        Application.objects.filter(status__in=["included", "completed"])
+        .values_list("municipality__regional_unit__region__name")
+        .annotate(s=Sum("budget"))
+        .order_by("-s")
+    )
+    assert figures[2]["rows"] == [(name, format_eur(s)) for name, s in regions]
+    assert len(figures[2]["rows"]) == 2

@@ -81,3 +81,9 @@ def test_the_database_expression_gives_cap_for_for_every_municipality(programme,
     assert len(in_python) == 332
     assert in_sql == in_python
     assert in_sql[kalamata.pk] == Decimal("1234567.89")
+    # The rule alone in whole cents (the report's totals add these up).
+    in_cents = dict(Municipality.objects.annotate(c=programme.cap_cents_expression()).values_list("pk", "c"))
+    assert {pk: Decimal(c) / 100 for pk, c in in_cents.items()} == {
+        m.pk: programme.cap_for(m, override=None) for m in Municipality.objects.all()
+    }
+    assert Programme(cap_rate=Decimal("27.905")).cap_cents_expression() is None

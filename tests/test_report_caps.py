@@ -84,3 +84,31 @@ def test_a_page_reads_each_application_by_its_key_alone(decided, programme, audi
     assert "ORDER BY U1" not in read and 'INNER JOIN "grants_municipality" U1' not in read
     included = str(Application.objects.order_by().annotate(v=decisions.inclusion_budget()).query)
     assert included.count('"grants_municipality"') == 0
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "ΔΗΜΟΣ Μ"}, {"q": "ΠΥΛ"}])
+def test_the_totals_are_the_sums_of_every_row(decided, programme, officer, auditor, params):
+    """The totals (caps added up in cents; the commitment from the application summary unfiltered,
+    joined in the count's pass when filtered) are the rows' own sums, each row computed in Python
+    (cap_for), an override included."""
+    from grants.models import CapOverride, Municipality
+    from grants.reports.definitions import REPORTS
+
+    CapOverride.objects.create(
+        programme=programme,
+        municipality=Municipality.objects.get(name="ΔΗΜΟΣ ΜΕΣΣΗΝΗΣ"),
+        amount=Decimal("123456.78"),
+        reason="Απόφαση",
+    )
+    report = REPORTS["caps"]()
+    fs = report.filterset(auditor, params)
+    every = list(report.rows(fs.qs))
+    assert every
+    columns = [c.key for c in report.columns]
+    cap, committed = columns.index("cap"), columns.index("committed")
+    assert report.count(fs.qs) == len(every)
+    assert report.totals(fs.qs) == {
+        "cap": sum(r[cap] for r in every),
+        "committed": sum(r[committed] for r in every),
+        "remaining": sum(r[cap] - r[committed] for r in every),
+    }

@@ -32,6 +32,9 @@ API = [
     "/api/v1/reports/budgets/",
     "/api/v1/reports/absorption/",
     "/api/v1/reports/absorption/?group=region",
+    "/api/v1/reports/absorption/?group=programme",
+    "/api/v1/reports/indicators/",
+    "/api/v1/reports/indicators/?group=region",
 ]
 
 

@@ -8,12 +8,21 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connections, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grants import audit, roles
-from grants.models import Application, Channel, Indicator, IndicatorTarget, IndicatorValue, Programme, Region
+from grants.models import (
+    Application,
+    Channel,
+    Indicator,
+    IndicatorSummary,
+    IndicatorTarget,
+    IndicatorValue,
+    Programme,
+    Region,
+)
 from grants.models import ApplicationStatus as S
 
 TARGET_STATUSES = (S.TO_BE_INCLUDED, S.INCLUDED)
@@ -165,12 +174,60 @@ def indicator_report(
 def indicator_totals(applications, *, group="programme") -> list[dict]:
     """Per group (region or programme) and indicator: the targets' sum and the latest achieved
     values' sum of the operations with a target or a value, over `applications` (already scoped).
-    One query: the targets and each operation's latest value per indicator, joined once to the
-    scoped operations and grouped by the database (the operations without any are never summed).
-    Two queries per indicator, each hashing every application's id to test the scope and joining
-    the applications again for the group, took 0.5 s at 100,000 applications."""
+    Over every application (staff), the indicator summary the database keeps answers (a few thousand
+    rows; joining 52,000 targets and values to 100,000 applications, municipalities and regions took
+    170-330 ms at EU scale). Otherwise one query: the targets and each operation's latest value per
+    indicator, joined once to the scoped operations and grouped by the database (the operations
+    without any are never summed)."""
     if group not in GROUPS:
         raise IndicatorError({"group": _("Choose one of: %(g)s.") % {"g": ", ".join(GROUPS)}})
+    found = _summarised(applications.db, group) if _whole(applications) else _counted(applications, group)
+    out = {}
+    for code, label in Indicator.choices:
+        for k in sorted(k for c, k in found if c == code):
+            n, target_, achieved = found[(code, k)]
+            entry = out.setdefault(k, {"key": k, "name": n, "indicators": []})
+            entry["indicators"].append(
+                {
+                    "code": code,
+                    "title": str(label),
+                    "target": int(target_ or 0),
+                    "achieved": int(achieved or 0),
+                }
+            )
+    return [out[k] for k in sorted(out)]
+
+
+def _whole(applications) -> bool:
+    """Every application (a staff account's), where the database keeps the indicator summary."""
+    query = applications.query
+    return connections[applications.db].vendor == "postgresql" and not query.where and not query.is_sliced
+
+
+# The summary's group of each key: a region through the regional unit, a programme directly.
+_SUMMARY_GROUPS = {
+    "region": ("regional_unit__region__code", "regional_unit__region__name"),
+    "programme": ("programme__code", "programme__title"),
+}
+
+
+def _summarised(db, group) -> dict:
+    """{(code, key): (name, target, achieved)} of every operation, from the indicator summary's rows
+    (per programme, regional unit and indicator; migration 0029): groups with a target or a value."""
+    key, name = _SUMMARY_GROUPS[group]
+    rows = (
+        IndicatorSummary.objects.using(db)
+        .order_by()
+        .values(key, name, "code")
+        .annotate(records=Sum("records"), target=Sum("target"), achieved=Sum("achieved"))
+        .filter(records__gt=0)
+        .values_list("code", key, name, "target", "achieved")
+    )
+    return {(code, k): (n, target, achieved) for code, k, n, target, achieved in rows}
+
+
+def _counted(applications, group) -> dict:
+    """_summarised()'s figures from the targets and values of the operations of `applications`."""
     key, name = GROUPS[group]
     # Grouped by the region's or programme's id, named after: hashing integers, not names.
     group_field, group_model = {
@@ -198,18 +255,4 @@ def indicator_totals(applications, *, group="programme") -> list[dict]:
         FROM summed JOIN ({names_sql}) names ON names.g = summed.g"""
     with connections[scoped.db].cursor() as cursor:
         cursor.execute(sql, [*params, *names_params])
-        found = {(code, k): (n, target_, achieved) for k, n, code, target_, achieved in cursor.fetchall()}
-    out = {}
-    for code, label in Indicator.choices:
-        for k in sorted(k for c, k in found if c == code):
-            n, target_, achieved = found[(code, k)]
-            entry = out.setdefault(k, {"key": k, "name": n, "indicators": []})
-            entry["indicators"].append(
-                {
-                    "code": code,
-                    "title": str(label),
-                    "target": int(target_ or 0),
-                    "achieved": int(achieved or 0),
-                }
-            )
-    return [out[k] for k in sorted(out)]
+        return {(code, k): (n, target_, achieved) for k, n, code, target_, achieved in cursor.fetchall()}

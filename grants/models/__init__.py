@@ -38,12 +38,19 @@ from .geography import Municipality, MunicipalityAccount, Region, RegionalUnit, 
 from .imports import PreparedImport, PreparedImportState
 from .notification import MANDATORY_EMAIL, Notification, NotificationKind, Reminder, UserPreferences
 from .programme import CapBreakdown, CapOverride, Programme
-from .summary import AbsorptionMonth, AbsorptionSummary, ApplicationSummary, SelectionSummary
+from .summary import (
+    AbsorptionMonth,
+    AbsorptionSummary,
+    ApplicationSummary,
+    IndicatorSummary,
+    SelectionSummary,
+)
 
 __all__ = [
     "AbsorptionMonth",
     "AbsorptionSummary",
     "ApplicationSummary",
+    "IndicatorSummary",
     "Amendment",
     "AmendmentState",
     "Indicator",

@@ -112,6 +112,14 @@ class ApplicationSummary(models.Model):
     )
     applications = models.IntegerField(default=0)
     budget = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    # The absorption report's figures (grants.delivery.absorption) of these applications: the budget
+    # as included (version 1's, else the budget) and their AbsorptionSummary rows added up (migration
+    # 0028), so that its totals and its regions and programmes are read here too.
+    included_budget = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    contracted = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    declared = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    verified = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    paid = models.DecimalField(max_digits=16, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("application summary")
@@ -124,3 +132,37 @@ class ApplicationSummary(models.Model):
 
     def __str__(self):
         return f"{self.programme_id}/{self.status}/{self.regional_unit_id}: {self.applications}"
+
+
+class IndicatorSummary(models.Model):
+    """The indicators' targets and latest achieved values (grants.delivery.indicators) added up per
+    programme, regional unit and indicator, with how many targets and latest values there are: the
+    staff's indicator totals read these few thousand rows instead of joining every operation to its
+    municipality. Kept by PostgreSQL (migration 0029): statement triggers on targets, on values (the
+    latest measurement of each operation and indicator, before and after the statement), on
+    applications (inserted, deleted, another programme or municipality) and on municipalities that
+    move to another regional unit. Never written by the application; SQLite has no triggers."""
+
+    programme = models.ForeignKey(
+        "grants.Programme", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    regional_unit = models.ForeignKey(
+        "grants.RegionalUnit", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    code = models.CharField(max_length=10)
+    # Targets and latest values counted: a group is shown while it has one, even at zero.
+    records = models.IntegerField(default=0)
+    target = models.BigIntegerField(default=0)
+    achieved = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("indicator summary")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "regional_unit", "code"], name="indicator_summary_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.programme_id}/{self.regional_unit_id}/{self.code}: {self.target}/{self.achieved}"

@@ -87,8 +87,13 @@ def summarised_months() -> dict:
 
 
 def assert_kept():
+    from tests.test_application_summary import counted
+    from tests.test_application_summary import summarised as per_region
+
     assert summarised() == computed()
     assert summarised_months() == computed_months()
+    # The same money, and the included budgets, per programme, status and regional unit.
+    assert per_region() == counted()
 
 
 @pytest.fixture
@@ -197,3 +202,45 @@ def expected_timeline():
         running = [x + y for x, y in zip(running, by_month[month], strict=True)]
         out.append((month, dict(zip(FLOW, running, strict=True))))
     return out
+
+
+def test_versions_1_and_moves_keep_the_included_budgets_per_region(two_operations, kalamata, region):
+    """The included budget is version 1's where there is one: writing, changing and deleting versions
+    by SQL, changing budgets and moving a municipality keep the per-region summary equal to the
+    applications' own figures."""
+    from grants.models import DecisionVersion, RegionalUnit
+
+    a, b = two_operations
+    assert DecisionVersion.objects.filter(application=a, version=1).exists()
+    assert_kept()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE grants_application SET budget = budget + 1000 WHERE id = %s", [a.pk])
+        assert_kept()
+        cursor.execute(
+            "UPDATE grants_decisionversion SET budget = budget / 2 WHERE application_id = %s", [a.pk]
+        )
+        assert_kept()
+        cursor.execute("DELETE FROM grants_decisionversion WHERE application_id = %s", [b.pk])
+        assert_kept()
+        cursor.execute(
+            "INSERT INTO grants_decisionversion (application_id, version, kind, decision_ada, budget, "
+            "selections, created_at) VALUES (%s, 1, 'inclusion', '', 123.45, '[]', now())",
+            [b.pk],
+        )
+    assert_kept()
+    kalamata.regional_unit = RegionalUnit.objects.create(code="99", name="Άλλη", region=region)
+    kalamata.save()
+    assert_kept()
+
+
+def test_every_application_and_a_filtered_set_read_the_same_figures(two_operations):
+    """Every application: the per-region summary answers (totals, regions, programmes, counts);
+    filtered: the operations are summed. The same figures either way."""
+    every, filtered = Application.objects.all(), Application.objects.filter(pk__gt=0)
+    assert absorption.whole(every) and not absorption.whole(filtered)
+    for group in absorption.GROUPS:
+        assert absorption.rows(every, group) == absorption.rows(filtered, group) != []
+        assert absorption.count(every, group) == absorption.count(filtered, group)
+        assert absorption.rows(every, group, limit=1, offset=1) == absorption.rows(filtered, group)[1:2]
+    assert absorption.summed(every) == absorption.summed(filtered)
+    assert absorption.programme_total(every) == absorption.programme_total(filtered)

@@ -194,6 +194,14 @@ class Application(models.Model):
     def __str__(self):
         return f"{self.municipality} — {self.programme.code}"
 
+    def get_status_display(self) -> str:
+        # Django's builds a dict of every choice, made hashable, on each call: 0.15-0.4 ms, which a
+        # list of 100 applications (the admin's, the API's) paid per row.
+        try:
+            return str(ApplicationStatus(self.status).label)
+        except ValueError:
+            return self.status
+
     @property
     def tracking_number(self) -> str:
         return f"SC-{self.programme_id:02d}-{self.pk:06d}" if self.pk else ""

@@ -2,6 +2,7 @@
 session that signed in with a password only, passed by real TOTP codes computed here with the
 library's own functions, one-time recovery codes, the API token, the officer's reset, and the audit."""
 
+import functools
 import os
 import re
 import secrets
@@ -64,8 +65,10 @@ def mfa_on(settings, mfa_off):
     settings.MFA_REQUIRED = True
 
 
+@functools.cache
 def every_path():
-    """Every route of the URL configuration as a concrete path (placeholders filled with samples)."""
+    """Every route of the URL configuration as a concrete path (placeholders filled with samples).
+    Walked once per run: six tests ask, and no test here changes the URL configuration."""
 
     def walk(patterns, prefix):
         for p in patterns:
@@ -78,7 +81,7 @@ def every_path():
     paths = set()
     for path in walk(get_resolver().url_patterns, ""):
         paths.add(re.sub(r"<(\w+)>", lambda m: SAMPLES.get(m.group(1), "1"), path))
-    return sorted(paths)
+    return tuple(sorted(paths))
 
 
 def enrol(user):
@@ -536,7 +539,9 @@ def test_axes_still_locks_the_password_step(officer):
 def test_mfa_required_defaults_to_on_unless_debug(env, expected):
     base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "MFA_REQUIRED")}
     base.update({"DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": secrets.token_urlsafe(50), **env})
-    code = "import django; django.setup(); from django.conf import settings; print(settings.MFA_REQUIRED)"
+    # The settings module alone decides the default: reading it without django.setup() spares the
+    # subprocess loading every app (a second of CPU each).
+    code = "from django.conf import settings; print(settings.MFA_REQUIRED)"
     out = subprocess.run(
         [sys.executable, "-c", code],
         env=base,

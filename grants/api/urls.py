@@ -2,7 +2,7 @@
 rule in its expected table fails the suite."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from . import (
@@ -14,6 +14,7 @@ from . import (
     views_inbox,
     views_money,
     views_reports,
+    views_schema,
     views_workflow,
 )
 
@@ -121,7 +122,7 @@ urlpatterns = [
     path("reports/absorption/", views_money.AbsorptionView.as_view(), name="report-absorption"),
     path("reports/popularity/", views_reports.PopularityView.as_view(), name="report-popularity"),
     path("reports/budgets/", views_reports.BudgetsView.as_view(), name="report-budgets"),
-    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("schema/", views_schema.SchemaView.as_view(api_version="v1"), name="schema"),
     path(
         "docs/",
         SpectacularSwaggerView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),

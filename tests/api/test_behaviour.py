@@ -233,6 +233,28 @@ def test_docs_are_served_locally(client):
     assert client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()["openapi"].startswith("3.")
 
 
+def test_the_schema_kept_per_language_and_format_is_the_one_generated(client):
+    """The schema is generated and rendered once per process and language (grants.api.views_schema):
+    a second answer is the same document, each language keeps its own, each format its own rendering,
+    and what a caller does to an answer's data reaches no later one."""
+    from grants.api import views_schema
+
+    views_schema._forget_schemas()
+    first = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json")
+    first.data["info"]["title"] = "changed by a caller"
+    again = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json")
+    assert again.content == first.content and again.json()["info"]["title"] == "Smart Cities Grants API"
+    assert again["Content-Type"] == first["Content-Type"]
+    yaml = client.get("/api/v1/schema/")
+    assert yaml["Content-Type"].startswith("application/vnd.oai.openapi") and yaml.content.startswith(
+        b"openapi:"
+    )
+    greek = client.get("/api/v1/schema/?lang=el", HTTP_ACCEPT="application/json").json()
+    english = client.get("/api/v1/schema/?lang=en", HTTP_ACCEPT="application/json").json()
+    assert greek != english and greek["paths"].keys() == english["paths"].keys()
+    assert client.get("/api/v1/schema/?lang=el", HTTP_ACCEPT="application/json").json() == greek
+
+
 def test_an_ineligible_municipality_is_refused_with_the_reason(clients, application_a, officer):
     from grants.services import municipality_update
 

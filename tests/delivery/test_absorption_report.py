@@ -10,34 +10,76 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.db.models import Q, Sum
+from django.utils import translation
 from pypdf import PdfReader
 
 from grants.delivery import declarations, payments
 from grants.formatting import format_eur
 from grants.models import Application, Contract, DecisionVersion, ExpenditureDeclaration, Payment
+from tests.conftest import (
+    make_catalogue,
+    make_category,
+    make_kalamata,
+    make_municipality_user,
+    make_programme,
+    make_pyli,
+    make_region,
+    make_regional_unit,
+    make_staff,
+    per_test,
+)
 
-from .conftest import make_contract, make_declaration
+from .conftest import included_application, make_contract, make_declaration, make_money_a
 
 FIGURES = ["included_budget", "current_budget", "contracted", "declared", "verified", "paid"]
 GROUPS = ["operation", "municipality", "region", "programme"]
 
 
-@pytest.fixture
-def two_operations(money_a, included_b, pyli_user, officer, approver):
-    contract = make_contract(included_b, pyli_user, project="T03", amount="12000.50")
-    line = make_declaration(contract, pyli_user, "7000.25")
-    declarations.declaration_act(declaration=line, action="verify", actor=officer, accepted_amount="7000.25")
-    payment = payments.payment_prepare(
-        application=included_b, amount="3000.10", reference="Β-1", actor=officer
-    )
-    payments.payment_act(
-        payment=payment, action="authorise", actor=approver, paid_on=datetime.date(2025, 12, 5)
-    )
-    # The first operation's inclusion decided a larger budget than today's (an amendment lowered it).
-    DecisionVersion.objects.filter(application=money_a["application"], version=1).update(
-        budget=Decimal("120000.00")
-    )
-    return money_a["application"], included_b
+@pytest.fixture(scope="module")
+def built(module_db):
+    """Two included operations and their money, built once for the module (tests/conftest.py:
+    module_db): every test only reads them, or writes what its savepoint takes back."""
+    with module_db.unblock(), translation.override("en"):
+        programme = make_programme()
+        regional_unit = make_regional_unit(make_region())
+        kalamata, pyli = make_kalamata(regional_unit), make_pyli(regional_unit)
+        catalogue = make_catalogue(make_category())
+        officer, officer2, approver, auditor = (
+            make_staff(n) for n in ("officer", "officer2", "approver", "auditor")
+        )
+        kalamata_user = make_municipality_user("kalamata", kalamata)
+        pyli_user = make_municipality_user("pyli", pyli)
+        included_a = included_application(programme, kalamata, catalogue[:2], officer, approver)
+        included_b = included_application(
+            programme, pyli, catalogue[2:3], officer, approver, amounts=("20000.00",)
+        )
+        money_a = make_money_a(included_a, kalamata_user, officer, officer2, approver)
+        contract = make_contract(included_b, pyli_user, project="T03", amount="12000.50")
+        line = make_declaration(contract, pyli_user, "7000.25")
+        declarations.declaration_act(
+            declaration=line, action="verify", actor=officer, accepted_amount="7000.25"
+        )
+        payment = payments.payment_prepare(
+            application=included_b, amount="3000.10", reference="Β-1", actor=officer
+        )
+        payments.payment_act(
+            payment=payment, action="authorise", actor=approver, paid_on=datetime.date(2025, 12, 5)
+        )
+        # The first operation's inclusion decided a larger budget than today's (an amendment lowered it).
+        DecisionVersion.objects.filter(application=money_a["application"], version=1).update(
+            budget=Decimal("120000.00")
+        )
+    return {
+        "two_operations": (money_a["application"], included_b),
+        "officer": officer,
+        "auditor": auditor,
+        "kalamata_user": kalamata_user,
+    }
+
+
+two_operations, officer, auditor, kalamata_user = (
+    per_test(name, "built") for name in ("two_operations", "officer", "auditor", "kalamata_user")
+)
 
 
 def expected():

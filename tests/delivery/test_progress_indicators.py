@@ -3,14 +3,77 @@
 import datetime
 
 import pytest
+from django.utils import translation
 
 from grants.delivery import indicators, progress
 from grants.delivery.indicators import IndicatorError
 from grants.delivery.progress import ProgressError
 from grants.models import Application, AuditEvent, ProjectProgress
 from grants.models import ApplicationStatus as S
+from grants.services import application_get_or_create
+from projects.services import selection_add
+from tests.conftest import (
+    make_catalogue,
+    make_category,
+    make_kalamata,
+    make_municipality_user,
+    make_programme,
+    make_pyli,
+    make_region,
+    make_regional_unit,
+    make_staff,
+    per_test,
+)
+
+from .conftest import include
 
 DAY = datetime.date(2025, 2, 1)
+
+
+@pytest.fixture(scope="module")
+def built(module_db):
+    """Kalamata's included application and the accounts, built once for the module (tests/conftest.py:
+    module_db) as the `included` fixture of tests/delivery/conftest.py builds it for each test; each
+    test writes in its own savepoint."""
+    with module_db.unblock(), translation.override("en"):
+        programme = make_programme()
+        regional_unit = make_regional_unit(make_region())
+        kalamata, pyli = make_kalamata(regional_unit), make_pyli(regional_unit)
+        catalogue = make_catalogue(make_category())
+        officer, approver, auditor = (make_staff(n) for n in ("officer", "approver", "auditor"))
+        kalamata_user = make_municipality_user("kalamata", kalamata)
+        pyli_user = make_municipality_user("pyli", pyli)
+        app, _ = application_get_or_create(programme=programme, municipality=kalamata)
+        for project in catalogue[:3]:
+            selection_add(application=app, project=project, amount="100000", actor=kalamata_user)
+        included = include(app, municipality_user=kalamata_user, officer=officer, approver=approver)
+    return {
+        "included": included,
+        "programme": programme,
+        "pyli": pyli,
+        "catalogue": catalogue,
+        "officer": officer,
+        "approver": approver,
+        "auditor": auditor,
+        "kalamata_user": kalamata_user,
+        "pyli_user": pyli_user,
+    }
+
+
+included, programme, pyli, catalogue, officer, approver, auditor, kalamata_user, pyli_user = (
+    per_test(name, "built")
+    for name in (
+        "included",
+        "programme",
+        "pyli",
+        "catalogue",
+        "officer",
+        "approver",
+        "auditor",
+        "kalamata_user",
+        "pyli_user",
+    )
+)
 
 
 def test_progress_rows_default_to_not_started(included):

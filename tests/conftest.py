@@ -385,11 +385,17 @@ def _end_leftover_sessions(django_db_setup, django_db_blocker):
     """A thread of the live server may still hold a connection on a kept-alive socket when the run
     ends, and PostgreSQL refuses to drop a database that is in use: end such sessions first."""
     yield
-    from django.db import connection
+    from django.db import OperationalError, connection
 
     with django_db_blocker.unblock():
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
+            try:
+                cursor = connection.cursor()
+            except OperationalError:
+                # A run of tests that need no database made none (pytest-django creates it only
+                # for a test that asks): there is no session to end.
+                return
+            with cursor:
                 cursor.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"

@@ -52,11 +52,13 @@ serve: install
 # production: the key must pass the production rule (grants/secret_key.py); it signs nothing real.
 TEST_SECRET_KEY := qr_hekhRZDpD_SrB7WG1vn4BeLrMTPiCiqnUsYKLV0sJoEkBMisvaeGV9bEf0oIe
 # One worker more than the cores: a test spends much of its time waiting on PostgreSQL, Chromium or a
-# subprocess. Each file stays on one worker (module fixtures, fixed ports), the files with the most tests
-# first (xdist's default; keeping the long browser files first was slower and starved a threaded test).
+# subprocess. Each file stays on one worker (module fixtures, fixed ports), in the order tests/conftest.py
+# gives (--no-loadscope-reorder): the files with a browser or slow test first, so that no 60-160 s file
+# starts last and runs alone while the other workers wait (xdist's own order, most tests first, put them
+# there).
 # TEST_WORKERS=0 runs in one process, for a single test.
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
-XDIST := -n $(TEST_WORKERS) --dist loadfile
+XDIST := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: install
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SECRET_KEY=$(TEST_SECRET_KEY) $(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 

@@ -538,14 +538,17 @@ def make_document_types(programme):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """The long files first (browser, slow) in a run in one process (TEST_WORKERS=0). Under xdist,
-    make test keeps xdist's own order, the files with the most tests first: running every browser
-    file at once at the start was slower (11 min 43 s against 10 min 58 s on two cores) and starved a
-    threaded concurrency test of CPU. After pytest-django's ordering; the sort keeps it within each
-    group."""
-    items.sort(
-        key=lambda item: 0 if item.get_closest_marker("slow") or item.get_closest_marker("browser") else 1
-    )
+    """Whole files in the order the workers take them (make test passes --no-loadscope-reorder, so
+    xdist keeps this order): first the files with a long test (browser, slow), then the others, the
+    files with the most tests first within each group. xdist's own order (most tests first) left the
+    browser files and bin/serve, one to seven tests each, for last, where a 60-160 s file set the wall
+    time while the other workers had finished. After pytest-django's ordering; the sort is stable."""
+    counts, long_files = {}, set()
+    for item in items:
+        counts[item.path] = counts.get(item.path, 0) + 1
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser"):
+            long_files.add(item.path)
+    items.sort(key=lambda item: (item.path not in long_files, -counts[item.path]))
 
 
 # -- Chromium for the browser tests (marker `browser`) ------------------------------------------------

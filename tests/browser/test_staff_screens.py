@@ -6,7 +6,8 @@ full-page screenshot of every staff page at both sizes into artifacts/screenshot
 (git-ignored, the test's artefacts). Same playwright + axe pattern as tests/portal/test_browser.py.
 Each page is loaded once, at 1366x768, then the window is widened to 1920x1080 and laid out again by
 its CSS, without a second round of logins and page loads (what a script sized on load, Select2's
-boxes, keeps the width it had at 1366, which the wider window only makes easier to fit)."""
+boxes, keeps the width it had at 1366, which the wider window only makes easier to fit). Then, on the
+same set-up, the approver includes through the application page's form."""
 
 import datetime
 import json
@@ -86,7 +87,9 @@ def _axe(page, name):
     return axe_violations(page, name)
 
 
-def test_staff_screens_at_laptop_and_desktop_sizes(chromium, live_server, day, officer, approver, auditor):
+def test_staff_screens_at_laptop_and_desktop_sizes_then_the_workflow_form(
+    chromium, live_server, day, officer, approver, auditor
+):
     SHOTS.mkdir(parents=True, exist_ok=True)
     event = AuditEvent.objects.filter(action="workflow.include").first()
     staff_pages = {
@@ -132,10 +135,11 @@ def test_staff_screens_at_laptop_and_desktop_sizes(chromium, live_server, day, o
     assert not overflowing, f"pages that scroll sideways: {overflowing}"
     assert not violations, json.dumps(violations, ensure_ascii=False, indent=1)
     assert Application.objects.count() == 2  # the pages only read
+    assert Application.objects.get(pk=day["waiting"].pk).inclusion_date is None
 
-
-def test_the_workflow_forms_work_in_the_browser(chromium, live_server, day, approver):
-    """The approver includes from the application page: a visible form, the date from the picker."""
+    # Then, on the same `day` (its set-up and the transactional test's flush cost more than the step),
+    # the workflow forms work in the browser: the approver includes from the application page, a
+    # visible form, the date from the picker.
     context, page = _context(chromium, live_server, SIZES[0], approver.username)
     page.goto(f"/admin/grants/application/{day['waiting'].pk}/change/")
     form = page.locator("#sc-action-include")

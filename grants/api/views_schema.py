@@ -54,6 +54,9 @@ class _SchemaResponse(Response):
 
 class SchemaView(SpectacularAPIView):
     def _get_schema_response(self, request):
+        if not self.serve_public:
+            # A schema filtered by the user's permissions (SERVE_PUBLIC off) is not one per process.
+            return super()._get_schema_response(request)
         version = self.api_version or request.version or self._get_version_parameter(request)
         key = (version, translation.get_language(), get_urlconf(), self.serve_public)
         if key not in _schemas:

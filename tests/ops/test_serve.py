@@ -95,7 +95,10 @@ def wait_for(condition, seconds, what):
 
 
 @pytest.fixture
-def serve(tmp_path, database_url):
+def serve(tmp_path, database_url, transactional_db):
+    # transactional_db: without a test that asks for the database, pytest-django creates none, and
+    # this file run on its own served the project's own (absent) database. No transaction is held
+    # open while serve migrates; what serve writes is flushed after it has stopped.
     log = tmp_path / "serve.log"
     process = subprocess.Popen(
         [sys.executable, "bin/serve"],

@@ -112,3 +112,45 @@ def test_the_totals_are_the_sums_of_every_row(decided, programme, officer, audit
         "committed": sum(r[committed] for r in every),
         "remaining": sum(r[cap] - r[committed] for r in every),
     }
+
+
+@pytest.mark.parametrize("language", ["el", "en"])
+@pytest.mark.parametrize("params", [{}, {"q": "ΔΗΜΟΣ Μ"}])
+def test_the_copy_download_is_the_csv_written_from_cap_breakdown(
+    decided, programme, regional_unit, officer, auditor, language, params
+):
+    """On PostgreSQL the caps download is written by COPY from the rule's SQL form
+    (Programme.cap_breakdown_expressions); it must be byte for byte the CSV written from
+    cap_breakdown in Python: every figure and its decimals, the override and its reason, the status
+    label in the reader's language, formula-like text escaped, and an empty cell (not «""») where
+    there is nothing."""
+    import csv
+    import io
+
+    from django.utils import translation
+
+    from grants.reports import formats
+    from grants.reports.definitions import REPORTS
+
+    odd = make_municipality(regional_unit, "=4404", "=HYPERLINK(1) ΔΗΜΟΣ ΜΕΘΩΝΗΣ", 98765)
+    services.cap_override_set(
+        programme=programme, municipality=odd, amount="777777.70", reason="+ by decision"
+    )
+    services.cap_override_set(
+        programme=programme, municipality=decided["draft"].municipality, amount="0", reason="Απόφαση, «2»"
+    )
+    with translation.override(language):
+        report = REPORTS["caps"]()
+        qs = report.filterset(auditor, params).qs
+        fast = report.csv_stream(qs)
+        assert fast is not None, "PostgreSQL should take the COPY path"
+        convs = formats.csv_converters(report.columns, escape=True)
+        slow = formats.stream_csv(report.columns, report.rows(qs, for_csv=True), converters=convs)
+        fast, slow = b"".join(fast), b"".join(slow)
+    assert fast == slow
+    rows = list(csv.reader(io.StringIO(fast.decode("utf-8-sig"))))
+    assert len(rows) == qs.count() + 1 >= 3
+    methoni = next(r for r in rows if "ΜΕΘΩΝΗΣ" in r[1])
+    assert methoni[:2] == ["'=4404", "'=HYPERLINK(1) ΔΗΜΟΣ ΜΕΘΩΝΗΣ"]
+    assert methoni[9:12] == ["777777.70", "'+ by decision", "777777.70"]
+    assert methoni[12] == "" and methoni[13] == "0.00"  # no application: no status, nothing committed

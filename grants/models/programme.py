@@ -217,22 +217,39 @@ class Programme(models.Model):
         municipality through a relation, "x__"); `overrides=False` leaves overrides out (the rule
         alone). The caps report adds up 100,000 caps in one query.
         tests/test_cap_rule.py holds it equal to cap_for for every municipality of the registry."""
-        from django.db.models.functions import Ceil, Coalesce, Greatest
+        from django.db.models.functions import Coalesce
+
+        parts = self.cap_breakdown_expressions(prefix)
+        if not overrides:  # the rule alone
+            return parts["rule_cap"]
+        return Coalesce(parts["override"], parts["rule_cap"], output_field=models.DecimalField(**MONEY))
+
+    def cap_breakdown_expressions(self, prefix: str = "") -> dict:
+        """cap_breakdown's figures as database expressions (cap_expression's parts): population,
+        rate, raw, rounded, floor, rule_cap, and the override's amount (NULL without one).
+        Each has cap_breakdown's value and decimal places, since the rate is whole cents: the caps
+        download is written by COPY from them (tests/test_report_caps.py holds it equal to the CSV
+        written from cap_breakdown)."""
+        from django.db.models.functions import Ceil, Greatest
 
         money = models.DecimalField(**MONEY)
         year = "2021" if self.cap_census_year == CensusYear.Y2021 else "2011"
-        population = f"{prefix}population_{year}"
+        population = models.F(f"{prefix}population_{year}")
+        rate = models.Value(self.cap_rate, output_field=money)
         step = models.Value(self.cap_rounding_step, output_field=money)
-        raw = models.ExpressionWrapper(
-            models.Value(self.cap_rate, output_field=money) * models.F(population), output_field=money
-        )
+        floor = models.Value(self.cap_floor, output_field=money)
+        raw = models.ExpressionWrapper(rate * population, output_field=money)
         rounded = models.ExpressionWrapper(Ceil(raw / step) * step, output_field=money)
-        rule_cap = Greatest(models.Value(self.cap_floor, output_field=money), rounded, output_field=money)
-        if not overrides:  # the rule alone
-            return rule_cap
         override = CapOverride.objects.filter(programme=self, municipality=models.OuterRef(f"{prefix}pk"))
-        override_amount = models.Subquery(override.values("amount")[:1], output_field=money)
-        return Coalesce(override_amount, rule_cap, output_field=money)
+        return {
+            "population": population,
+            "rate": rate,
+            "raw": raw,
+            "rounded": rounded,
+            "floor": floor,
+            "rule_cap": Greatest(floor, rounded, output_field=money),
+            "override": models.Subquery(override.values("amount")[:1], output_field=money),
+        }
 
     def cofinancing_rate(self, region_category) -> Decimal:
         return getattr(self, COFINANCING_FIELDS[region_category])

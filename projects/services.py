@@ -5,6 +5,7 @@ every write locks the application row first (SELECT … FOR UPDATE), re-reads th
 then writes. Two concurrent additions that each fit but together exceed the cap are serialised on
 that lock; the second sees the first's amount and is refused."""
 
+import copy
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -297,55 +298,45 @@ def selection_list_parse(*, application, rows, field="selections") -> list[tuple
     return parsed
 
 
-def selections_set_by_decision(*, application, rows, actor=None, channel=Channel.CODE, note=""):
+def selections_set_by_decision(*, application, rows, actor=None, channel=Channel.CODE, note="") -> list[dict]:
     """Make an included operation's selections exactly `rows` ((project, amount) pairs from
     selection_list_parse), as a decision (an approved amendment) set them: the caller holds the
     application's row lock and has checked the list. Each added, changed or removed project is
-    audited like the municipality's edits; the budget is the decision's, set by the caller."""
+    audited like the municipality's edits; the budget is the decision's, set by the caller.
+
+    Returns those events for the caller to pass to audit.record once it has written everything else:
+    an event takes the audit chain until the transaction ends (grants.audit_chain), and each write of
+    the decision (a selection, the budget) takes a summary row that another operation's writer may
+    hold while it waits for the chain."""
     app = application
     current = {s.project_id: s for s in Selection.objects.select_for_update().filter(application=app)}
     wanted = {project.pk: (project, amount) for project, amount in rows}
+    events = []
     for project_id, selection in current.items():
         if project_id in wanted:
             continue
-        audit.record(
-            action="selection.remove",
-            channel=channel,
-            actor=actor,
-            obj=selection,
-            before=audit.snapshot(selection, SELECTION_AUDITED),
-            municipality=app.municipality,
-            application=app,
-            note=note or str(selection),
-        )
+        before = audit.snapshot(selection, SELECTION_AUDITED)
+        removed = copy.copy(selection)  # the event names the row by its id, which delete() clears
         selection.delete()
+        events.append(
+            {"action": "selection.remove", "obj": removed, "before": before, "note": note or str(removed)}
+        )
     for project_id, (project, amount) in wanted.items():
         selection = current.get(project_id)
         if selection is None:
             selection = Selection.objects.create(application=app, project=project, amount=amount)
-            audit.record(
-                action="selection.add",
-                channel=channel,
-                actor=actor,
-                obj=selection,
-                after=audit.snapshot(selection, SELECTION_AUDITED),
-                municipality=app.municipality,
-                application=app,
-                note=note,
+            events.append(
+                {
+                    "action": "selection.add",
+                    "obj": selection,
+                    "after": audit.snapshot(selection, SELECTION_AUDITED),
+                }
             )
         elif selection.amount != amount:
             before = audit.snapshot(selection, SELECTION_AUDITED)
             selection.amount = amount
             selection.save(update_fields=["amount", "updated_at"])
             old, new = audit.changed(before, audit.snapshot(selection, SELECTION_AUDITED))
-            audit.record(
-                action="selection.change",
-                channel=channel,
-                actor=actor,
-                obj=selection,
-                before=old,
-                after=new,
-                municipality=app.municipality,
-                application=app,
-                note=note,
-            )
+            events.append({"action": "selection.change", "obj": selection, "before": old, "after": new})
+    common = {"channel": channel, "actor": actor, "municipality": app.municipality, "application": app}
+    return [{**common, "note": note, **event} for event in events]

@@ -315,8 +315,10 @@ def _approve(amendment, app, user, fields):
     if over:
         raise AmendmentError(str(over))
     before = audit.snapshot(app, APPLICATION_AUDITED)
+    # Written last, after every row of the decision (selections_set_by_decision says why).
+    selection_events = []
     if new["selections"] is not None:
-        project_services.selections_set_by_decision(
+        selection_events = project_services.selections_set_by_decision(
             application=app, rows=new["selections"], actor=user, channel=fields["_channel"], note=ada
         )
     app.budget = budget
@@ -352,6 +354,8 @@ def _approve(amendment, app, user, fields):
     )
     amendment.approved_by, amendment.approved_at = user, timezone.now()
     amendment.decision_ada, amendment.decision_date = ada, decision_date
+    for event in selection_events:
+        audit.record(**event)
     # The operation's new figures, in the application's history (grants.workflow.replay reads budget).
     audit.record(
         action="application.amend",

@@ -4,7 +4,6 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/smartcities
-export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: install demo simulate test test-fast lint format messages check serve clean
 
@@ -56,10 +55,10 @@ TEST_SECRET_KEY := qr_hekhRZDpD_SrB7WG1vn4BeLrMTPiCiqnUsYKLV0sJoEkBMisvaeGV9bEf0
 # gives (--no-loadscope-reorder): the files with a browser or slow test first, so that no 60-160 s file
 # starts last and runs alone while the other workers wait (xdist's own order, most tests first, put them
 # there).
-# Some machines set PYTHONDONTWRITEBYTECODE, so that every process compiled our code and pytest
-# re-rewrote the asserts of every test module and plugin (hypothesis, schemathesis: ~400 modules)
-# on each start: ~4 s of CPU per worker, and per manage.py, gunicorn or celery subprocess the tests start.
-# The cache is in __pycache__, which git ignores.
+# No PYTHONDONTWRITEBYTECODE (this Makefile used to export it, and some machines set it): without
+# the bytecode cache every process compiled our code and pytest re-rewrote the asserts of every test
+# module and plugin (hypothesis, schemathesis: ~400 modules) on each start, ~4 s of CPU per worker
+# and per manage.py, gunicorn or celery subprocess the tests start. __pycache__ is git-ignored.
 unexport PYTHONDONTWRITEBYTECODE
 # TEST_WORKERS=0 runs in one process, for a single test.
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))

@@ -199,3 +199,26 @@ def test_the_copy_download_filtered_by_status_has_the_columns_only(
     assert body == b"".join(
         formats.stream_csv(report.columns, report.rows(qs, for_csv=True), converters=convs)
     )
+
+
+@pytest.mark.parametrize("dialect", ["", "excel-el"])
+def test_a_carriage_return_in_a_reason_stays_in_its_cell(client, decided, programme, auditor, dialect):
+    """csv.writer quotes only its line end's characters (LF): a reason with a bare CR was written
+    unquoted in the CSVs built in Python (the Greek-Excel one), where Excel, LibreOffice and
+    Python's reader end the row at the CR and read the rest as a row starting with a formula. COPY
+    quotes it; both downloads must read back as the same rows."""
+    import csv
+    import io
+
+    services.cap_override_set(
+        programme=programme,
+        municipality=decided["pyli"].municipality,
+        amount="1000",
+        reason="by decision\r=HYPERLINK(1)",
+    )
+    client.force_login(auditor)
+    response = client.get("/reports/caps.csv" + (f"?dialect={dialect}" if dialect else ""))
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body, newline=""), delimiter=";" if dialect else ","))
+    assert len(rows) == 4 and {len(r) for r in rows} == {15}
+    assert next(r for r in rows if r[1] == "ΔΗΜΟΣ ΠΥΛΗΣ")[10] == "by decision\r=HYPERLINK(1)"

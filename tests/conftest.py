@@ -71,18 +71,20 @@ def _xdist_controller(config):
 
 def _schema_digest():
     """What a migrated database depends on: every installed app's migrations, what they import from
-    this project (grants.audit_chain's SQL, say), and the Django and psycopg releases that apply them."""
+    this project (grants.audit_chain's SQL, say), the settings they read (0024's summaries are
+    computed in TIME_ZONE), and the Django and psycopg releases that apply them."""
     import hashlib
-    import importlib.util
     import re
     from pathlib import Path
 
     import django
     import psycopg
     from django.apps import apps
+    from django.conf import settings
 
-    digest = hashlib.sha256(f"{django.__version__} {psycopg.__version__}".encode())
-    own_import = re.compile(rb"^(?:from|import) ((?:grants|projects)[\w.]*)(?: import (\w+))?", re.M)
+    digest = hashlib.sha256(f"{django.__version__} {psycopg.__version__} {settings.TIME_ZONE}".encode())
+    # Indented too: a RunPython function may import the SQL it runs.
+    own_import = re.compile(rb"^[ \t]*(?:from|import) ((?:grants|projects)[\w.]*)(?: import (\w+))?", re.M)
     imported = set()
     for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
         for path in sorted((Path(config.path) / "migrations").glob("*.py")):
@@ -91,11 +93,27 @@ def _schema_digest():
             for module, name in own_import.findall(source):
                 imported.add(module.decode() + (f".{name.decode()}" if name else ""))
     for module in sorted(imported):
-        spec = importlib.util.find_spec(module) if "." in module else None
-        spec = spec or importlib.util.find_spec(module.rsplit(".", 1)[0])
-        if spec is not None and spec.origin:
-            digest.update(module.encode() + b"\0" + Path(spec.origin).read_bytes())
+        origin = _module_origin(module)
+        if origin:
+            digest.update(module.encode() + b"\0" + Path(origin).read_bytes())
     return digest.hexdigest()[:12]
+
+
+def _module_origin(dotted: str) -> str | None:
+    """The file of a module, or of the module holding a name ("grants.models.programme.MONEY", from
+    «from grants.models.programme import MONEY»): find_spec raises, not answers None, for a name
+    in a module that is not a package."""
+    import importlib.util
+
+    while dotted:
+        try:
+            spec = importlib.util.find_spec(dotted)
+        except ModuleNotFoundError:
+            spec = None
+        if spec is not None and spec.origin:
+            return spec.origin
+        dotted = dotted.rpartition(".")[0]
+    return None
 
 
 def pytest_sessionstart(session):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from grants import services, workflow
 from grants.formatting import format_eur
 from grants.models import ApplicationStatus as S
+from grants.models import Programme
 from projects import services as project_services
 from tests.conftest import make_municipality
 
@@ -154,3 +155,70 @@ def test_the_copy_download_is_the_csv_written_from_cap_breakdown(
     assert methoni[:2] == ["'=4404", "'=HYPERLINK(1) ΔΗΜΟΣ ΜΕΘΩΝΗΣ"]
     assert methoni[9:12] == ["777777.70", "'+ by decision", "777777.70"]
     assert methoni[12] == "" and methoni[13] == "0.00"  # no application: no status, nothing committed
+
+
+def test_the_copy_download_filtered_by_status_has_the_columns_only(
+    client, decided, regional_unit, programme, officer, auditor
+):
+    """The status filter reads a municipality's applications of every programme, so its query is
+    DISTINCT; Django then selects the ordering's columns too, and COPY wrote them as two more cells
+    (the name unescaped, the key). The download filtered by status is the rows of the columns alone,
+    as the CSV written from cap_breakdown."""
+    import csv
+    import io
+
+    from grants.reports import formats
+    from grants.reports.definitions import REPORTS
+
+    odd = make_municipality(regional_unit, "4404", "@SUM(1) ΔΗΜΟΣ", 98765)
+    other = Programme.objects.create(
+        code="OTHER", title="Άλλο", managing_authority="ΕΥΔ", total_budget=Decimal("1000000.00")
+    )
+    for p in (programme, other):  # two applications of one municipality match the filter
+        app, _ = services.application_get_or_create(programme=p, municipality=odd)
+        workflow.transition(
+            app,
+            "record_decision",
+            actor=officer,
+            channel="import",
+            status=S.INCLUDED,
+            budget=Decimal("1000.00"),
+            inclusion_date=datetime.date(2024, 7, 2),
+        )
+    client.force_login(auditor)
+    response = client.get("/reports/caps.csv?status=included&status=draft")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert {len(r) for r in rows} == {len(REPORTS["caps"].columns)}
+    assert [r[1] for r in rows[1:]] == ["'@SUM(1) ΔΗΜΟΣ", "ΔΗΜΟΣ ΜΕΣΣΗΝΗΣ", "ΔΗΜΟΣ ΠΥΛΗΣ"]
+
+    report = REPORTS["caps"]()
+    qs = report.filterset(auditor, {"status": ["included", "draft"]}).qs
+    convs = formats.csv_converters(report.columns, escape=True)
+    assert body == b"".join(
+        formats.stream_csv(report.columns, report.rows(qs, for_csv=True), converters=convs)
+    )
+
+
+@pytest.mark.parametrize("dialect", ["", "excel-el"])
+def test_a_carriage_return_in_a_reason_stays_in_its_cell(client, decided, programme, auditor, dialect):
+    """csv.writer quotes only its line end's characters (LF): a reason with a bare CR was written
+    unquoted in the CSVs built in Python (the Greek-Excel one), where Excel, LibreOffice and
+    Python's reader end the row at the CR and read the rest as a row starting with a formula. COPY
+    quotes it; both downloads must read back as the same rows."""
+    import csv
+    import io
+
+    services.cap_override_set(
+        programme=programme,
+        municipality=decided["pyli"].municipality,
+        amount="1000",
+        reason="by decision\r=HYPERLINK(1)",
+    )
+    client.force_login(auditor)
+    response = client.get("/reports/caps.csv" + (f"?dialect={dialect}" if dialect else ""))
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body, newline=""), delimiter=";" if dialect else ","))
+    assert len(rows) == 4 and {len(r) for r in rows} == {15}
+    assert next(r for r in rows if r[1] == "ΔΗΜΟΣ ΠΥΛΗΣ")[10] == "by decision\r=HYPERLINK(1)"

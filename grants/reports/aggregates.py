@@ -431,6 +431,11 @@ class CapsReport(Report):
         ):
             return None
         parts = programme.cap_breakdown_expressions()
+        if qs.query.distinct:
+            # The status filter (over the applications of every programme) makes the query DISTINCT,
+            # and Django then selects the ordering's columns too: COPY wrote them as two more cells a
+            # row, the name unescaped and the key. The same municipalities, chosen by key, need none.
+            qs = qs.model._default_manager.filter(pk__in=qs.order_by().values("pk"))
         # Joined, not a subquery per cell: the status label's CASE repeated its subquery per status.
         # At most one of each per municipality and programme (unique constraints).
         joined = qs.select_related(None).annotate(

@@ -127,9 +127,29 @@ def stream_csv(columns, rows, *, converters=None, chunk_rows=2000, delimiter=","
                 converted.append(row)
             chunk = converted
         writer.writerows(chunk)
-        yield buffer.getvalue().encode()
+        text = buffer.getvalue()
+        if "\r" in text:
+            text = _rows_quoting_cr(chunk, delimiter)
+        yield text.encode()
         buffer.seek(0)
         buffer.truncate()
+
+
+def _rows_quoting_cr(rows, delimiter):
+    """The rows as csv.writer writes them, but a cell holding a carriage return quoted. Python's
+    writer quotes only the characters of its line end (LF here), and an unquoted CR ends the record
+    for Excel, LibreOffice and Python's reader: a reason «x», CR, «=HYPERLINK(…)» became a row of its own
+    whose first cell is a formula. COPY quotes it, as a CRLF line end makes csv.writer do; each
+    row's CRLF is then written back as LF. Rare: only a chunk holding a CR comes here."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n", delimiter=delimiter)
+    out = []
+    for row in rows:
+        writer.writerow(row)
+        out.append(buffer.getvalue()[:-2] + CSV_LINE_END)
+        buffer.seek(0)
+        buffer.truncate()
+    return "".join(out)
 
 
 def stream_csv_copy(columns, values_queryset, *, chunk_bytes=1 << 16):

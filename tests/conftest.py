@@ -181,6 +181,18 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _celery_joins_allowed():
+    """Celery keeps "a task is running here, never wait for a result" in one process-wide flag, which
+    an eager task sets and then restores to what it read. Two threads running eager tasks at once
+    (tests/test_summary_concurrency.py) restore each other's value and leave it set, and every later
+    test of that worker that waits for a task's result failed with "Never call result.get() within a
+    task!". Each test starts as a process that runs no task."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def mfa_off(settings):
     # The suite runs with DEBUG off, where MFA_REQUIRED defaults to on; tests of staff pages sign in
     # with a password. tests/test_mfa.py turns it on for the second factor's own tests.

@@ -213,20 +213,27 @@ def test_declarations_verifications_and_payments_at_once_keep_the_same_month(
     assert_every_summary_kept()
 
 
-def test_a_declaration_while_another_operation_is_deincluded(two_operations, officer, approver, monkeypatch):
-    # The declaration's triggers take the ApplicationSummary row, then the AbsorptionMonth row; the
-    # de-inclusion moves the other operation's money out of both in one UPDATE.
-    (a, contract_a, _, kalamata_user), (b, _, _, _) = two_operations
+def held_before_event(action, monkeypatch):
+    """For held_in_the_window: the first writer waits just before it records `action`, after the
+    rows it wrote before that event (and the locks they took)."""
     record = audit.record
 
     def hold(wait):
         def held(**kw):
-            if kw.get("action") == "declaration.create":
+            if kw.get("action") == action:
                 wait()
             return record(**kw)
 
         monkeypatch.setattr(audit, "record", held)
 
+    return hold
+
+
+def test_a_declaration_while_another_operation_is_deincluded(two_operations, officer, approver, monkeypatch):
+    # The declaration's triggers take the ApplicationSummary row, then the AbsorptionMonth row; the
+    # de-inclusion moves the other operation's money out of both in one UPDATE.
+    (a, contract_a, _, kalamata_user), (b, _, _, _) = two_operations
+    hold = held_before_event("declaration.create", monkeypatch)
     results, _blocked = held_in_the_window(
         lambda: make_declaration(contract_a, kalamata_user, "1000.00"),
         lambda: workflow.transition(
@@ -256,16 +263,7 @@ def test_an_amendment_approved_while_another_operation_declares(
         selections=[{"project": "T01", "amount": "60000.00"}, {"project": "T04", "amount": "50000.00"}],
     )
     amendments.amendment_transition(amendment, "propose", actor=officer)
-    record = audit.record
-
-    def hold(wait):
-        def held(**kw):
-            if kw.get("action") == "declaration.create":
-                wait()
-            return record(**kw)
-
-        monkeypatch.setattr(audit, "record", held)
-
+    hold = held_before_event("declaration.create", monkeypatch)
     results, blocked = held_in_the_window(
         lambda: make_declaration(contract_b, pyli_user, "1000.00"),
         lambda: amendments.amendment_transition(
